@@ -1,0 +1,27 @@
+//! Compiles the protobuf API with tonic's generator and writes the descriptor
+//! set that server reflection serves. Uses a vendored `protoc`, so a fresh
+//! machine needs no system protobuf install.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protoc = protoc_bin_vendored::protoc_bin_path()?;
+    let well_known = protoc_bin_vendored::include_path()?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+
+    let api = PathBuf::from("proto/inboundflow/webhooks/v1");
+    let protos: Vec<PathBuf> = ["events", "event_service", "subscriptions", "deliveries"]
+        .iter()
+        .map(|name| api.join(format!("{name}.proto")))
+        .collect();
+    let includes = vec![PathBuf::from("proto"), well_known];
+
+    let mut config = tonic_prost_build::Config::new();
+    config.protoc_executable(protoc);
+    tonic_prost_build::configure()
+        .file_descriptor_set_path(out_dir.join("inboundflow_descriptor.bin"))
+        .compile_with_config(config, &protos, &includes)?;
+
+    println!("cargo:rerun-if-changed=proto");
+    Ok(())
+}

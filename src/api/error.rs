@@ -1,0 +1,74 @@
+//! The one mapping from failures to gRPC statuses. Validation problems become
+//! `INVALID_ARGUMENT` with `google.rpc.BadRequest` field violations; internal
+//! errors are logged with their cause chain and reach clients as a generic
+//! `INTERNAL`.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+use crate::telemetry::error_chain;
+use crate::domain::validation::Violations;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid request: {0}")]
+    Invalid(Violations),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    AlreadyExists { field: String, message: String },
+    #[error("{0}")]
+    FailedPrecondition(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<Violations> for ApiError {
+    fn from(v: Violations) -> Self {
+        ApiError::Invalid(v)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::IdempotencyConflict { index } => ApiError::AlreadyExists {
+                field: format!("requests[{index}].idempotency_key"),
+                message: "idempotency_key was already used for a different event".into(),
+            },
+            other => ApiError::Store(other),
+        }
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Invalid(violations) => {
+                let message = format!("invalid request: {violations}");
+                let details = ErrorDetails::with_bad_request(
+                    violations
+                        .into_vec()
+                        .into_iter()
+                        .map(|v| FieldViolation::new(v.field, v.description))
+                        .collect::<Vec<_>>(),
+                );
+                Status::with_error_details(Code::InvalidArgument, message, details)
+            }
+            ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
+            ApiError::AlreadyExists { field, message } => Status::with_error_details(
+                Code::AlreadyExists,
+                format!("{field}: {message}"),
+                ErrorDetails::with_bad_request(vec![FieldViolation::new(field, message)]),
+            ),
+            ApiError::FailedPrecondition(message) => Status::failed_precondition(message),
+            ApiError::Store(e) => {
+                tracing::error!(error = %error_chain(&e), "store failure");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<tonic::Response<T>, Status>;

@@ -1,0 +1,91 @@
+//! One leased delivery: render the body, send it, record the outcome.
+
+use std::time::Duration;
+
+use tracing::{info, warn, Instrument};
+
+use crate::telemetry::error_chain;
+use super::sender::Outgoing;
+use super::Engine;
+use crate::domain::body::{render, Envelope};
+use crate::domain::delivery::{next_step, NextStep};
+use crate::domain::time;
+use crate::store::{AttemptOutcome, WorkItem};
+
+/// Tries to record an outcome this many times before leaving the delivery to
+/// its lease (it is then sent again: at-least-once, same delivery id).
+const RECORD_TRIES: u32 = 5;
+
+pub async fn run(engine: &Engine, item: WorkItem) {
+    let span = tracing::info_span!(
+        "delivery",
+        delivery_id = %item.delivery_id,
+        subscription_id = %item.subscription_id,
+        event_id = %item.event_id,
+        event_type = %item.event_type,
+    );
+    attempt(engine, item).instrument(span).await;
+}
+
+async fn attempt(engine: &Engine, item: WorkItem) {
+    let inner = &engine.inner;
+    let body = render(
+        &Envelope {
+            event_type: item.event_type,
+            occurred_at: item.occurred_at,
+            organization_id: &item.organization_id,
+            delivery_id: item.delivery_id,
+        },
+        &item.data_json,
+    );
+    let report = inner
+        .sender
+        .send(Outgoing {
+            url: &item.url,
+            event_type: item.event_type,
+            delivery_id: item.delivery_id,
+            body,
+            secret: item.signing_secret.as_ref(),
+        })
+        .await;
+    let round_failures = if report.succeeded() {
+        item.round_failures
+    } else {
+        item.round_failures.saturating_add(1)
+    };
+    let next = next_step(report.succeeded(), round_failures, &inner.config.retry, time::now());
+    match (&next, &report.error) {
+        (NextStep::Succeeded, _) => {
+            info!(status = report.status_code, ms = report.duration.as_millis() as u64, "delivered");
+        }
+        (NextStep::RetryAt(at), Some(error)) => {
+            info!(%error, retry_at = %at, "attempt failed; will retry");
+        }
+        (_, error) => warn!(error = error.as_deref().unwrap_or(""), "delivery failed; retries exhausted"),
+    }
+    let outcome = AttemptOutcome {
+        delivery_id: item.delivery_id,
+        subscription_id: item.subscription_id,
+        report,
+        next,
+        round_failures,
+        failure_threshold: inner.config.failure_threshold,
+    };
+    for try_number in 1..=RECORD_TRIES {
+        match inner.store.record_attempt(outcome.clone()).await {
+            Ok(health) => {
+                if health.disabled_now {
+                    warn!(
+                        consecutive_failures = health.consecutive_failures,
+                        "subscription disabled after too many consecutive failures"
+                    );
+                }
+                return;
+            }
+            Err(e) => {
+                warn!(error = %error_chain(&e), try_number, "recording the attempt failed");
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(try_number))).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The delivery engine: takes pending deliveries from the store and POSTs
+//! them until each succeeds, runs out of retries, or its subscription is
+//! disabled.
+//!
+//! - [`dispatcher`] leases due deliveries (woken at once by new emits, else at
+//!   the next due retry) and starts one task per delivery, bounded by a global
+//!   cap and a per-subscription cap ([`slots`]) so one slow endpoint cannot
+//!   hold up anyone else.
+//! - [`attempt`] renders, signs and sends one delivery ([`sender`]), then
+//!   records the attempt and its consequences in one store transaction.
+//! - [`target_guard`] keeps requests off private networks.
+//!
+//! Crash safety comes from the store: a lease that is not settled expires and
+//! the delivery is claimed again with the same id (at-least-once).
+
+mod attempt;
+mod dispatcher;
+pub mod sender;
+mod slots;
+pub mod target_guard;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::domain::delivery::AttemptReport;
+use crate::domain::event::EventType;
+use crate::domain::ids::{DeliveryId, EventId};
+use crate::domain::retry::RetryPolicy;
+use crate::domain::sample::sample;
+use crate::domain::time;
+use crate::store::{NewEvent, Store, StoreResult, Subscription, TestDeliveryRecord};
+use sender::{Outgoing, Sender};
+use slots::Slots;
+
+/// How the engine behaves; all of it comes from [`crate::config::Config`].
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub retry: RetryPolicy,
+    /// Consecutive failed attempts that disable a subscription.
+    pub failure_threshold: u32,
+    /// Total time one attempt may take.
+    pub attempt_timeout: Duration,
+    /// Attempts in flight at once, over all subscriptions.
+    pub max_in_flight: usize,
+    /// Attempts in flight at once to one subscription.
+    pub max_in_flight_per_subscription: u32,
+    /// Longest wait between looks at the store for due work.
+    pub idle_poll: Duration,
+    pub allow_private_targets: bool,
+}
+
+impl EngineConfig {
+    /// A lease outlives the attempt it covers, with room to record the outcome.
+    fn lease(&self) -> Duration {
+        self.attempt_timeout + Duration::from_secs(30)
+    }
+}
+
+/// A running engine. Cloning shares it.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    sender: Sender,
+    config: EngineConfig,
+    /// Identifies this process's leases.
+    owner: String,
+    wake: Notify,
+    permits: Arc<Semaphore>,
+    slots: Slots,
+    tasks: TaskTracker,
+}
+
+impl Engine {
+    /// Starts the dispatcher; it stops claiming work when `shutdown` fires.
+    pub fn start(
+        store: Arc<dyn Store>,
+        config: EngineConfig,
+        shutdown: CancellationToken,
+    ) -> Result<(Self, tokio::task::JoinHandle<()>), reqwest::Error> {
+        let sender = Sender::new(config.attempt_timeout, config.allow_private_targets)?;
+        let inner = Arc::new(Inner {
+            store,
+            sender,
+            owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            wake: Notify::new(),
+            permits: Arc::new(Semaphore::new(config.max_in_flight)),
+            slots: Slots::new(config.max_in_flight_per_subscription),
+            tasks: TaskTracker::new(),
+            config,
+        });
+        let engine = Self { inner };
+        let handle = tokio::spawn(dispatcher::run(engine.clone(), shutdown));
+        Ok((engine, handle))
+    }
+
+    /// Tells the dispatcher that new deliveries were committed, so they go out
+    /// now rather than at the next look at the store.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// The "Test webhook" button: sends a sample of `event_type` to the
+    /// subscription now, records it as a test delivery, and reports.
+    pub async fn test(
+        &self,
+        subscription: &Subscription,
+        event_type: EventType,
+    ) -> StoreResult<(DeliveryId, AttemptReport)> {
+        let now = time::now();
+        let event = NewEvent {
+            id: EventId::new(),
+            organization_id: subscription.organization_id.clone(),
+            data: sample(event_type),
+            occurred_at: now,
+            idempotency_key: None,
+            now,
+        };
+        let delivery_id = DeliveryId::new();
+        let body = crate::domain::body::render(
+            &crate::domain::body::Envelope {
+                event_type,
+                occurred_at: now,
+                organization_id: &subscription.organization_id,
+                delivery_id,
+            },
+            &event.data.to_json(),
+        );
+        let report = self
+            .inner
+            .sender
+            .send(Outgoing {
+                url: &subscription.url,
+                event_type,
+                delivery_id,
+                body,
+                secret: subscription.signing_secret.as_ref(),
+            })
+            .await;
+        self.inner
+            .store
+            .record_test_delivery(TestDeliveryRecord {
+                event,
+                delivery_id,
+                subscription_id: subscription.id,
+                report: report.clone(),
+            })
+            .await?;
+        Ok((delivery_id, report))
+    }
+
+    /// Waits for running attempts to finish, at most `deadline`; then gives
+    /// back the leases of any still running so another process can take them.
+    pub async fn drain(&self, deadline: Duration) {
+        self.inner.tasks.close();
+        if tokio::time::timeout(deadline, self.inner.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = self.inner.tasks.len(),
+                "attempts still running at shutdown; their leases will expire"
+            );
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! One HTTP attempt: the contract's headers, the signature over this
+//! attempt's timestamp, a POST with a total timeout and no redirects, and a
+//! report of what happened. Never panics on anything the network does.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, USER_AGENT};
+
+use super::target_guard::{check_literal, PublicOnlyResolver};
+use crate::domain::delivery::AttemptReport;
+use crate::domain::event::EventType;
+use crate::domain::ids::DeliveryId;
+use crate::domain::signature;
+use crate::domain::subscription::{SigningSecret, TargetUrl};
+use crate::domain::time;
+
+/// The `User-Agent` the contract promises.
+pub const USER_AGENT_VALUE: &str = "InboundFlow-Webhook/1.0";
+/// How much of a receiver's answer is kept in the log.
+pub const EXCERPT_BYTES: usize = 1024;
+
+/// A webhook ready to send.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    pub url: &'a TargetUrl,
+    pub event_type: EventType,
+    pub delivery_id: DeliveryId,
+    pub body: String,
+    pub secret: Option<&'a SigningSecret>,
+}
+
+/// Sends webhooks; cheap to clone (one shared connection pool).
+#[derive(Clone, Debug)]
+pub struct Sender {
+    client: reqwest::Client,
+    timeout: Duration,
+    allow_private: bool,
+}
+
+impl Sender {
+    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(USER_AGENT_VALUE)
+            // An environment proxy would bypass the private-address guard.
+            .no_proxy()
+            .pool_max_idle_per_host(32);
+        if !allow_private {
+            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+        }
+        Ok(Self {
+            client: builder.build()?,
+            timeout,
+            allow_private,
+        })
+    }
+
+    #[tracing::instrument(name = "attempt", skip_all, fields(url = %webhook.url.as_str()))]
+    pub async fn send(&self, webhook: Outgoing<'_>) -> AttemptReport {
+        let started_at = time::now();
+        let clock = Instant::now();
+        let result = self.post(webhook).await;
+        let duration = clock.elapsed();
+        match result {
+            Ok((status, excerpt)) => {
+                let error = match status {
+                    200..=299 => None,
+                    300..=399 => Some(format!("HTTP {status} (redirects are not followed)")),
+                    _ => Some(format!("HTTP {status}")),
+                };
+                AttemptReport {
+                    started_at,
+                    duration,
+                    status_code: Some(status),
+                    error,
+                    response_excerpt: excerpt,
+                }
+            }
+            Err(error) => AttemptReport {
+                started_at,
+                duration,
+                status_code: None,
+                error: Some(error),
+                response_excerpt: String::new(),
+            },
+        }
+    }
+
+    async fn post(&self, webhook: Outgoing<'_>) -> Result<(u16, String), String> {
+        if !self.allow_private {
+            check_literal(webhook.url)?;
+        }
+        let timestamp = Utc::now().timestamp();
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        headers.insert(
+            "X-InboundFlow-Event",
+            HeaderValue::from_static(webhook.event_type.as_str()),
+        );
+        headers.insert(
+            "X-InboundFlow-Delivery-Id",
+            header_value(&webhook.delivery_id.to_string())?,
+        );
+        headers.insert("X-InboundFlow-Timestamp", HeaderValue::from(timestamp));
+        if let Some(secret) = webhook.secret {
+            let signature = signature::sign(
+                secret.expose().as_bytes(),
+                timestamp,
+                webhook.body.as_bytes(),
+            );
+            headers.insert("X-InboundFlow-Signature", header_value(&signature)?);
+        }
+        let mut response = self
+            .client
+            .post(webhook.url.url().clone())
+            .headers(headers)
+            .body(webhook.body)
+            .send()
+            .await
+            .map_err(|e| self.describe(&e))?;
+        let status = response.status().as_u16();
+        let mut excerpt = Vec::new();
+        // The excerpt is best effort: a receiver that answers and then stalls
+        // or breaks its body still gave us its status code.
+        while excerpt.len() < EXCERPT_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        excerpt.truncate(EXCERPT_BYTES);
+        Ok((status, String::from_utf8_lossy(&excerpt).into_owned()))
+    }
+
+    /// A short, human-readable reason with the root cause (`connection
+    /// refused`, a TLS or DNS error), as shown in the delivery log.
+    fn describe(&self, error: &reqwest::Error) -> String {
+        if error.is_timeout() {
+            return format!("timed out after {}", humantime::format_duration(self.timeout));
+        }
+        let mut root: &dyn std::error::Error = error;
+        while let Some(source) = root.source() {
+            root = source;
+        }
+        let kind = if error.is_connect() {
+            "connection failed"
+        } else {
+            "request failed"
+        };
+        format!("{kind}: {root}")
+    }
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, String> {
+    HeaderValue::from_str(value).map_err(|e| format!("invalid header value: {e}"))
+}

@@ -1,0 +1,18 @@
+//! Pure types and rules of the webhook service: no I/O, no generated code.
+//!
+//! Everything here is decided before anything is stored or sent: what a valid
+//! event, subscription or URL is ([`validation`] collects what is wrong, field
+//! by field), the exact bytes a receiver gets ([`body`]), how they are signed
+//! ([`signature`]), when a failed delivery is tried again ([`retry`]) and where
+//! a delivery goes after an attempt ([`delivery`]).
+
+pub mod body;
+pub mod delivery;
+pub mod event;
+pub mod ids;
+pub mod retry;
+pub mod sample;
+pub mod signature;
+pub mod subscription;
+pub mod time;
+pub mod validation;

@@ -1,0 +1,54 @@
+//! InboundFlow Webhooks: turns what happens on InboundFlow's AI phone calls
+//! into signed HTTPS webhooks.
+//!
+//! # Layout
+//! - [`domain`]: pure types and rules (events and their JSON body,
+//!   signatures, validation, retry policy); no I/O, no generated code.
+//! - [`store`]: persistence behind the [`store::Store`] trait; SQLite is the
+//!   embedded default.
+//! - [`delivery`]: the engine that leases pending deliveries and POSTs them.
+//! - [`api`]: the gRPC edge; converts between [`pb`] and the domain, maps
+//!   errors to status codes.
+//! - [`server`]: wiring of store, engine and gRPC router; [`server::run`] is
+//!   the one entry point for `main` and for tests.
+//! - [`config`]: the one typed configuration, from flags and `INBOUNDFLOW_*`.
+//!
+//! Receivers written in Rust can check a webhook with [`verify_webhook`].
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+pub mod delivery;
+pub mod domain;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+
+pub use domain::signature::{VerifyError, sign as sign_webhook, verify as verify_webhook};
+
+/// The generated protobuf API (`inboundflow.webhooks.v1`), re-exported at
+/// this level: `pb::EmitEventRequest`, `pb::event_service_client::EventServiceClient`.
+pub mod pb {
+    #![allow(clippy::all, missing_docs)]
+
+    pub mod google {
+        pub mod r#type {
+            tonic::include_proto!("google.r#type");
+        }
+    }
+
+    pub mod inboundflow {
+        pub mod webhooks {
+            pub mod v1 {
+                tonic::include_proto!("inboundflow.webhooks.v1");
+            }
+        }
+    }
+
+    pub use inboundflow::webhooks::v1::*;
+
+    /// Descriptor set of the API, served by gRPC reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        tonic::include_file_descriptor_set!("inboundflow_descriptor");
+}

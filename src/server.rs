@@ -1,0 +1,102 @@
+//! Wiring: store, delivery engine and the gRPC router (with health and
+//! reflection). [`run`] serves until `shutdown` fires, then stops in order:
+//! health reports NOT_SERVING, new RPCs are refused and running ones finish,
+//! the engine stops claiming work and lets running attempts finish (bounded
+//! by the attempt timeout), then the database is closed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+use tracing::{info, warn};
+
+use crate::api::{DeliveriesApi, EventsApi, SubscriptionsApi};
+use crate::config::{Config, ConfigError};
+use crate::delivery::Engine;
+use crate::pb::delivery_service_server::DeliveryServiceServer;
+use crate::pb::event_service_server::EventServiceServer;
+use crate::pb::subscription_service_server::SubscriptionServiceServer;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the database")]
+    Store(#[from] StoreError),
+    #[error("cannot build the HTTP client")]
+    HttpClient(#[from] reqwest::Error),
+    #[error("cannot build the reflection service")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("gRPC server failed")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Runs the service on `listener` until `shutdown` is cancelled.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), ServerError> {
+    config.validate()?;
+    if config.allow_private_targets {
+        warn!("private and plain-HTTP targets are allowed: use this only for development and tests");
+    }
+    let sqlite = SqliteStore::connect(&config.database_url).await?;
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let engine_stop = shutdown.child_token();
+    let (engine, dispatcher) = Engine::start(store.clone(), config.engine(), engine_stop.clone())?;
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<EventServiceServer<EventsApi>>().await;
+    health.set_serving::<SubscriptionServiceServer<SubscriptionsApi>>().await;
+    health.set_serving::<DeliveryServiceServer<DeliveriesApi>>().await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let events = EventsApi::new(store.clone(), engine.clone());
+    let subscriptions =
+        SubscriptionsApi::new(store.clone(), engine.clone(), config.allow_private_targets);
+    let deliveries = DeliveriesApi::new(store.clone(), engine.clone());
+
+    let address = listener.local_addr().ok();
+    info!(address = ?address, database = %config.database_url, "serving gRPC");
+    let stopping = {
+        let shutdown = shutdown.clone();
+        let health = health.clone();
+        async move {
+            shutdown.cancelled().await;
+            health.set_service_status("", ServingStatus::NotServing).await;
+            health.set_not_serving::<EventServiceServer<EventsApi>>().await;
+        }
+    };
+    Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(EventServiceServer::new(events))
+        .add_service(SubscriptionServiceServer::new(subscriptions))
+        .add_service(DeliveryServiceServer::new(deliveries))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopping)
+        .await?;
+
+    engine_stop.cancel();
+    if let Err(e) = dispatcher.await {
+        warn!(error = %e, "delivery dispatcher ended abnormally");
+    }
+    engine.drain(config.attempt_timeout + Duration::from_secs(5)).await;
+    sqlite.close().await;
+    info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! Persistence behind one trait, so the API and the delivery engine never know
+//! which database they run on. [`sqlite`] is the embedded default.
+//!
+//! Invariants every backend keeps:
+//! - an emit's event and all its deliveries commit in one transaction, before
+//!   the caller is answered;
+//! - one (event, subscription) pair has at most one delivery (a unique index);
+//! - work is handed out by leases: a claimed delivery is `in_flight` with an
+//!   owner and an expiry, and an expired lease makes it claimable again;
+//! - every query is scoped by organization where a client names a resource.
+
+pub mod records;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+pub use records::*;
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// An idempotency key was reused for a different event.
+    #[error("idempotency key of request {index} was already used for a different event")]
+    IdempotencyConflict { index: usize },
+    /// A stored row could not be read back (a bug or a hand-edited database).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything the service stores.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Subscriptions.
+    async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription>;
+    async fn get_subscription(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+    ) -> StoreResult<Option<Subscription>>;
+    async fn list_subscriptions(&self, query: SubscriptionQuery) -> StoreResult<Vec<Subscription>>;
+    async fn update_subscription(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+        patch: SubscriptionPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Subscription>>;
+    /// Deletes a subscription and cancels its waiting deliveries; returns how
+    /// many were cancelled, or `None` when there is no such subscription.
+    async fn delete_subscription(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<u64>>;
+
+    // Events.
+    /// Stores events and their deliveries in one transaction: all or nothing.
+    async fn emit_events(&self, events: Vec<NewEvent>) -> StoreResult<Vec<EmitResult>>;
+    async fn get_event(&self, org: &OrganizationId, id: EventId) -> StoreResult<Option<StoredEvent>>;
+
+    // The delivery log.
+    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>>;
+    async fn get_delivery(
+        &self,
+        org: &OrganizationId,
+        id: DeliveryId,
+    ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>>;
+    async fn redeliver(
+        &self,
+        org: &OrganizationId,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RedeliverOutcome>;
+    /// Schedules every non-test event of the subscription's types since
+    /// `since` that it has not received: new deliveries for events it never
+    /// had one of, failed ones again. `None` when there is no such subscription.
+    async fn replay(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ReplayCounts>>;
+    /// Records a "Test webhook" delivery: its sample event, the delivery and its one attempt.
+    async fn record_test_delivery(&self, test: TestDeliveryRecord) -> StoreResult<()>;
+
+    // The delivery engine.
+    /// Leases up to `limit` due deliveries of enabled subscriptions, skipping
+    /// the subscriptions in `skip` (those already at their concurrency cap).
+    async fn claim_due(&self, claim: ClaimRequest<'_>) -> StoreResult<Vec<WorkItem>>;
+    /// Records an attempt and its consequences in one transaction: the
+    /// attempt row, the delivery's next step, the subscription's health
+    /// (and automatic disabling at the threshold).
+    async fn record_attempt(&self, outcome: AttemptOutcome) -> StoreResult<SubscriptionHealth>;
+    /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
+    async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
+    /// When the earliest waiting delivery of an enabled subscription is due.
+    async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+    /// Called once at start: a single-node store frees leases a crashed
+    /// process left behind; a shared store leaves them to expire.
+    async fn recover_leases(&self) -> StoreResult<u64>;
+}

@@ -1,0 +1,210 @@
+//! The rows the store reads and writes, as plain domain values.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::delivery::{AttemptReport, DeliveryStatus, NextStep};
+use crate::domain::event::{EventData, EventType};
+use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::subscription::{
+    EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
+};
+
+/// A subscription as stored, with its delivery health.
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    pub id: SubscriptionId,
+    pub organization_id: OrganizationId,
+    pub url: TargetUrl,
+    pub integration: Integration,
+    pub event_types: EventTypes,
+    pub description: String,
+    pub signing_secret: Option<SigningSecret>,
+    pub state: SubscriptionState,
+    pub consecutive_failures: u32,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSubscription {
+    pub id: SubscriptionId,
+    pub organization_id: OrganizationId,
+    pub url: TargetUrl,
+    pub integration: Integration,
+    pub event_types: EventTypes,
+    pub description: String,
+    pub signing_secret: Option<SigningSecret>,
+    pub state: SubscriptionState,
+    pub now: DateTime<Utc>,
+}
+
+/// The fields an update changes; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct SubscriptionPatch {
+    pub url: Option<TargetUrl>,
+    pub integration: Option<Integration>,
+    pub event_types: Option<EventTypes>,
+    pub description: Option<String>,
+    /// `Some(true)` reactivates (and resets failures), `Some(false)` disables manually.
+    pub enabled: Option<bool>,
+}
+
+/// One page of an organization's subscriptions, newest first.
+#[derive(Clone, Debug)]
+pub struct SubscriptionQuery {
+    pub organization_id: OrganizationId,
+    pub enabled: Option<bool>,
+    /// Only ids older than this one (keyset paging).
+    pub before: Option<SubscriptionId>,
+    pub limit: u32,
+}
+
+/// An event to store.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub id: EventId,
+    pub organization_id: OrganizationId,
+    pub data: EventData,
+    pub occurred_at: DateTime<Utc>,
+    pub idempotency_key: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+/// An event as stored. `data_json` is the contract's `data` object, rendered once.
+#[derive(Clone, Debug)]
+pub struct StoredEvent {
+    pub id: EventId,
+    pub organization_id: OrganizationId,
+    pub event_type: EventType,
+    pub occurred_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub idempotency_key: Option<String>,
+    pub data_json: String,
+}
+
+/// What an emit stored (or found, for a repeated idempotency key).
+#[derive(Clone, Debug)]
+pub struct EmitResult {
+    pub event: StoredEvent,
+    pub delivery_ids: Vec<DeliveryId>,
+    pub duplicate: bool,
+}
+
+/// A delivery as the log shows it.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub organization_id: OrganizationId,
+    pub event_id: EventId,
+    pub subscription_id: SubscriptionId,
+    pub event_type: EventType,
+    pub status: DeliveryStatus,
+    pub attempt_count: u32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<u16>,
+    pub last_error: Option<String>,
+    pub test: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One attempt as the log shows it.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    pub number: u32,
+    pub started_at: DateTime<Utc>,
+    pub duration: Duration,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub response_excerpt: String,
+}
+
+/// One page of the delivery log, newest first.
+#[derive(Clone, Debug)]
+pub struct DeliveryQuery {
+    pub organization_id: OrganizationId,
+    pub subscription_id: Option<SubscriptionId>,
+    pub event_id: Option<EventId>,
+    pub status: Option<DeliveryStatus>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub before: Option<DeliveryId>,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug)]
+pub enum RedeliverOutcome {
+    Scheduled(Delivery),
+    NotFound,
+    /// An attempt is being made right now; its outcome would overwrite ours.
+    InFlight,
+    /// Test deliveries are not retried; the test is run again instead.
+    Test,
+    /// The subscription was deleted.
+    SubscriptionDeleted,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplayCounts {
+    pub created: u64,
+    pub rescheduled: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct TestDeliveryRecord {
+    pub event: NewEvent,
+    pub delivery_id: DeliveryId,
+    pub subscription_id: SubscriptionId,
+    pub report: AttemptReport,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClaimRequest<'a> {
+    pub owner: &'a str,
+    pub now: DateTime<Utc>,
+    pub lease_until: DateTime<Utc>,
+    pub limit: u32,
+    pub skip: &'a [SubscriptionId],
+}
+
+/// A leased delivery with everything needed to send it.
+#[derive(Clone, Debug)]
+pub struct WorkItem {
+    pub delivery_id: DeliveryId,
+    pub organization_id: OrganizationId,
+    pub event_id: EventId,
+    pub subscription_id: SubscriptionId,
+    pub event_type: EventType,
+    pub occurred_at: DateTime<Utc>,
+    pub data_json: String,
+    pub url: TargetUrl,
+    pub signing_secret: Option<SigningSecret>,
+    /// Failures since the delivery was created or last redelivered.
+    pub round_failures: u32,
+}
+
+/// An attempt to record, with what follows from it.
+#[derive(Clone, Debug)]
+pub struct AttemptOutcome {
+    pub delivery_id: DeliveryId,
+    pub subscription_id: SubscriptionId,
+    pub report: AttemptReport,
+    pub next: NextStep,
+    /// Failures in the current round after this attempt.
+    pub round_failures: u32,
+    /// Consecutive failures at which the subscription is disabled.
+    pub failure_threshold: u32,
+}
+
+/// The subscription's health after an attempt was recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubscriptionHealth {
+    pub consecutive_failures: u32,
+    /// True when this attempt's failure disabled the subscription.
+    pub disabled_now: bool,
+}

@@ -1,0 +1,223 @@
+//! The delivery log: reading it, redelivering, replaying, and recording tests.
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use super::events::{insert_event, insert_pending_delivery};
+use super::rows::{self, DELIVERY_COLUMNS};
+use crate::domain::delivery::DeliveryStatus;
+use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
+use crate::domain::time::to_micros;
+use crate::store::{
+    Attempt, Delivery, DeliveryQuery, RedeliverOutcome, ReplayCounts, StoreResult, StoredEvent,
+    TestDeliveryRecord,
+};
+
+pub async fn list(pool: &SqlitePool, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE organization_id = "
+    ));
+    sql.push_bind(query.organization_id.as_str().to_owned());
+    if let Some(id) = query.subscription_id {
+        sql.push(" AND subscription_id = ").push_bind(id.0);
+    }
+    if let Some(id) = query.event_id {
+        sql.push(" AND event_id = ").push_bind(id.0);
+    }
+    if let Some(status) = query.status {
+        sql.push(" AND status = ").push_bind(status.as_str());
+    }
+    if let Some(from) = query.created_from {
+        sql.push(" AND created_at >= ").push_bind(to_micros(from));
+    }
+    if let Some(before) = query.created_before {
+        sql.push(" AND created_at < ").push_bind(to_micros(before));
+    }
+    if let Some(before) = query.before {
+        sql.push(" AND id < ").push_bind(before.0);
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(query.limit));
+    let found = sql.build().fetch_all(pool).await?;
+    found.iter().map(rows::delivery).collect()
+}
+
+async fn get_one(pool: &SqlitePool, org: &OrganizationId, id: DeliveryId) -> StoreResult<Option<Delivery>> {
+    let sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ? AND organization_id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .bind(org.as_str())
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(rows::delivery).transpose()
+}
+
+pub async fn get(
+    pool: &SqlitePool,
+    org: &OrganizationId,
+    id: DeliveryId,
+) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
+    let Some(delivery) = get_one(pool, org, id).await? else {
+        return Ok(None);
+    };
+    let found = sqlx::query(
+        "SELECT number, started_at, duration_us, status_code, error, response_excerpt \
+         FROM attempts WHERE delivery_id = ? ORDER BY number",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await?;
+    let attempts = found.iter().map(rows::attempt).collect::<StoreResult<_>>()?;
+    Ok(Some((delivery, attempts)))
+}
+
+pub async fn redeliver(
+    pool: &SqlitePool,
+    org: &OrganizationId,
+    id: DeliveryId,
+    now: DateTime<Utc>,
+) -> StoreResult<RedeliverOutcome> {
+    let now_us = to_micros(now);
+    let changed = sqlx::query(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, round_failures = 0, \
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = ? \
+         WHERE id = ? AND organization_id = ? AND status != 'in_flight' AND test = 0 \
+         AND EXISTS (SELECT 1 FROM subscriptions s \
+                     WHERE s.id = deliveries.subscription_id AND s.deleted_at IS NULL)",
+    )
+    .bind(now_us)
+    .bind(now_us)
+    .bind(id.0)
+    .bind(org.as_str())
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let Some(delivery) = get_one(pool, org, id).await? else {
+        return Ok(RedeliverOutcome::NotFound);
+    };
+    Ok(if changed == 1 {
+        RedeliverOutcome::Scheduled(delivery)
+    } else if delivery.test {
+        RedeliverOutcome::Test
+    } else if delivery.status == DeliveryStatus::InFlight {
+        RedeliverOutcome::InFlight
+    } else {
+        RedeliverOutcome::SubscriptionDeleted
+    })
+}
+
+pub async fn replay(
+    pool: &SqlitePool,
+    org: &OrganizationId,
+    id: SubscriptionId,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<ReplayCounts>> {
+    let mut tx = pool.begin().await?;
+    let mask: Option<i64> = sqlx::query_scalar(
+        "SELECT event_types FROM subscriptions WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",
+    )
+    .bind(id.0)
+    .bind(org.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(mask) = mask else {
+        return Ok(None);
+    };
+    let since_us = to_micros(since);
+    let now_us = to_micros(now);
+    let rescheduled = sqlx::query(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, round_failures = 0, \
+         updated_at = ? WHERE subscription_id = ? AND status = 'failed' AND test = 0 \
+         AND event_id IN (SELECT id FROM events WHERE organization_id = ? AND occurred_at >= ?)",
+    )
+    .bind(now_us)
+    .bind(now_us)
+    .bind(id.0)
+    .bind(org.as_str())
+    .bind(since_us)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let missing = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM events e WHERE e.organization_id = ? AND e.occurred_at >= ? AND e.test = 0 \
+         AND (? & CASE e.event_type {} END) != 0 \
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.subscription_id = ?) \
+         ORDER BY e.id",
+        prefixed_event_columns(),
+        event_type_bits_case(),
+    )))
+    .bind(org.as_str())
+    .bind(since_us)
+    .bind(mask)
+    .bind(id.0)
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &missing {
+        let event: StoredEvent = rows::event(row)?;
+        insert_pending_delivery(&mut tx, DeliveryId::new(), &event, id.0, now).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(ReplayCounts {
+        created: missing.len() as u64,
+        rescheduled,
+    }))
+}
+
+fn prefixed_event_columns() -> String {
+    rows::EVENT_COLUMNS
+        .split(", ")
+        .map(|c| format!("e.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `WHEN 'call.completed' THEN 1 …`: maps a stored type name to its bit.
+fn event_type_bits_case() -> String {
+    crate::domain::event::EventType::ALL
+        .iter()
+        .map(|t| format!("WHEN '{}' THEN {}", t.as_str(), t.bit()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreResult<()> {
+    let event = StoredEvent {
+        id: test.event.id,
+        organization_id: test.event.organization_id.clone(),
+        event_type: test.event.data.event_type(),
+        occurred_at: test.event.occurred_at,
+        created_at: test.event.now,
+        idempotency_key: None,
+        data_json: test.event.data.to_json(),
+    };
+    let report = &test.report;
+    let status = if report.succeeded() {
+        DeliveryStatus::Succeeded
+    } else {
+        DeliveryStatus::Failed
+    };
+    let now_us = to_micros(test.event.now);
+    let mut tx = pool.begin().await?;
+    insert_event(&mut tx, &event, true).await?;
+    sqlx::query(
+        "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
+         status, attempt_count, last_status_code, last_error, test, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, ?)",
+    )
+    .bind(test.delivery_id.0)
+    .bind(event.organization_id.as_str())
+    .bind(event.id.0)
+    .bind(test.subscription_id.0)
+    .bind(event.event_type.as_str())
+    .bind(status.as_str())
+    .bind(report.status_code.map(i64::from))
+    .bind(report.error.as_deref())
+    .bind(now_us)
+    .bind(now_us)
+    .execute(&mut *tx)
+    .await?;
+    super::work::insert_attempt(&mut tx, test.delivery_id.0, 1, report).await?;
+    tx.commit().await?;
+    Ok(())
+}
+

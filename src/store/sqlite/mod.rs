@@ -1,0 +1,162 @@
+//! The embedded default: one SQLite file in WAL mode.
+//!
+//! Writes go through a single-connection pool, so write transactions queue in
+//! this process instead of racing for SQLite's lock (a deferred transaction
+//! that reads before it writes would otherwise fail with a busy snapshot).
+//! Reads use a separate pool and run beside the writer, as WAL allows.
+//! `synchronous=FULL`: a commit is on disk before an emit is acknowledged.
+
+mod deliveries;
+mod events;
+mod rows;
+mod subscriptions;
+mod work;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use super::*;
+use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+
+/// The SQLite store.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `url`
+    /// (`sqlite://path/to/file.db`).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { writer, reader })
+    }
+
+    /// Closes both pools, waiting for running queries.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription> {
+        subscriptions::create(&self.writer, new).await
+    }
+
+    async fn get_subscription(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+    ) -> StoreResult<Option<Subscription>> {
+        subscriptions::get(&self.reader, org, id).await
+    }
+
+    async fn list_subscriptions(&self, query: SubscriptionQuery) -> StoreResult<Vec<Subscription>> {
+        subscriptions::list(&self.reader, query).await
+    }
+
+    async fn update_subscription(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+        patch: SubscriptionPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Subscription>> {
+        subscriptions::update(&self.writer, org, id, patch, now).await
+    }
+
+    async fn delete_subscription(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<u64>> {
+        subscriptions::delete(&self.writer, org, id, now).await
+    }
+
+    async fn emit_events(&self, events: Vec<NewEvent>) -> StoreResult<Vec<EmitResult>> {
+        events::emit(&self.writer, events).await
+    }
+
+    async fn get_event(&self, org: &OrganizationId, id: EventId) -> StoreResult<Option<StoredEvent>> {
+        events::get(&self.reader, org, id).await
+    }
+
+    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
+        deliveries::list(&self.reader, query).await
+    }
+
+    async fn get_delivery(
+        &self,
+        org: &OrganizationId,
+        id: DeliveryId,
+    ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
+        deliveries::get(&self.reader, org, id).await
+    }
+
+    async fn redeliver(
+        &self,
+        org: &OrganizationId,
+        id: DeliveryId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RedeliverOutcome> {
+        deliveries::redeliver(&self.writer, org, id, now).await
+    }
+
+    async fn replay(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ReplayCounts>> {
+        deliveries::replay(&self.writer, org, id, since, now).await
+    }
+
+    async fn record_test_delivery(&self, test: TestDeliveryRecord) -> StoreResult<()> {
+        deliveries::record_test(&self.writer, test).await
+    }
+
+    async fn claim_due(&self, claim: ClaimRequest<'_>) -> StoreResult<Vec<WorkItem>> {
+        work::claim_due(&self.writer, claim).await
+    }
+
+    async fn record_attempt(&self, outcome: AttemptOutcome) -> StoreResult<SubscriptionHealth> {
+        work::record_attempt(&self.writer, outcome).await
+    }
+
+    async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
+        work::release(&self.writer, owner, ids).await
+    }
+
+    async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        work::next_due_at(&self.reader).await
+    }
+
+    async fn recover_leases(&self) -> StoreResult<u64> {
+        work::recover_leases(&self.writer).await
+    }
+}

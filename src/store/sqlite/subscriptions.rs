@@ -1,0 +1,169 @@
+//! Subscription rows.
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use super::rows::{self, SUBSCRIPTION_COLUMNS};
+use crate::domain::ids::{OrganizationId, SubscriptionId};
+use crate::domain::subscription::SubscriptionState;
+use crate::domain::time::to_micros;
+use crate::store::{NewSubscription, StoreResult, Subscription, SubscriptionPatch, SubscriptionQuery};
+
+fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str>) {
+    match state {
+        SubscriptionState::Enabled => ("enabled", None),
+        SubscriptionState::Disabled(reason) => ("disabled", Some(reason.as_str())),
+    }
+}
+
+pub async fn create(pool: &SqlitePool, new: NewSubscription) -> StoreResult<Subscription> {
+    let (status, reason) = state_columns(new.state);
+    let now = to_micros(new.now);
+    sqlx::query(
+        "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
+         description, signing_secret, status, disabled_reason, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(new.id.0)
+    .bind(new.organization_id.as_str())
+    .bind(new.url.as_str())
+    .bind(new.integration.as_str())
+    .bind(new.event_types.mask())
+    .bind(&new.description)
+    .bind(new.signing_secret.as_ref().map(|s| s.expose().to_owned()))
+    .bind(status)
+    .bind(reason)
+    .bind(now)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    get(pool, &new.organization_id, new.id)
+        .await?
+        .ok_or_else(|| crate::store::StoreError::Corrupt("created subscription vanished".into()))
+}
+
+pub async fn get(
+    pool: &SqlitePool,
+    org: &OrganizationId,
+    id: SubscriptionId,
+) -> StoreResult<Option<Subscription>> {
+    let sql = format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions \
+         WHERE id = ? AND organization_id = ? AND deleted_at IS NULL"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .bind(org.as_str())
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(rows::subscription).transpose()
+}
+
+pub async fn list(pool: &SqlitePool, query: SubscriptionQuery) -> StoreResult<Vec<Subscription>> {
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE deleted_at IS NULL AND organization_id = "
+    ));
+    sql.push_bind(query.organization_id.as_str().to_owned());
+    if let Some(enabled) = query.enabled {
+        sql.push(" AND status = ")
+            .push_bind(if enabled { "enabled" } else { "disabled" });
+    }
+    if let Some(before) = query.before {
+        sql.push(" AND id < ").push_bind(before.0);
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(query.limit));
+    let found = sql.build().fetch_all(pool).await?;
+    found.iter().map(rows::subscription).collect()
+}
+
+pub async fn update(
+    pool: &SqlitePool,
+    org: &OrganizationId,
+    id: SubscriptionId,
+    patch: SubscriptionPatch,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Subscription>> {
+    let now_us = to_micros(now);
+    let mut tx = pool.begin().await?;
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE subscriptions SET updated_at = ");
+    sql.push_bind(now_us);
+    if let Some(url) = &patch.url {
+        sql.push(", url = ").push_bind(url.as_str().to_owned());
+    }
+    if let Some(integration) = patch.integration {
+        sql.push(", integration = ").push_bind(integration.as_str());
+    }
+    if let Some(types) = &patch.event_types {
+        sql.push(", event_types = ").push_bind(types.mask());
+    }
+    if let Some(description) = &patch.description {
+        sql.push(", description = ").push_bind(description.clone());
+    }
+    match patch.enabled {
+        Some(true) => {
+            sql.push(", status = 'enabled', disabled_reason = NULL, consecutive_failures = 0");
+        }
+        Some(false) => {
+            sql.push(", status = 'disabled', disabled_reason = 'manual'");
+        }
+        None => {}
+    }
+    sql.push(" WHERE id = ").push_bind(id.0);
+    sql.push(" AND organization_id = ").push_bind(org.as_str().to_owned());
+    sql.push(" AND deleted_at IS NULL");
+    let changed = sql.build().execute(&mut *tx).await?.rows_affected();
+    if changed == 0 {
+        return Ok(None);
+    }
+    if patch.enabled == Some(true) {
+        // Deliveries that waited while the subscription was disabled go out now.
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? \
+             WHERE subscription_id = ? AND status = 'pending' AND next_attempt_at > ?",
+        )
+        .bind(now_us)
+        .bind(now_us)
+        .bind(id.0)
+        .bind(now_us)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    get(pool, org, id).await
+}
+
+pub async fn delete(
+    pool: &SqlitePool,
+    org: &OrganizationId,
+    id: SubscriptionId,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<u64>> {
+    let now_us = to_micros(now);
+    let mut tx = pool.begin().await?;
+    let deleted = sqlx::query(
+        "UPDATE subscriptions SET deleted_at = ?, updated_at = ?, status = 'disabled', \
+         disabled_reason = 'manual' WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",
+    )
+    .bind(now_us)
+    .bind(now_us)
+    .bind(id.0)
+    .bind(org.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if deleted == 0 {
+        return Ok(None);
+    }
+    let cancelled = sqlx::query(
+        "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, \
+         lease_expires_at = NULL, updated_at = ? \
+         WHERE subscription_id = ? AND status IN ('pending', 'in_flight')",
+    )
+    .bind(now_us)
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(Some(cancelled))
+}

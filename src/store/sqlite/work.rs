@@ -1,0 +1,249 @@
+//! What the delivery engine asks of the store: leasing due work, recording
+//! attempts with their consequences, and giving leases back.
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::rows;
+use crate::domain::delivery::{AttemptReport, NextStep};
+use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::subscription::{SigningSecret, TargetUrl};
+use crate::domain::time::{from_micros, to_micros};
+use crate::store::{
+    AttemptOutcome, ClaimRequest, StoreError, StoreResult, SubscriptionHealth, WorkItem,
+};
+
+/// Longest error text kept per attempt, in bytes.
+const MAX_ERROR_BYTES: usize = 1024;
+
+pub async fn claim_due(pool: &SqlitePool, claim: ClaimRequest<'_>) -> StoreResult<Vec<WorkItem>> {
+    let now = to_micros(claim.now);
+    let mut tx = pool.begin().await?;
+    let mut pick: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE deliveries SET status = 'in_flight', lease_owner = ",
+    );
+    pick.push_bind(claim.owner.to_owned())
+        .push(", lease_expires_at = ")
+        .push_bind(to_micros(claim.lease_until))
+        .push(", updated_at = ")
+        .push_bind(now)
+        .push(
+            " WHERE id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
+             WHERE ((d.status = 'pending' AND d.next_attempt_at <= ",
+        )
+        .push_bind(now)
+        .push(") OR (d.status = 'in_flight' AND d.lease_expires_at < ")
+        .push_bind(now)
+        .push(")) AND s.status = 'enabled' AND s.deleted_at IS NULL");
+    if !claim.skip.is_empty() {
+        pick.push(" AND d.subscription_id NOT IN (");
+        let mut list = pick.separated(", ");
+        for id in claim.skip {
+            list.push_bind(id.0);
+        }
+        pick.push(")");
+    }
+    pick.push(" ORDER BY d.next_attempt_at LIMIT ")
+        .push_bind(i64::from(claim.limit))
+        .push(") RETURNING id");
+    let ids: Vec<Uuid> = pick
+        .build()
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<Uuid, _>("id"))
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        tx.commit().await?;
+        return Ok(Vec::new());
+    }
+    let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
+         d.round_failures, e.occurred_at, e.data, s.url, s.signing_secret \
+         FROM deliveries d JOIN events e ON e.id = d.event_id \
+         JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id IN (",
+    );
+    let mut list = load.separated(", ");
+    for id in &ids {
+        list.push_bind(*id);
+    }
+    load.push(") ORDER BY d.next_attempt_at");
+    let found = load.build().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    found
+        .iter()
+        .map(|row| {
+            let url: String = row.try_get("url")?;
+            let round_failures: i64 = row.try_get("round_failures")?;
+            Ok(WorkItem {
+                delivery_id: DeliveryId(row.try_get("id")?),
+                organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
+                event_id: EventId(row.try_get("event_id")?),
+                subscription_id: SubscriptionId(row.try_get("subscription_id")?),
+                event_type: rows::event_type(row.try_get("event_type")?)?,
+                occurred_at: from_micros(row.try_get("occurred_at")?),
+                data_json: row.try_get("data")?,
+                url: TargetUrl::from_stored(&url)
+                    .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
+                signing_secret: row
+                    .try_get::<Option<String>, _>("signing_secret")?
+                    .map(SigningSecret::from_stored),
+                round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+pub(super) async fn insert_attempt(
+    conn: &mut SqliteConnection,
+    delivery_id: Uuid,
+    number: i64,
+    report: &AttemptReport,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO attempts (delivery_id, number, started_at, duration_us, status_code, error, \
+         response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(delivery_id)
+    .bind(number)
+    .bind(to_micros(report.started_at))
+    .bind(i64::try_from(report.duration.as_micros()).unwrap_or(i64::MAX))
+    .bind(report.status_code.map(i64::from))
+    .bind(report.error.as_deref().map(|e| truncate(e, MAX_ERROR_BYTES)))
+    .bind(&report.response_excerpt)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_attempt(pool: &SqlitePool, outcome: AttemptOutcome) -> StoreResult<SubscriptionHealth> {
+    let report = &outcome.report;
+    let finished = report.started_at
+        + chrono::Duration::from_std(report.duration).unwrap_or(chrono::Duration::zero());
+    let now = to_micros(finished);
+    let error = report.error.as_deref().map(|e| truncate(e, MAX_ERROR_BYTES));
+    let (status, next_at) = match outcome.next {
+        NextStep::Succeeded => ("succeeded", None),
+        NextStep::RetryAt(at) => ("pending", Some(to_micros(at))),
+        NextStep::Failed => ("failed", None),
+    };
+    let mut tx = pool.begin().await?;
+    let number: i64 = sqlx::query_scalar(
+        "UPDATE deliveries SET attempt_count = attempt_count + 1 WHERE id = ? RETURNING attempt_count",
+    )
+    .bind(outcome.delivery_id.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_attempt(&mut tx, outcome.delivery_id.0, number, report).await?;
+    // Only a delivery still in flight moves on: a redelivery or a cancellation
+    // that happened during the attempt wins over this outcome.
+    sqlx::query(
+        "UPDATE deliveries SET status = ?, next_attempt_at = ?, round_failures = ?, \
+         lease_owner = NULL, lease_expires_at = NULL, last_status_code = ?, last_error = ?, \
+         updated_at = ? WHERE id = ? AND status = 'in_flight'",
+    )
+    .bind(status)
+    .bind(next_at)
+    .bind(i64::from(outcome.round_failures))
+    .bind(report.status_code.map(i64::from))
+    .bind(error)
+    .bind(now)
+    .bind(outcome.delivery_id.0)
+    .execute(&mut *tx)
+    .await?;
+    let health = if report.succeeded() {
+        sqlx::query(
+            "UPDATE subscriptions SET consecutive_failures = 0, last_success_at = ?, updated_at = ? \
+             WHERE id = ? RETURNING consecutive_failures, 0 AS disabled_now",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(outcome.subscription_id.0)
+        .fetch_optional(&mut *tx)
+        .await?
+    } else {
+        sqlx::query(
+            "UPDATE subscriptions SET consecutive_failures = consecutive_failures + 1, \
+             last_failure_at = ?1, last_error = ?2, updated_at = ?1, \
+             status = CASE WHEN status = 'enabled' AND consecutive_failures + 1 >= ?3 \
+                      THEN 'disabled' ELSE status END, \
+             disabled_reason = CASE WHEN status = 'enabled' AND consecutive_failures + 1 >= ?3 \
+                      THEN 'too_many_failures' ELSE disabled_reason END \
+             WHERE id = ?4 RETURNING consecutive_failures, \
+             (status = 'disabled' AND disabled_reason = 'too_many_failures' \
+              AND consecutive_failures = ?3) AS disabled_now",
+        )
+        .bind(now)
+        .bind(error)
+        .bind(i64::from(outcome.failure_threshold))
+        .bind(outcome.subscription_id.0)
+        .fetch_optional(&mut *tx)
+        .await?
+    };
+    tx.commit().await?;
+    let Some(row) = health else {
+        return Err(StoreError::Corrupt("attempt for a missing subscription".into()));
+    };
+    let failures: i64 = row.try_get("consecutive_failures")?;
+    let disabled_now: i64 = row.try_get("disabled_now")?;
+    Ok(SubscriptionHealth {
+        consecutive_failures: u32::try_from(failures).unwrap_or(u32::MAX),
+        disabled_now: disabled_now != 0,
+    })
+}
+
+pub async fn release(pool: &SqlitePool, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL \
+         WHERE status = 'in_flight' AND lease_owner = ",
+    );
+    sql.push_bind(owner.to_owned()).push(" AND id IN (");
+    let mut list = sql.separated(", ");
+    for id in ids {
+        list.push_bind(id.0);
+    }
+    sql.push(")");
+    sql.build().execute(pool).await?;
+    Ok(())
+}
+
+pub async fn next_due_at(pool: &SqlitePool) -> StoreResult<Option<DateTime<Utc>>> {
+    let next: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(t) FROM ( \
+           SELECT MIN(d.next_attempt_at) AS t FROM deliveries d JOIN subscriptions s \
+             ON s.id = d.subscription_id \
+             WHERE d.status = 'pending' AND s.status = 'enabled' AND s.deleted_at IS NULL \
+           UNION ALL \
+           SELECT MIN(lease_expires_at) FROM deliveries WHERE status = 'in_flight')",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(next.map(from_micros))
+}
+
+/// SQLite runs one service process per file, so at start every lease belongs
+/// to a process that is gone: free them all at once.
+pub async fn recover_leases(pool: &SqlitePool) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL \
+         WHERE status = 'in_flight'",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}

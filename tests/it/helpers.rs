@@ -1,0 +1,251 @@
+//! Test fixtures: a real server on a random port with its own database, and
+//! real HTTP receivers on loopback that record what they get.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+
+use inboundflow_webhooks::config::Config;
+use inboundflow_webhooks::pb;
+use inboundflow_webhooks::pb::delivery_service_client::DeliveryServiceClient;
+use inboundflow_webhooks::pb::event_service_client::EventServiceClient;
+use inboundflow_webhooks::pb::subscription_service_client::SubscriptionServiceClient;
+
+pub use super::receiver::{Behavior, Received, TestReceiver};
+
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    config: Config,
+}
+
+/// Flags every test server gets unless a test overrides them: fast retries,
+/// loopback receivers allowed.
+pub const FAST: &[&str] = &["--allow-private-targets", "--retry-schedule", "100ms,100ms,100ms", "--retry-jitter", "0"];
+
+/// A running service and clients for its three APIs.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub events: EventServiceClient<Channel>,
+    pub subscriptions: SubscriptionServiceClient<Channel>,
+    pub deliveries: DeliveryServiceClient<Channel>,
+    pub database_url: String,
+    shutdown: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Starts the service with [`FAST`] settings on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(FAST).await
+}
+
+/// Starts the service with these flags on a fresh database.
+pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let mut app = spawn_on(&database_url, flags).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts the service on an existing database.
+pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
+    init_logs();
+    let mut argv = vec!["test", "--database-url", database_url];
+    argv.extend_from_slice(flags);
+    let config = Args::try_parse_from(argv).expect("valid test flags").config;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            inboundflow_webhooks::server::run(config, listener, shutdown)
+                .await
+                .expect("server runs");
+        }
+    });
+    let channel = connect(address).await;
+    TestApp {
+        address,
+        events: EventServiceClient::new(channel.clone()),
+        subscriptions: SubscriptionServiceClient::new(channel.clone()),
+        deliveries: DeliveryServiceClient::new(channel),
+        database_url: database_url.to_owned(),
+        shutdown,
+        server,
+        _dir: None,
+    }
+}
+
+/// A channel to a server that may still be starting.
+pub async fn connect(address: SocketAddr) -> Channel {
+    eventually(Duration::from_secs(20), || async move {
+        Channel::from_shared(format!("http://{address}"))
+            .ok()?
+            .connect()
+            .await
+            .ok()
+    })
+    .await
+}
+
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        inboundflow_webhooks::telemetry::init(inboundflow_webhooks::config::LogFormat::Text);
+    }
+}
+
+impl TestApp {
+    /// Stops the server gracefully and waits for it, keeping the database.
+    pub async fn stop(self) -> Option<tempfile::TempDir> {
+        self.shutdown.cancel();
+        self.server.await.expect("server task");
+        self._dir
+    }
+
+    /// Creates an enabled subscription of organization `org` to `url`.
+    pub async fn subscribe(
+        &mut self,
+        org: &str,
+        url: &str,
+        types: &[pb::EventType],
+        secret: Option<&str>,
+    ) -> pb::Subscription {
+        let response = self
+            .subscriptions
+            .create_subscription(pb::CreateSubscriptionRequest {
+                organization_id: org.into(),
+                subscription: Some(pb::Subscription {
+                    url: url.into(),
+                    integration: pb::Integration::Custom as i32,
+                    event_types: types.iter().map(|t| *t as i32).collect(),
+                    description: "test receiver".into(),
+                    ..Default::default()
+                }),
+                signing_secret: secret.unwrap_or_default().into(),
+                generate_signing_secret: false,
+            })
+            .await
+            .expect("create subscription")
+            .into_inner();
+        response.subscription.expect("subscription")
+    }
+
+    pub async fn subscription(&mut self, org: &str, id: &str) -> pb::Subscription {
+        self.subscriptions
+            .get_subscription(pb::GetSubscriptionRequest {
+                organization_id: org.into(),
+                subscription_id: id.into(),
+            })
+            .await
+            .expect("get subscription")
+            .into_inner()
+            .subscription
+            .expect("subscription")
+    }
+
+    pub async fn emit(&mut self, request: pb::EmitEventRequest) -> pb::EmitEventResponse {
+        self.events.emit_event(request).await.expect("emit").into_inner()
+    }
+
+    pub async fn delivery(&mut self, org: &str, id: &str) -> pb::Delivery {
+        self.deliveries
+            .get_delivery(pb::GetDeliveryRequest {
+                organization_id: org.into(),
+                delivery_id: id.into(),
+            })
+            .await
+            .expect("get delivery")
+            .into_inner()
+            .delivery
+            .expect("delivery")
+    }
+
+    /// Waits until the delivery's status is `status`, and returns it.
+    pub async fn delivery_reaches(&mut self, org: &str, id: &str, status: pb::DeliveryStatus) -> pb::Delivery {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let delivery = self.delivery(org, id).await;
+            if delivery.status == status as i32 {
+                return delivery;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "delivery {id} never became {status:?}; last seen {delivery:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Polls `probe` until it yields a value, failing the test after `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "condition not met within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `call.completed` emit with every field set.
+pub fn call_completed(org: &str, summary: &str) -> pb::EmitEventRequest {
+    pb::EmitEventRequest {
+        organization_id: org.into(),
+        idempotency_key: String::new(),
+        occurred_at: None,
+        payload: Some(pb::emit_event_request::Payload::CallCompleted(pb::CallCompleted {
+            call_id: "call-1".into(),
+            caller_phone: Some("+1234567890".into()),
+            caller_name: Some("Dave".into()),
+            caller_email: Some("dave@example.com".into()),
+            duration_seconds: Some(55),
+            summary: Some(summary.into()),
+            intent: Some("book appointment".into()),
+            urgency: pb::Urgency::Medium as i32,
+            recording_url: Some("https://example.com/r.mp3".into()),
+            started_at: Some(prost_types::Timestamp { seconds: 1_771_966_740, nanos: 0 }),
+            ended_at: Some(prost_types::Timestamp { seconds: 1_771_966_800, nanos: 0 }),
+        })),
+    }
+}
+
+/// Where test data files live.
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join(path)
+}
+
+/// The field violations of an `INVALID_ARGUMENT` (or other) status.
+pub fn violations(status: &tonic::Status) -> Vec<(String, String)> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| (v.field, v.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A loopback address nothing listens on.
+pub async fn refused_address() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    drop(listener);
+    address
+}

@@ -5,3 +5,6 @@ mod contract;
 mod events_fixture;
 mod helpers;
 mod receiver;
+mod retries;
+mod test_webhook;
+mod validation;

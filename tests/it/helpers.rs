@@ -16,7 +16,7 @@ use inboundflow_webhooks::pb::delivery_service_client::DeliveryServiceClient;
 use inboundflow_webhooks::pb::event_service_client::EventServiceClient;
 use inboundflow_webhooks::pb::subscription_service_client::SubscriptionServiceClient;
 
-pub use super::receiver::{Behavior, Received, TestReceiver};
+pub use super::receiver::{Behavior, TestReceiver};
 
 #[derive(Parser)]
 struct Args {
@@ -31,12 +31,12 @@ pub const FAST: &[&str] = &["--allow-private-targets", "--retry-schedule", "100m
 /// A running service and clients for its three APIs.
 pub struct TestApp {
     pub address: SocketAddr,
+    pub database_url: String,
     pub events: EventServiceClient<Channel>,
     pub subscriptions: SubscriptionServiceClient<Channel>,
     pub deliveries: DeliveryServiceClient<Channel>,
-    pub database_url: String,
     shutdown: CancellationToken,
-    server: tokio::task::JoinHandle<()>,
+    server: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -50,6 +50,7 @@ pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
     let mut app = spawn_on(&database_url, flags).await;
+    app.database_url = database_url;
     app._dir = Some(dir);
     app
 }
@@ -71,15 +72,25 @@ pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
                 .expect("server runs");
         }
     });
+    let mut app = attach(address).await;
+    app.database_url = database_url.to_owned();
+    app.shutdown = shutdown;
+    app.server = Some(server);
+    app
+}
+
+/// Clients for a service already running at `address` (for example the
+/// real binary started by a test).
+pub async fn attach(address: SocketAddr) -> TestApp {
     let channel = connect(address).await;
     TestApp {
         address,
         events: EventServiceClient::new(channel.clone()),
         subscriptions: SubscriptionServiceClient::new(channel.clone()),
         deliveries: DeliveryServiceClient::new(channel),
-        database_url: database_url.to_owned(),
-        shutdown,
-        server,
+        database_url: String::new(),
+        shutdown: CancellationToken::new(),
+        server: None,
         _dir: None,
     }
 }
@@ -106,7 +117,9 @@ impl TestApp {
     /// Stops the server gracefully and waits for it, keeping the database.
     pub async fn stop(self) -> Option<tempfile::TempDir> {
         self.shutdown.cancel();
-        self.server.await.expect("server task");
+        if let Some(server) = self.server {
+            server.await.expect("server task");
+        }
         self._dir
     }
 

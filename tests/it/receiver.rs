@@ -25,7 +25,6 @@ pub enum Behavior {
 pub struct Received {
     pub headers: HeaderMap,
     pub body: Bytes,
-    pub at: Instant,
 }
 
 impl Received {
@@ -125,7 +124,6 @@ async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     shared.received.lock().expect("lock").push(Received {
         headers,
         body,
-        at: Instant::now(),
     });
     shared.arrived.notify_waiters();
     let scripted = shared.script.lock().expect("lock").pop_front();

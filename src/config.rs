@@ -58,7 +58,11 @@ pub struct Config {
     pub max_in_flight: usize,
 
     /// Delivery attempts in flight at once to one subscription.
-    #[arg(long, env = "INBOUNDFLOW_MAX_IN_FLIGHT_PER_SUBSCRIPTION", default_value_t = 16)]
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_MAX_IN_FLIGHT_PER_SUBSCRIPTION",
+        default_value_t = 16
+    )]
     pub max_in_flight_per_subscription: u32,
 
     /// Longest wait between looks at the database for due deliveries.
@@ -77,7 +81,12 @@ pub struct Config {
     pub allow_private_targets: bool,
 
     /// Log format.
-    #[arg(long, env = "INBOUNDFLOW_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 

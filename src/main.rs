@@ -9,7 +9,10 @@ use inboundflow_webhooks::store::sqlite::SqliteStore;
 use inboundflow_webhooks::{server, telemetry};
 
 #[derive(Parser)]
-#[command(version, about = "Turns InboundFlow call events into signed HTTPS webhooks")]
+#[command(
+    version,
+    about = "Turns InboundFlow call events into signed HTTPS webhooks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

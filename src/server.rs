@@ -45,7 +45,9 @@ pub async fn run(
 ) -> Result<(), ServerError> {
     config.validate()?;
     if config.allow_private_targets {
-        warn!("private and plain-HTTP targets are allowed: use this only for development and tests");
+        warn!(
+            "private and plain-HTTP targets are allowed: use this only for development and tests"
+        );
     }
     let sqlite = SqliteStore::connect(&config.database_url).await?;
     let store: Arc<dyn Store> = Arc::new(sqlite.clone());
@@ -54,8 +56,12 @@ pub async fn run(
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<EventServiceServer<EventsApi>>().await;
-    health.set_serving::<SubscriptionServiceServer<SubscriptionsApi>>().await;
-    health.set_serving::<DeliveryServiceServer<DeliveriesApi>>().await;
+    health
+        .set_serving::<SubscriptionServiceServer<SubscriptionsApi>>()
+        .await;
+    health
+        .set_serving::<DeliveryServiceServer<DeliveriesApi>>()
+        .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -77,8 +83,12 @@ pub async fn run(
         let health = health.clone();
         async move {
             shutdown.cancelled().await;
-            health.set_service_status("", ServingStatus::NotServing).await;
-            health.set_not_serving::<EventServiceServer<EventsApi>>().await;
+            health
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+            health
+                .set_not_serving::<EventServiceServer<EventsApi>>()
+                .await;
         }
     };
     Server::builder()
@@ -95,7 +105,9 @@ pub async fn run(
     if let Err(e) = dispatcher.await {
         warn!(error = %e, "delivery dispatcher ended abnormally");
     }
-    engine.drain(config.attempt_timeout + Duration::from_secs(5)).await;
+    engine
+        .drain(config.attempt_timeout + Duration::from_secs(5))
+        .await;
     sqlite.close().await;
     info!("stopped");
     Ok(())

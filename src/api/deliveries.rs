@@ -76,7 +76,10 @@ impl DeliveryService for DeliveriesApi {
             .map_err(ApiError::from)?;
         let (page, next_page_token) = paging::paginate(found, limit, |d| d.id.0);
         Ok(Response::new(pb::ListDeliveriesResponse {
-            deliveries: page.into_iter().map(|d| delivery_to_pb(d, Vec::new())).collect(),
+            deliveries: page
+                .into_iter()
+                .map(|d| delivery_to_pb(d, Vec::new()))
+                .collect(),
             next_page_token,
         }))
     }

@@ -6,9 +6,9 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
-use crate::telemetry::error_chain;
 use crate::domain::validation::Violations;
 use crate::store::StoreError;
+use crate::telemetry::error_chain;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -38,7 +38,11 @@ impl EventsApi {
 
 fn emit_response(result: EmitResult) -> Result<pb::EmitEventResponse, ApiError> {
     Ok(pb::EmitEventResponse {
-        delivery_ids: result.delivery_ids.iter().map(ToString::to_string).collect(),
+        delivery_ids: result
+            .delivery_ids
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         duplicate: result.duplicate,
         event: Some(event_to_pb(result.event)?),
     })
@@ -47,7 +51,10 @@ fn emit_response(result: EmitResult) -> Result<pb::EmitEventResponse, ApiError> 
 #[tonic::async_trait]
 impl EventService for EventsApi {
     #[tracing::instrument(name = "EmitEvent", skip_all)]
-    async fn emit_event(&self, request: Request<pb::EmitEventRequest>) -> ApiResult<pb::EmitEventResponse> {
+    async fn emit_event(
+        &self,
+        request: Request<pb::EmitEventRequest>,
+    ) -> ApiResult<pb::EmitEventResponse> {
         let mut v = Violations::new();
         let event = parse_emit(request.into_inner(), "", time::now(), &mut v);
         let event = match (event, v.is_empty()) {
@@ -65,7 +72,10 @@ impl EventService for EventsApi {
             }
             other => other?,
         };
-        let result = results.into_iter().next().ok_or_else(|| Status::internal("no result"))?;
+        let result = results
+            .into_iter()
+            .next()
+            .ok_or_else(|| Status::internal("no result"))?;
         tracing::debug!(event_id = %result.event.id, deliveries = result.delivery_ids.len(), "event emitted");
         Ok(Response::new(emit_response(result)?))
     }
@@ -94,11 +104,17 @@ impl EventService for EventsApi {
             return Err(ApiError::Invalid(v).into());
         }
         let results = self.emit(events).await?;
-        let results = results.into_iter().map(emit_response).collect::<Result<_, _>>()?;
+        let results = results
+            .into_iter()
+            .map(emit_response)
+            .collect::<Result<_, _>>()?;
         Ok(Response::new(pb::BatchEmitEventsResponse { results }))
     }
 
-    async fn get_event(&self, request: Request<pb::GetEventRequest>) -> ApiResult<pb::GetEventResponse> {
+    async fn get_event(
+        &self,
+        request: Request<pb::GetEventRequest>,
+    ) -> ApiResult<pb::GetEventResponse> {
         let req = request.into_inner();
         let mut v = Violations::new();
         let org = OrganizationId::parse(&req.organization_id, "organization_id", &mut v);

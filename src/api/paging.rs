@@ -50,7 +50,10 @@ pub fn paginate<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> (V
         return (items, String::new());
     }
     items.truncate(limit as usize);
-    let token = items.last().map(|last| encode(id(last))).unwrap_or_default();
+    let token = items
+        .last()
+        .map(|last| encode(id(last)))
+        .unwrap_or_default();
     (items, token)
 }
 

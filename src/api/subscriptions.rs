@@ -31,7 +31,11 @@ impl SubscriptionsApi {
         }
     }
 
-    async fn find(&self, org: &OrganizationId, id: SubscriptionId) -> Result<Subscription, ApiError> {
+    async fn find(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+    ) -> Result<Subscription, ApiError> {
         self.store
             .get_subscription(org, id)
             .await?
@@ -57,10 +61,18 @@ impl SubscriptionService for SubscriptionsApi {
         &self,
         request: Request<pb::CreateSubscriptionRequest>,
     ) -> ApiResult<pb::CreateSubscriptionResponse> {
-        let new = parse_create(request.into_inner(), self.allow_private_targets, time::now())
-            .map_err(ApiError::Invalid)?;
+        let new = parse_create(
+            request.into_inner(),
+            self.allow_private_targets,
+            time::now(),
+        )
+        .map_err(ApiError::Invalid)?;
         let secret = new.signing_secret.as_ref().map(|s| s.expose().to_owned());
-        let created = self.store.create_subscription(new).await.map_err(ApiError::from)?;
+        let created = self
+            .store
+            .create_subscription(new)
+            .await
+            .map_err(ApiError::from)?;
         tracing::info!(subscription_id = %created.id, "subscription created");
         Ok(Response::new(pb::CreateSubscriptionResponse {
             subscription: Some(subscription_to_pb(created)),
@@ -176,7 +188,9 @@ impl SubscriptionService for SubscriptionsApi {
         let subscription = self.find(&org, id).await?;
         let Some(kind) = requested.or_else(|| subscription.event_types.as_slice().first().copied())
         else {
-            return Err(ApiError::FailedPrecondition("subscription has no event types".into()).into());
+            return Err(
+                ApiError::FailedPrecondition("subscription has no event types".into()).into(),
+            );
         };
         let (delivery_id, report) = self
             .engine

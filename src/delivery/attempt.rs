@@ -2,15 +2,15 @@
 
 use std::time::Duration;
 
-use tracing::{info, warn, Instrument};
+use tracing::{Instrument, info, warn};
 
-use crate::telemetry::error_chain;
-use super::sender::Outgoing;
 use super::Engine;
-use crate::domain::body::{render, Envelope};
-use crate::domain::delivery::{next_step, NextStep};
+use super::sender::Outgoing;
+use crate::domain::body::{Envelope, render};
+use crate::domain::delivery::{NextStep, next_step};
 use crate::domain::time;
 use crate::store::{AttemptOutcome, WorkItem};
+use crate::telemetry::error_chain;
 
 /// Tries to record an outcome this many times before leaving the delivery to
 /// its lease (it is then sent again: at-least-once, same delivery id).
@@ -53,15 +53,27 @@ async fn attempt(engine: &Engine, item: WorkItem) {
     } else {
         item.round_failures.saturating_add(1)
     };
-    let next = next_step(report.succeeded(), round_failures, &inner.config.retry, time::now());
+    let next = next_step(
+        report.succeeded(),
+        round_failures,
+        &inner.config.retry,
+        time::now(),
+    );
     match (&next, &report.error) {
         (NextStep::Succeeded, _) => {
-            info!(status = report.status_code, ms = report.duration.as_millis() as u64, "delivered");
+            info!(
+                status = report.status_code,
+                ms = report.duration.as_millis() as u64,
+                "delivered"
+            );
         }
         (NextStep::RetryAt(at), Some(error)) => {
             info!(%error, retry_at = %at, "attempt failed; will retry");
         }
-        (_, error) => warn!(error = error.as_deref().unwrap_or(""), "delivery failed; retries exhausted"),
+        (_, error) => warn!(
+            error = error.as_deref().unwrap_or(""),
+            "delivery failed; retries exhausted"
+        ),
     }
     let outcome = AttemptOutcome {
         delivery_id: item.delivery_id,

@@ -8,9 +8,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
 use super::Engine;
-use crate::telemetry::error_chain;
 use crate::domain::time;
 use crate::store::ClaimRequest;
+use crate::telemetry::error_chain;
 
 /// Most deliveries leased in one claim.
 const CLAIM_BATCH: usize = 256;

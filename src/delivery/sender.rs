@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 
-use super::target_guard::{check_literal, PublicOnlyResolver};
+use super::target_guard::{PublicOnlyResolver, check_literal};
 use crate::domain::delivery::AttemptReport;
 use crate::domain::event::EventType;
 use crate::domain::ids::DeliveryId;
@@ -140,7 +140,10 @@ impl Sender {
     /// refused`, a TLS or DNS error), as shown in the delivery log.
     fn describe(&self, error: &reqwest::Error) -> String {
         if error.is_timeout() {
-            return format!("timed out after {}", humantime::format_duration(self.timeout));
+            return format!(
+                "timed out after {}",
+                humantime::format_duration(self.timeout)
+            );
         }
         let mut root: &dyn std::error::Error = error;
         while let Some(source) = root.source() {

@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::domain::subscription::{is_public_ip, TargetUrl};
+use crate::domain::subscription::{TargetUrl, is_public_ip};
 
 /// A resolver that only yields public addresses.
 #[derive(Debug, Default, Clone)]

@@ -55,7 +55,8 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_the_way_json_stringify_does() {
-        let summary = "José Ñúñez 🚗 \"quoted\" back\\slash\nnew\ttab\u{1f}unit\u{7f}del\u{2028}ls</script>";
+        let summary =
+            "José Ñúñez 🚗 \"quoted\" back\\slash\nnew\ttab\u{1f}unit\u{7f}del\u{2028}ls</script>";
         let data = EventData::CallTransferred(CallTransferred {
             call_id: "c".into(),
             caller_phone: None,

@@ -114,7 +114,10 @@ mod tests {
     #[test]
     fn status_names_round_trip() {
         for s in ["pending", "in_flight", "succeeded", "failed", "cancelled"] {
-            assert_eq!(DeliveryStatus::parse(s).map(DeliveryStatus::as_str), Some(s));
+            assert_eq!(
+                DeliveryStatus::parse(s).map(DeliveryStatus::as_str),
+                Some(s)
+            );
         }
     }
 }

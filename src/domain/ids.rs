@@ -79,10 +79,7 @@ impl OrganizationId {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !valid {
-            violations.add(
-                field,
-                "must be 1 to 64 ASCII letters, digits, '-' or '_'",
-            );
+            violations.add(field, "must be 1 to 64 ASCII letters, digits, '-' or '_'");
             return None;
         }
         Some(Self(raw.to_owned()))

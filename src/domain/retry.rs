@@ -37,7 +37,9 @@ impl RetryPolicy {
     /// Delay before the next attempt after `failed_attempts` failures in the
     /// current round, or `None` when the delivery has run out of retries.
     pub fn next_delay(&self, failed_attempts: u32) -> Option<Duration> {
-        let base = *self.schedule.get(usize::try_from(failed_attempts).ok()?.checked_sub(1)?)?;
+        let base = *self
+            .schedule
+            .get(usize::try_from(failed_attempts).ok()?.checked_sub(1)?)?;
         if self.jitter <= 0.0 {
             return Some(base);
         }
@@ -55,7 +57,10 @@ mod tests {
         let policy = RetryPolicy::standard();
         assert_eq!(policy.max_attempts(), 8);
         let total: Duration = policy.schedule.iter().sum();
-        assert_eq!(total.as_secs(), 5 + 300 + 1800 + 7200 + 18000 + 36000 + 36000);
+        assert_eq!(
+            total.as_secs(),
+            5 + 300 + 1800 + 7200 + 18000 + 36000 + 36000
+        );
     }
 
     #[test]

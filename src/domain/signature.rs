@@ -96,17 +96,45 @@ mod tests {
             sig,
             "sha256=e61cf6c9e59ecf6df09d8c5fd5aee215c1000eb17367d88d607db5ba1f67a1ec"
         );
-        assert!(verify(br#"{"a":1}"#, Some("1709064000"), Some(&sig), b"secret", 1_709_064_100, 300).is_ok());
+        assert!(
+            verify(
+                br#"{"a":1}"#,
+                Some("1709064000"),
+                Some(&sig),
+                b"secret",
+                1_709_064_100,
+                300
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn rejects_tampering_staleness_and_malformed_headers() {
         let sig = sign(b"secret", 100, b"body");
-        assert_eq!(verify(b"bodx", Some("100"), Some(&sig), b"secret", 100, 300), Err(VerifyError::BadSignature));
-        assert_eq!(verify(b"body", Some("100"), Some(&sig), b"other", 100, 300), Err(VerifyError::BadSignature));
-        assert!(matches!(verify(b"body", Some("100"), Some(&sig), b"secret", 1000, 300), Err(VerifyError::StaleTimestamp { .. })));
-        assert_eq!(verify(b"body", Some("x"), Some(&sig), b"secret", 100, 300), Err(VerifyError::MalformedTimestamp));
-        assert_eq!(verify(b"body", Some("100"), Some("sha256=zz"), b"secret", 100, 300), Err(VerifyError::MalformedSignature));
-        assert!(matches!(verify(b"body", None, Some(&sig), b"secret", 100, 300), Err(VerifyError::MissingHeader(_))));
+        assert_eq!(
+            verify(b"bodx", Some("100"), Some(&sig), b"secret", 100, 300),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            verify(b"body", Some("100"), Some(&sig), b"other", 100, 300),
+            Err(VerifyError::BadSignature)
+        );
+        assert!(matches!(
+            verify(b"body", Some("100"), Some(&sig), b"secret", 1000, 300),
+            Err(VerifyError::StaleTimestamp { .. })
+        ));
+        assert_eq!(
+            verify(b"body", Some("x"), Some(&sig), b"secret", 100, 300),
+            Err(VerifyError::MalformedTimestamp)
+        );
+        assert_eq!(
+            verify(b"body", Some("100"), Some("sha256=zz"), b"secret", 100, 300),
+            Err(VerifyError::MalformedSignature)
+        );
+        assert!(matches!(
+            verify(b"body", None, Some(&sig), b"secret", 100, 300),
+            Err(VerifyError::MissingHeader(_))
+        ));
     }
 }

@@ -135,7 +135,9 @@ impl TargetUrl {
 
 fn is_local_name(name: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local")
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.ends_with(".local")
         || name.ends_with(".internal")
 }
 
@@ -247,7 +249,12 @@ impl EventTypes {
     }
 
     pub fn from_mask(mask: i64) -> Self {
-        Self(EventType::ALL.into_iter().filter(|t| mask & t.bit() != 0).collect())
+        Self(
+            EventType::ALL
+                .into_iter()
+                .filter(|t| mask & t.bit() != 0)
+                .collect(),
+        )
     }
 
     pub fn as_slice(&self) -> &[EventType] {
@@ -260,7 +267,10 @@ pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
 pub fn check_description(description: &str, field: &str, v: &mut Violations) {
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        v.add(field, format!("must be at most {MAX_DESCRIPTION_CHARS} characters"));
+        v.add(
+            field,
+            format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        );
     }
 }
 
@@ -304,9 +314,23 @@ mod tests {
     #[test]
     fn event_types_round_trip_through_the_mask() {
         let mut v = Violations::new();
-        let types = EventTypes::parse(vec![EventType::LeadCreated, EventType::CallCompleted], "t", &mut v);
+        let types = EventTypes::parse(
+            vec![EventType::LeadCreated, EventType::CallCompleted],
+            "t",
+            &mut v,
+        );
         let types = types.expect("valid");
-        assert_eq!(EventTypes::from_mask(types.mask()).as_slice(), &[EventType::CallCompleted, EventType::LeadCreated]);
-        assert!(EventTypes::parse(vec![EventType::LeadCreated, EventType::LeadCreated], "t", &mut v).is_none());
+        assert_eq!(
+            EventTypes::from_mask(types.mask()).as_slice(),
+            &[EventType::CallCompleted, EventType::LeadCreated]
+        );
+        assert!(
+            EventTypes::parse(
+                vec![EventType::LeadCreated, EventType::LeadCreated],
+                "t",
+                &mut v
+            )
+            .is_none()
+        );
     }
 }

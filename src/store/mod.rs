@@ -65,7 +65,11 @@ pub trait Store: Send + Sync + 'static {
     // Events.
     /// Stores events and their deliveries in one transaction: all or nothing.
     async fn emit_events(&self, events: Vec<NewEvent>) -> StoreResult<Vec<EmitResult>>;
-    async fn get_event(&self, org: &OrganizationId, id: EventId) -> StoreResult<Option<StoredEvent>>;
+    async fn get_event(
+        &self,
+        org: &OrganizationId,
+        id: EventId,
+    ) -> StoreResult<Option<StoredEvent>>;
 
     // The delivery log.
     async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>>;

@@ -80,7 +80,8 @@ async fn the_customer_pages_express_receiver_verifies_every_event_type() {
         ids.extend(app.emit(emit(ORG, make_tricky(payload))).await.delivery_ids);
     }
     for id in &ids {
-        app.delivery_reaches(ORG, id, pb::DeliveryStatus::Succeeded).await;
+        app.delivery_reaches(ORG, id, pb::DeliveryStatus::Succeeded)
+            .await;
     }
 
     let raw = reqwest::get(format!("http://127.0.0.1:{port}/results"))
@@ -92,10 +93,18 @@ async fn the_customer_pages_express_receiver_verifies_every_event_type() {
     let results: Vec<serde_json::Value> = serde_json::from_slice(&raw).expect("JSON results");
     assert_eq!(results.len(), 4);
     for result in &results {
-        assert_eq!(result["valid"], true, "the page's verifyWebhook rejected {result:#}");
-        assert_eq!(result["stringify_equals_raw"], true, "JSON.stringify differs from our bytes: {result:#}");
+        assert_eq!(
+            result["valid"], true,
+            "the page's verifyWebhook rejected {result:#}"
+        );
+        assert_eq!(
+            result["stringify_equals_raw"], true,
+            "JSON.stringify differs from our bytes: {result:#}"
+        );
         assert!(ids.iter().any(|id| result["delivery_id"] == id.as_str()));
-        let text = result["body"]["data"]["caller_name"].as_str().expect("caller_name");
+        let text = result["body"]["data"]["caller_name"]
+            .as_str()
+            .expect("caller_name");
         assert_eq!(text, TRICKY, "the strings arrive intact");
     }
 }

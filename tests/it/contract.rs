@@ -24,23 +24,33 @@ fn expected_signature(timestamp: &str, body: &[u8]) -> String {
 async fn each_event_type_arrives_with_the_contract_headers_and_golden_bytes() {
     let mut app = spawn_app().await;
     let receiver = TestReceiver::start().await;
-    app.subscribe(ORG, &receiver.url(), &[
-        pb::EventType::CallCompleted,
-        pb::EventType::CallTransferred,
-        pb::EventType::AppointmentBooked,
-        pb::EventType::LeadCreated,
-    ], Some(SECRET))
+    app.subscribe(
+        ORG,
+        &receiver.url(),
+        &[
+            pb::EventType::CallCompleted,
+            pb::EventType::CallTransferred,
+            pb::EventType::AppointmentBooked,
+            pb::EventType::LeadCreated,
+        ],
+        Some(SECRET),
+    )
     .await;
 
     for (index, (name, payload)) in all_payloads().into_iter().enumerate() {
         let emitted = app.emit(emit(ORG, payload)).await;
-        assert_eq!(emitted.delivery_ids.len(), 1, "{name}: one subscription, one delivery");
+        assert_eq!(
+            emitted.delivery_ids.len(),
+            1,
+            "{name}: one subscription, one delivery"
+        );
         let got = receiver.wait_for(index + 1, Duration::from_secs(10)).await;
         let request = got.last().expect("a request");
 
         let delivery_id = &emitted.delivery_ids[0];
         let body = std::str::from_utf8(&request.body).expect("UTF-8 body");
-        let golden = std::fs::read_to_string(fixture(&format!("golden/{name}.json"))).expect("golden file");
+        let golden =
+            std::fs::read_to_string(fixture(&format!("golden/{name}.json"))).expect("golden file");
         assert_eq!(
             body.replace(delivery_id.as_str(), "{delivery_id}"),
             golden.trim_end(),
@@ -54,10 +64,24 @@ async fn each_event_type_arrives_with_the_contract_headers_and_golden_bytes() {
         let timestamp = request.header("x-inboundflow-timestamp");
         let sent_at: i64 = timestamp.parse().expect("unix seconds");
         let now = chrono::Utc::now().timestamp();
-        assert!((now - sent_at).abs() <= 5, "timestamp {sent_at} is the attempt's time");
+        assert!(
+            (now - sent_at).abs() <= 5,
+            "timestamp {sent_at} is the attempt's time"
+        );
         let signature = request.header("x-inboundflow-signature");
-        assert_eq!(signature, expected_signature(timestamp, &request.body), "{name}: signature");
-        assert_eq!(request.headers.get_all("x-inboundflow-signature").iter().count(), 1);
+        assert_eq!(
+            signature,
+            expected_signature(timestamp, &request.body),
+            "{name}: signature"
+        );
+        assert_eq!(
+            request
+                .headers
+                .get_all("x-inboundflow-signature")
+                .iter()
+                .count(),
+            1
+        );
     }
 }
 
@@ -65,13 +89,21 @@ async fn each_event_type_arrives_with_the_contract_headers_and_golden_bytes() {
 async fn unsigned_subscriptions_get_no_signature_header_and_unset_fields_are_null() {
     let mut app = spawn_app().await;
     let receiver = TestReceiver::start().await;
-    app.subscribe("org_plain", &receiver.url(), &[pb::EventType::LeadCreated], None).await;
+    app.subscribe(
+        "org_plain",
+        &receiver.url(),
+        &[pb::EventType::LeadCreated],
+        None,
+    )
+    .await;
     app.emit(pb::EmitEventRequest {
         organization_id: "org_plain".into(),
-        payload: Some(pb::emit_event_request::Payload::LeadCreated(pb::LeadCreated {
-            call_id: "c-1".into(),
-            ..Default::default()
-        })),
+        payload: Some(pb::emit_event_request::Payload::LeadCreated(
+            pb::LeadCreated {
+                call_id: "c-1".into(),
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     })
     .await;

@@ -26,7 +26,13 @@ struct Args {
 
 /// Flags every test server gets unless a test overrides them: fast retries,
 /// loopback receivers allowed.
-pub const FAST: &[&str] = &["--allow-private-targets", "--retry-schedule", "100ms,100ms,100ms", "--retry-jitter", "0"];
+pub const FAST: &[&str] = &[
+    "--allow-private-targets",
+    "--retry-schedule",
+    "100ms,100ms,100ms",
+    "--retry-jitter",
+    "0",
+];
 
 /// A running service and clients for its three APIs.
 pub struct TestApp {
@@ -61,7 +67,9 @@ pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
     let mut argv = vec!["test", "--database-url", database_url];
     argv.extend_from_slice(flags);
     let config = Args::try_parse_from(argv).expect("valid test flags").config;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = listener.local_addr().expect("address");
     let shutdown = CancellationToken::new();
     let server = tokio::spawn({
@@ -165,7 +173,11 @@ impl TestApp {
     }
 
     pub async fn emit(&mut self, request: pb::EmitEventRequest) -> pb::EmitEventResponse {
-        self.events.emit_event(request).await.expect("emit").into_inner()
+        self.events
+            .emit_event(request)
+            .await
+            .expect("emit")
+            .into_inner()
     }
 
     pub async fn delivery(&mut self, org: &str, id: &str) -> pb::Delivery {
@@ -182,7 +194,12 @@ impl TestApp {
     }
 
     /// Waits until the delivery's status is `status`, and returns it.
-    pub async fn delivery_reaches(&mut self, org: &str, id: &str, status: pb::DeliveryStatus) -> pb::Delivery {
+    pub async fn delivery_reaches(
+        &mut self,
+        org: &str,
+        id: &str,
+        status: pb::DeliveryStatus,
+    ) -> pb::Delivery {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let delivery = self.delivery(org, id).await;
@@ -209,7 +226,10 @@ where
         if let Some(value) = probe().await {
             return value;
         }
-        assert!(Instant::now() < deadline, "condition not met within {limit:?}");
+        assert!(
+            Instant::now() < deadline,
+            "condition not met within {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -220,25 +240,35 @@ pub fn call_completed(org: &str, summary: &str) -> pb::EmitEventRequest {
         organization_id: org.into(),
         idempotency_key: String::new(),
         occurred_at: None,
-        payload: Some(pb::emit_event_request::Payload::CallCompleted(pb::CallCompleted {
-            call_id: "call-1".into(),
-            caller_phone: Some("+1234567890".into()),
-            caller_name: Some("Dave".into()),
-            caller_email: Some("dave@example.com".into()),
-            duration_seconds: Some(55),
-            summary: Some(summary.into()),
-            intent: Some("book appointment".into()),
-            urgency: pb::Urgency::Medium as i32,
-            recording_url: Some("https://example.com/r.mp3".into()),
-            started_at: Some(prost_types::Timestamp { seconds: 1_771_966_740, nanos: 0 }),
-            ended_at: Some(prost_types::Timestamp { seconds: 1_771_966_800, nanos: 0 }),
-        })),
+        payload: Some(pb::emit_event_request::Payload::CallCompleted(
+            pb::CallCompleted {
+                call_id: "call-1".into(),
+                caller_phone: Some("+1234567890".into()),
+                caller_name: Some("Dave".into()),
+                caller_email: Some("dave@example.com".into()),
+                duration_seconds: Some(55),
+                summary: Some(summary.into()),
+                intent: Some("book appointment".into()),
+                urgency: pb::Urgency::Medium as i32,
+                recording_url: Some("https://example.com/r.mp3".into()),
+                started_at: Some(prost_types::Timestamp {
+                    seconds: 1_771_966_740,
+                    nanos: 0,
+                }),
+                ended_at: Some(prost_types::Timestamp {
+                    seconds: 1_771_966_800,
+                    nanos: 0,
+                }),
+            },
+        )),
     }
 }
 
 /// Where test data files live.
 pub fn fixture(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(path)
 }
 
 /// The field violations of an `INVALID_ARGUMENT` (or other) status.
@@ -257,7 +287,9 @@ pub fn violations(status: &tonic::Status) -> Vec<(String, String)> {
 
 /// A loopback address nothing listens on.
 pub async fn refused_address() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = listener.local_addr().expect("address");
     drop(listener);
     address

@@ -14,7 +14,12 @@ async fn subscriptions_page_newest_first_and_filter_by_status() {
     let mut created = Vec::new();
     for i in 0..5 {
         let sub = app
-            .subscribe(ORG, &format!("https://example.com/{i}"), &[pb::EventType::LeadCreated], None)
+            .subscribe(
+                ORG,
+                &format!("https://example.com/{i}"),
+                &[pb::EventType::LeadCreated],
+                None,
+            )
             .await;
         created.push(sub.id);
     }
@@ -52,7 +57,9 @@ async fn subscriptions_page_newest_first_and_filter_by_status() {
                 status: pb::SubscriptionStatus::Disabled as i32,
                 ..Default::default()
             }),
-            update_mask: Some(prost_types::FieldMask { paths: vec!["status".into()] }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["status".into()],
+            }),
         })
         .await
         .expect("disable");
@@ -68,7 +75,10 @@ async fn subscriptions_page_newest_first_and_filter_by_status() {
         .into_inner()
         .subscriptions;
     assert_eq!(disabled.len(), 1);
-    assert_eq!(disabled[0].disabled_reason, pb::DisabledReason::Manual as i32);
+    assert_eq!(
+        disabled[0].disabled_reason,
+        pb::DisabledReason::Manual as i32
+    );
 }
 
 #[tokio::test]
@@ -76,7 +86,9 @@ async fn an_update_changes_only_the_masked_fields_and_rejects_unknown_paths() {
     let mut app = spawn_app().await;
     let old = TestReceiver::start().await;
     let new = TestReceiver::start().await;
-    let sub = app.subscribe(ORG, &old.url(), &[pb::EventType::CallCompleted], None).await;
+    let sub = app
+        .subscribe(ORG, &old.url(), &[pb::EventType::CallCompleted], None)
+        .await;
     let updated = app
         .subscriptions
         .update_subscription(pb::UpdateSubscriptionRequest {
@@ -87,7 +99,9 @@ async fn an_update_changes_only_the_masked_fields_and_rejects_unknown_paths() {
                 description: "ignored: not in the mask".into(),
                 ..Default::default()
             }),
-            update_mask: Some(prost_types::FieldMask { paths: vec!["url".into()] }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["url".into()],
+            }),
         })
         .await
         .expect("update")
@@ -104,8 +118,13 @@ async fn an_update_changes_only_the_masked_fields_and_rejects_unknown_paths() {
         .subscriptions
         .update_subscription(pb::UpdateSubscriptionRequest {
             organization_id: ORG.into(),
-            subscription: Some(pb::Subscription { id: sub.id.clone(), ..Default::default() }),
-            update_mask: Some(prost_types::FieldMask { paths: vec!["consecutive_failures".into()] }),
+            subscription: Some(pb::Subscription {
+                id: sub.id.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["consecutive_failures".into()],
+            }),
         })
         .await
         .expect_err("read-only path");
@@ -117,7 +136,9 @@ async fn an_update_changes_only_the_masked_fields_and_rejects_unknown_paths() {
 async fn deleting_a_subscription_cancels_its_waiting_deliveries_and_keeps_the_log() {
     let mut app = spawn_app_with(&["--allow-private-targets", "--retry-schedule", "1h"]).await;
     let receiver = TestReceiver::start_with(Behavior::Status(500)).await;
-    let sub = app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    let sub = app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
     let emitted = app.emit(call_completed(ORG, "will be cancelled")).await;
     let id = emitted.delivery_ids[0].clone();
     eventually(Duration::from_secs(10), || {
@@ -125,7 +146,10 @@ async fn deleting_a_subscription_cancels_its_waiting_deliveries_and_keeps_the_lo
         let id = id.clone();
         async move {
             let d = deliveries
-                .get_delivery(pb::GetDeliveryRequest { organization_id: ORG.into(), delivery_id: id })
+                .get_delivery(pb::GetDeliveryRequest {
+                    organization_id: ORG.into(),
+                    delivery_id: id,
+                })
                 .await
                 .ok()?
                 .into_inner()
@@ -149,7 +173,10 @@ async fn deleting_a_subscription_cancels_its_waiting_deliveries_and_keeps_the_lo
     assert_eq!(cancelled.attempts.len(), 1, "the log stays readable");
     let gone = app
         .subscriptions
-        .get_subscription(pb::GetSubscriptionRequest { organization_id: ORG.into(), subscription_id: sub.id })
+        .get_subscription(pb::GetSubscriptionRequest {
+            organization_id: ORG.into(),
+            subscription_id: sub.id,
+        })
         .await
         .expect_err("deleted");
     assert_eq!(gone.code(), tonic::Code::NotFound);
@@ -159,42 +186,70 @@ async fn deleting_a_subscription_cancels_its_waiting_deliveries_and_keeps_the_lo
 async fn an_organization_sees_and_changes_only_its_own_resources() {
     let mut app = spawn_app().await;
     let receiver = TestReceiver::start().await;
-    let sub = app.subscribe("org_a", &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    let sub = app
+        .subscribe(
+            "org_a",
+            &receiver.url(),
+            &[pb::EventType::CallCompleted],
+            None,
+        )
+        .await;
     let emitted = app.emit(call_completed("org_a", "private to a")).await;
     let event_id = emitted.event.expect("event").id;
     receiver.wait_for(1, Duration::from_secs(5)).await;
 
-    let other = app.emit(call_completed("org_b", "org b has no subscriptions")).await;
-    assert!(other.delivery_ids.is_empty(), "org_b's events never reach org_a's subscriptions");
+    let other = app
+        .emit(call_completed("org_b", "org b has no subscriptions"))
+        .await;
+    assert!(
+        other.delivery_ids.is_empty(),
+        "org_b's events never reach org_a's subscriptions"
+    );
 
-    let not_found = |status: tonic::Status| assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
+    let not_found =
+        |status: tonic::Status| assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
     not_found(
         app.subscriptions
-            .get_subscription(pb::GetSubscriptionRequest { organization_id: "org_b".into(), subscription_id: sub.id.clone() })
+            .get_subscription(pb::GetSubscriptionRequest {
+                organization_id: "org_b".into(),
+                subscription_id: sub.id.clone(),
+            })
             .await
             .expect_err("other org"),
     );
     not_found(
         app.subscriptions
-            .delete_subscription(pb::DeleteSubscriptionRequest { organization_id: "org_b".into(), subscription_id: sub.id.clone() })
+            .delete_subscription(pb::DeleteSubscriptionRequest {
+                organization_id: "org_b".into(),
+                subscription_id: sub.id.clone(),
+            })
             .await
             .expect_err("other org"),
     );
     not_found(
         app.deliveries
-            .get_delivery(pb::GetDeliveryRequest { organization_id: "org_b".into(), delivery_id: emitted.delivery_ids[0].clone() })
+            .get_delivery(pb::GetDeliveryRequest {
+                organization_id: "org_b".into(),
+                delivery_id: emitted.delivery_ids[0].clone(),
+            })
             .await
             .expect_err("other org"),
     );
     not_found(
         app.events
-            .get_event(pb::GetEventRequest { organization_id: "org_b".into(), event_id: event_id.clone() })
+            .get_event(pb::GetEventRequest {
+                organization_id: "org_b".into(),
+                event_id: event_id.clone(),
+            })
             .await
             .expect_err("other org"),
     );
     let listed = app
         .deliveries
-        .list_deliveries(pb::ListDeliveriesRequest { organization_id: "org_b".into(), ..Default::default() })
+        .list_deliveries(pb::ListDeliveriesRequest {
+            organization_id: "org_b".into(),
+            ..Default::default()
+        })
         .await
         .expect("list")
         .into_inner();
@@ -202,14 +257,19 @@ async fn an_organization_sees_and_changes_only_its_own_resources() {
 
     let own = app
         .events
-        .get_event(pb::GetEventRequest { organization_id: "org_a".into(), event_id })
+        .get_event(pb::GetEventRequest {
+            organization_id: "org_a".into(),
+            event_id,
+        })
         .await
         .expect("own event")
         .into_inner()
         .event
         .expect("event");
     match own.payload {
-        Some(pb::event::Payload::CallCompleted(p)) => assert_eq!(p.summary.as_deref(), Some("private to a")),
+        Some(pb::event::Payload::CallCompleted(p)) => {
+            assert_eq!(p.summary.as_deref(), Some("private to a"))
+        }
         other => panic!("unexpected payload {other:?}"),
     }
     let log = app
@@ -231,10 +291,15 @@ async fn health_reports_serving() {
     let app = spawn_app().await;
     let mut health = tonic_health::pb::health_client::HealthClient::new(connect(app.address).await);
     let status = health
-        .check(tonic_health::pb::HealthCheckRequest { service: String::new() })
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
         .await
         .expect("health")
         .into_inner()
         .status;
-    assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
 }

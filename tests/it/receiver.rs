@@ -72,12 +72,18 @@ impl TestReceiver {
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let address = listener.local_addr().expect("address");
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { address, shared, server }
+        Self {
+            address,
+            shared,
+            server,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -86,7 +92,11 @@ impl TestReceiver {
 
     /// Answers the next requests with these, in order.
     pub fn script(&self, answers: &[Behavior]) {
-        self.shared.script.lock().expect("lock").extend(answers.iter().copied());
+        self.shared
+            .script
+            .lock()
+            .expect("lock")
+            .extend(answers.iter().copied());
     }
 
     /// Answers every later request (after any script) this way.
@@ -108,7 +118,11 @@ impl TestReceiver {
                 return got;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "expected {n} requests within {limit:?}, got {}", got.len());
+            assert!(
+                !left.is_zero(),
+                "expected {n} requests within {limit:?}, got {}",
+                got.len()
+            );
             let _ = tokio::time::timeout(left, notified).await;
         }
     }
@@ -120,11 +134,16 @@ impl Drop for TestReceiver {
     }
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
-    shared.received.lock().expect("lock").push(Received {
-        headers,
-        body,
-    });
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
+    shared
+        .received
+        .lock()
+        .expect("lock")
+        .push(Received { headers, body });
     shared.arrived.notify_waiters();
     let scripted = shared.script.lock().expect("lock").pop_front();
     let behavior = scripted

@@ -19,10 +19,26 @@ struct Process {
 
 async fn start_binary(database_url: &str) -> (Child, std::net::SocketAddr) {
     let address = refused_address().await;
-    let log = if std::env::var_os("TEST_LOG").is_some() { Stdio::inherit() } else { Stdio::null() };
+    let log = if std::env::var_os("TEST_LOG").is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
     let child = Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
-        .args(["serve", "--listen", &address.to_string(), "--database-url", database_url])
-        .args(["--allow-private-targets", "--attempt-timeout", "60s", "--retry-schedule", "100ms"])
+        .args([
+            "serve",
+            "--listen",
+            &address.to_string(),
+            "--database-url",
+            database_url,
+        ])
+        .args([
+            "--allow-private-targets",
+            "--attempt-timeout",
+            "60s",
+            "--retry-schedule",
+            "100ms",
+        ])
         .stdout(Stdio::null())
         .stderr(log)
         .kill_on_drop(true)
@@ -44,10 +60,16 @@ async fn a_killed_server_delivers_what_was_pending_after_a_restart() {
     let receiver = TestReceiver::start_with(Behavior::Hang).await;
 
     let mut first = launch(&database_url).await;
-    first.app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    first
+        .app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
     let mut acknowledged = BTreeSet::new();
     for i in 0..5 {
-        let emitted = first.app.emit(call_completed(ORG, &format!("event {i}"))).await;
+        let emitted = first
+            .app
+            .emit(call_completed(ORG, &format!("event {i}")))
+            .await;
         acknowledged.extend(emitted.delivery_ids);
     }
     // Every delivery is in flight at a receiver that never answers.
@@ -58,20 +80,37 @@ async fn a_killed_server_delivers_what_was_pending_after_a_restart() {
     receiver.set_default(Behavior::Status(200));
     let mut second = launch(&database_url).await;
     let got = receiver.wait_for(10, Duration::from_secs(20)).await;
-    let redelivered: BTreeSet<String> = got[5..].iter().map(|r| r.delivery_id().to_owned()).collect();
-    assert_eq!(redelivered, acknowledged, "the same delivery ids, each once more");
+    let redelivered: BTreeSet<String> = got[5..]
+        .iter()
+        .map(|r| r.delivery_id().to_owned())
+        .collect();
+    assert_eq!(
+        redelivered, acknowledged,
+        "the same delivery ids, each once more"
+    );
     for id in &acknowledged {
-        second.app.delivery_reaches(ORG, id, pb::DeliveryStatus::Succeeded).await;
+        second
+            .app
+            .delivery_reaches(ORG, id, pb::DeliveryStatus::Succeeded)
+            .await;
     }
     second.child.start_kill().expect("stop");
 }
 
 #[tokio::test]
 async fn a_gracefully_stopped_server_resumes_its_retries_on_the_same_database() {
-    let flags = ["--allow-private-targets", "--retry-schedule", "300ms", "--retry-jitter", "0"];
+    let flags = [
+        "--allow-private-targets",
+        "--retry-schedule",
+        "300ms",
+        "--retry-jitter",
+        "0",
+    ];
     let mut app = spawn_app_with(&flags).await;
     let receiver = TestReceiver::start_with(Behavior::Status(503)).await;
-    let sub = app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    let sub = app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
     let emitted = app.emit(call_completed(ORG, "survives a restart")).await;
     receiver.wait_for(1, Duration::from_secs(5)).await;
     let database_url = app.database_url.clone();
@@ -83,6 +122,9 @@ async fn a_gracefully_stopped_server_resumes_its_retries_on_the_same_database() 
         .delivery_reaches(ORG, &emitted.delivery_ids[0], pb::DeliveryStatus::Succeeded)
         .await;
     assert_eq!(delivered.attempt_count, 2);
-    assert_eq!(again.subscription(ORG, &sub.id).await.consecutive_failures, 0);
+    assert_eq!(
+        again.subscription(ORG, &sub.id).await.consecutive_failures,
+        0
+    );
     drop(dir);
 }

@@ -13,16 +13,26 @@ async fn a_receiver_that_fails_twice_then_succeeds_sees_three_attempts_with_one_
     let mut app = spawn_app().await;
     let receiver = TestReceiver::start().await;
     receiver.script(&[Behavior::Status(500), Behavior::Status(503)]);
-    let sub = app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    let sub = app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
 
     let emitted = app.emit(call_completed(ORG, "three tries")).await;
     let delivery_id = emitted.delivery_ids[0].clone();
     let got = receiver.wait_for(3, Duration::from_secs(10)).await;
     assert!(got.iter().all(|r| r.delivery_id() == delivery_id));
-    assert!(got.iter().all(|r| r.json()["delivery_id"] == delivery_id.as_str()));
-    assert!(got.windows(2).all(|w| w[0].body == w[1].body), "the body is identical on every attempt");
+    assert!(
+        got.iter()
+            .all(|r| r.json()["delivery_id"] == delivery_id.as_str())
+    );
+    assert!(
+        got.windows(2).all(|w| w[0].body == w[1].body),
+        "the body is identical on every attempt"
+    );
 
-    let delivery = app.delivery_reaches(ORG, &delivery_id, pb::DeliveryStatus::Succeeded).await;
+    let delivery = app
+        .delivery_reaches(ORG, &delivery_id, pb::DeliveryStatus::Succeeded)
+        .await;
     assert_eq!(delivery.attempt_count, 3);
     let codes: Vec<u32> = delivery.attempts.iter().map(|a| a.status_code).collect();
     assert_eq!(codes, [500, 503, 200]);
@@ -37,27 +47,42 @@ async fn a_receiver_that_fails_twice_then_succeeds_sees_three_attempts_with_one_
     assert!(sub.last_success_time.is_some() && sub.last_failure_time.is_some());
     assert_eq!(sub.last_error, "HTTP 503");
     receiver.wait_for(3, Duration::from_secs(1)).await;
-    assert_eq!(receiver.received().len(), 3, "nothing is sent after a success");
+    assert_eq!(
+        receiver.received().len(),
+        3,
+        "nothing is sent after a success"
+    );
 }
 
 #[tokio::test]
 async fn a_delivery_that_runs_out_of_retries_is_failed_and_can_be_redelivered() {
     let mut app = spawn_app().await;
     let receiver = TestReceiver::start_with(Behavior::Status(404)).await;
-    app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
     let emitted = app.emit(call_completed(ORG, "gives up")).await;
     let id = emitted.delivery_ids[0].clone();
 
-    let failed = app.delivery_reaches(ORG, &id, pb::DeliveryStatus::Failed).await;
-    assert_eq!(failed.attempt_count, 4, "the first attempt and three retries");
+    let failed = app
+        .delivery_reaches(ORG, &id, pb::DeliveryStatus::Failed)
+        .await;
+    assert_eq!(
+        failed.attempt_count, 4,
+        "the first attempt and three retries"
+    );
     assert_eq!(failed.last_status_code, 404);
 
     receiver.set_default(Behavior::Status(200));
     app.deliveries
-        .redeliver_delivery(pb::RedeliverDeliveryRequest { organization_id: ORG.into(), delivery_id: id.clone() })
+        .redeliver_delivery(pb::RedeliverDeliveryRequest {
+            organization_id: ORG.into(),
+            delivery_id: id.clone(),
+        })
         .await
         .expect("redeliver");
-    let done = app.delivery_reaches(ORG, &id, pb::DeliveryStatus::Succeeded).await;
+    let done = app
+        .delivery_reaches(ORG, &id, pb::DeliveryStatus::Succeeded)
+        .await;
     assert_eq!(done.attempt_count, 5);
     let got = receiver.wait_for(5, Duration::from_secs(5)).await;
     assert!(got.iter().all(|r| r.delivery_id() == id));
@@ -66,9 +91,18 @@ async fn a_delivery_that_runs_out_of_retries_is_failed_and_can_be_redelivered() 
 #[tokio::test]
 async fn an_always_failing_receiver_disables_its_subscription_at_the_tenth_failure() {
     let schedule = vec!["50ms"; 20].join(",");
-    let mut app = spawn_app_with(&["--allow-private-targets", "--retry-jitter", "0", "--retry-schedule", &schedule]).await;
+    let mut app = spawn_app_with(&[
+        "--allow-private-targets",
+        "--retry-jitter",
+        "0",
+        "--retry-schedule",
+        &schedule,
+    ])
+    .await;
     let receiver = TestReceiver::start_with(Behavior::Status(500)).await;
-    let sub = app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    let sub = app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
     let emitted = app.emit(call_completed(ORG, "never works")).await;
     let waiting = emitted.delivery_ids[0].clone();
 
@@ -77,7 +111,10 @@ async fn an_always_failing_receiver_disables_its_subscription_at_the_tenth_failu
         let id = sub.id.clone();
         async move {
             let s = app_subs
-                .get_subscription(pb::GetSubscriptionRequest { organization_id: ORG.into(), subscription_id: id })
+                .get_subscription(pb::GetSubscriptionRequest {
+                    organization_id: ORG.into(),
+                    subscription_id: id,
+                })
                 .await
                 .ok()?
                 .into_inner()
@@ -86,15 +123,26 @@ async fn an_always_failing_receiver_disables_its_subscription_at_the_tenth_failu
         }
     })
     .await;
-    assert_eq!(disabled.disabled_reason, pb::DisabledReason::TooManyFailures as i32);
+    assert_eq!(
+        disabled.disabled_reason,
+        pb::DisabledReason::TooManyFailures as i32
+    );
     assert_eq!(disabled.consecutive_failures, 10);
     assert_eq!(disabled.last_error, "HTTP 500");
 
     // Several retry intervals later, still exactly ten attempts.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(receiver.received().len(), 10, "no attempt starts once disabled");
+    assert_eq!(
+        receiver.received().len(),
+        10,
+        "no attempt starts once disabled"
+    );
     let delivery = app.delivery(ORG, &waiting).await;
-    assert_eq!(delivery.status, pb::DeliveryStatus::Pending as i32, "its delivery waits");
+    assert_eq!(
+        delivery.status,
+        pb::DeliveryStatus::Pending as i32,
+        "its delivery waits"
+    );
 
     // Emitted while disabled: no delivery now, replay sends it later.
     let missed = app.emit(call_completed(ORG, "while disabled")).await;
@@ -114,22 +162,35 @@ async fn an_always_failing_receiver_disables_its_subscription_at_the_tenth_failu
         .expect("subscription");
     assert_eq!(reactivated.status, pb::SubscriptionStatus::Enabled as i32);
     assert_eq!(reactivated.consecutive_failures, 0);
-    app.delivery_reaches(ORG, &waiting, pb::DeliveryStatus::Succeeded).await;
+    app.delivery_reaches(ORG, &waiting, pb::DeliveryStatus::Succeeded)
+        .await;
 
     let replay = app
         .deliveries
         .replay_deliveries(pb::ReplayDeliveriesRequest {
             organization_id: ORG.into(),
             subscription_id: sub.id.clone(),
-            start_time: Some(prost_types::Timestamp { seconds: 0, nanos: 0 }),
+            start_time: Some(prost_types::Timestamp {
+                seconds: 0,
+                nanos: 0,
+            }),
         })
         .await
         .expect("replay")
         .into_inner();
-    assert_eq!(replay.created_count, 1, "only the event it never had a delivery of");
+    assert_eq!(
+        replay.created_count, 1,
+        "only the event it never had a delivery of"
+    );
     let got = receiver.wait_for(12, Duration::from_secs(10)).await;
-    let summaries: Vec<String> = got[10..].iter().map(|r| r.json()["data"]["summary"].to_string()).collect();
-    assert!(summaries.contains(&"\"while disabled\"".to_owned()), "{summaries:?}");
+    let summaries: Vec<String> = got[10..]
+        .iter()
+        .map(|r| r.json()["data"]["summary"].to_string())
+        .collect();
+    assert!(
+        summaries.contains(&"\"while disabled\"".to_owned()),
+        "{summaries:?}"
+    );
 
     // A second replay finds nothing left to send.
     let again = app
@@ -137,7 +198,10 @@ async fn an_always_failing_receiver_disables_its_subscription_at_the_tenth_failu
         .replay_deliveries(pb::ReplayDeliveriesRequest {
             organization_id: ORG.into(),
             subscription_id: sub.id.clone(),
-            start_time: Some(prost_types::Timestamp { seconds: 0, nanos: 0 }),
+            start_time: Some(prost_types::Timestamp {
+                seconds: 0,
+                nanos: 0,
+            }),
         })
         .await
         .expect("replay")

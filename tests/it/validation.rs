@@ -16,7 +16,13 @@ fn fields(status: &tonic::Status) -> Vec<String> {
 async fn subscriptions_need_public_https_urls_unless_private_targets_are_allowed() {
     let app = spawn_app_with(&[]).await;
     let mut subs = app.subscriptions.clone();
-    for url in ["http://hooks.example.com/x", "https://127.0.0.1/x", "https://localhost/x", "not a url", ""] {
+    for url in [
+        "http://hooks.example.com/x",
+        "https://127.0.0.1/x",
+        "https://localhost/x",
+        "not a url",
+        "",
+    ] {
         let status = subs
             .create_subscription(pb::CreateSubscriptionRequest {
                 organization_id: ORG.into(),
@@ -48,8 +54,16 @@ async fn subscriptions_need_public_https_urls_unless_private_targets_are_allowed
         .await
         .expect("public https is fine")
         .into_inner();
-    assert!(created.signing_secret.len() >= 32, "a generated secret is returned once");
-    assert!(created.subscription.expect("subscription").has_signing_secret);
+    assert!(
+        created.signing_secret.len() >= 32,
+        "a generated secret is returned once"
+    );
+    assert!(
+        created
+            .subscription
+            .expect("subscription")
+            .has_signing_secret
+    );
 }
 
 #[tokio::test]
@@ -62,7 +76,10 @@ async fn every_problem_in_a_create_request_is_named() {
             subscription: Some(pb::Subscription {
                 url: "https://example.com/x".into(),
                 integration: 0,
-                event_types: vec![pb::EventType::LeadCreated as i32, pb::EventType::LeadCreated as i32],
+                event_types: vec![
+                    pb::EventType::LeadCreated as i32,
+                    pb::EventType::LeadCreated as i32,
+                ],
                 description: "x".repeat(501),
                 ..Default::default()
             }),
@@ -82,14 +99,19 @@ async fn every_problem_in_a_create_request_is_named() {
             "signing_secret"
         ]
     );
-    assert!(status.message().contains("subscription.integration"), "{}", status.message());
+    assert!(
+        status.message().contains("subscription.integration"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]
 async fn malformed_events_are_rejected_field_by_field_and_nothing_is_delivered() {
     let mut app = spawn_app().await;
     let receiver = TestReceiver::start().await;
-    app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
 
     let mut bad = call_completed(ORG, "bad");
     if let Some(pb::emit_event_request::Payload::CallCompleted(p)) = &mut bad.payload {
@@ -97,7 +119,10 @@ async fn malformed_events_are_rejected_field_by_field_and_nothing_is_delivered()
         p.caller_email = Some("not an email".into());
         p.call_id = String::new();
         p.urgency = 42;
-        p.started_at = Some(prost_types::Timestamp { seconds: 1_771_966_900, nanos: 0 });
+        p.started_at = Some(prost_types::Timestamp {
+            seconds: 1_771_966_900,
+            nanos: 0,
+        });
         p.recording_url = Some("javascript:alert(1)".into());
     }
     let status = app.events.emit_event(bad).await.expect_err("invalid");
@@ -118,7 +143,10 @@ async fn malformed_events_are_rejected_field_by_field_and_nothing_is_delivered()
 
     let status = app
         .events
-        .emit_event(pb::EmitEventRequest { organization_id: ORG.into(), ..Default::default() })
+        .emit_event(pb::EmitEventRequest {
+            organization_id: ORG.into(),
+            ..Default::default()
+        })
         .await
         .expect_err("no payload");
     assert_eq!(fields(&status), ["payload"]);
@@ -131,7 +159,9 @@ async fn malformed_events_are_rejected_field_by_field_and_nothing_is_delivered()
     }
     let status = app
         .events
-        .batch_emit_events(pb::BatchEmitEventsRequest { requests: vec![good.clone(), broken] })
+        .batch_emit_events(pb::BatchEmitEventsRequest {
+            requests: vec![good.clone(), broken],
+        })
         .await
         .expect_err("one bad entry fails the batch");
     assert_eq!(fields(&status), ["requests[1].call_completed.caller_phone"]);
@@ -148,25 +178,39 @@ async fn malformed_events_are_rejected_field_by_field_and_nothing_is_delivered()
 async fn an_idempotency_key_returns_the_first_result() {
     let mut app = spawn_app().await;
     let receiver = TestReceiver::start().await;
-    app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None).await;
+    app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
     let mut request = call_completed(ORG, "once");
     request.idempotency_key = "call-1:completed".into();
-    request.occurred_at = Some(prost_types::Timestamp { seconds: 1_771_966_800, nanos: 0 });
+    request.occurred_at = Some(prost_types::Timestamp {
+        seconds: 1_771_966_800,
+        nanos: 0,
+    });
 
     let first = app.emit(request.clone()).await;
     let second = app.emit(request.clone()).await;
     assert!(!first.duplicate && second.duplicate);
-    assert_eq!(first.event.as_ref().map(|e| &e.id), second.event.as_ref().map(|e| &e.id));
+    assert_eq!(
+        first.event.as_ref().map(|e| &e.id),
+        second.event.as_ref().map(|e| &e.id)
+    );
     assert_eq!(first.delivery_ids, second.delivery_ids);
 
     let other_org = app
-        .emit(pb::EmitEventRequest { organization_id: "org_other".into(), ..request.clone() })
+        .emit(pb::EmitEventRequest {
+            organization_id: "org_other".into(),
+            ..request.clone()
+        })
         .await;
     assert!(!other_org.duplicate, "keys are per organization");
 
     let mut different = call_completed(ORG, "a different event");
     different.idempotency_key = "call-1:completed".into();
-    let status = app.events.emit_event(different).await.expect_err("key reuse");
+    let status = app
+        .events
+        .emit_event(different)
+        .await
+        .expect_err("key reuse");
     assert_eq!(status.code(), tonic::Code::AlreadyExists);
     assert_eq!(fields(&status), ["idempotency_key"]);
 
@@ -180,7 +224,10 @@ async fn malformed_ids_and_page_tokens_name_their_field() {
     let app = spawn_app().await;
     let mut deliveries = app.deliveries.clone();
     let status = deliveries
-        .get_delivery(pb::GetDeliveryRequest { organization_id: ORG.into(), delivery_id: "nope".into() })
+        .get_delivery(pb::GetDeliveryRequest {
+            organization_id: ORG.into(),
+            delivery_id: "nope".into(),
+        })
         .await
         .expect_err("bad id");
     assert_eq!(fields(&status), ["delivery_id"]);

@@ -13,7 +13,11 @@ use crate::domain::validation::Violations;
 use crate::pb;
 
 /// A protobuf timestamp as a UTC instant, or a violation on `field`.
-pub fn instant(ts: &prost_types::Timestamp, field: &str, v: &mut Violations) -> Option<DateTime<Utc>> {
+pub fn instant(
+    ts: &prost_types::Timestamp,
+    field: &str,
+    v: &mut Violations,
+) -> Option<DateTime<Utc>> {
     let parsed = u32::try_from(ts.nanos)
         .ok()
         .filter(|n| *n < 1_000_000_000)

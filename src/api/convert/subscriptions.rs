@@ -49,7 +49,11 @@ fn event_types(raw: &[i32], field: &str, v: &mut Violations) -> Option<EventType
             None => ok = false,
         }
     }
-    if ok { EventTypes::parse(parsed, field, v) } else { None }
+    if ok {
+        EventTypes::parse(parsed, field, v)
+    } else {
+        None
+    }
 }
 
 /// `Some(enabled)` from a status, or a violation when it is not a real one.
@@ -90,11 +94,15 @@ pub fn parse_create(
         (true, true) => Some(SigningSecret::generate()),
         (false, false) => SigningSecret::parse(&req.signing_secret, "signing_secret", &mut v),
         (false, true) => {
-            v.add("generate_signing_secret", "cannot be combined with signing_secret");
+            v.add(
+                "generate_signing_secret",
+                "cannot be combined with signing_secret",
+            );
             None
         }
     };
-    let (Some(org), Some(url), Some(integration), Some(event_types)) = (org, url, integration, types)
+    let (Some(org), Some(url), Some(integration), Some(event_types)) =
+        (org, url, integration, types)
     else {
         return Err(v);
     };
@@ -128,7 +136,10 @@ pub fn parse_update(
     let id = SubscriptionId::parse(&sub.id, "subscription.id", &mut v);
     let paths = req.update_mask.map(|m| m.paths).unwrap_or_default();
     if paths.is_empty() {
-        v.add("update_mask", format!("must name at least one of {}", UPDATABLE.join(", ")));
+        v.add(
+            "update_mask",
+            format!("must name at least one of {}", UPDATABLE.join(", ")),
+        );
     }
     let mut patch = SubscriptionPatch::default();
     for path in &paths {
@@ -149,7 +160,10 @@ pub fn parse_update(
             }
             other => v.add(
                 "update_mask",
-                format!("unknown or read-only path '{other}'; updatable: {}", UPDATABLE.join(", ")),
+                format!(
+                    "unknown or read-only path '{other}'; updatable: {}",
+                    UPDATABLE.join(", ")
+                ),
             ),
         }
     }
@@ -161,13 +175,17 @@ pub fn parse_update(
 
 pub fn subscription_to_pb(s: Subscription) -> pb::Subscription {
     let (status, reason) = match s.state {
-        SubscriptionState::Enabled => (pb::SubscriptionStatus::Enabled, pb::DisabledReason::Unspecified),
+        SubscriptionState::Enabled => (
+            pb::SubscriptionStatus::Enabled,
+            pb::DisabledReason::Unspecified,
+        ),
         SubscriptionState::Disabled(DisabledReason::Manual) => {
             (pb::SubscriptionStatus::Disabled, pb::DisabledReason::Manual)
         }
-        SubscriptionState::Disabled(DisabledReason::TooManyFailures) => {
-            (pb::SubscriptionStatus::Disabled, pb::DisabledReason::TooManyFailures)
-        }
+        SubscriptionState::Disabled(DisabledReason::TooManyFailures) => (
+            pb::SubscriptionStatus::Disabled,
+            pb::DisabledReason::TooManyFailures,
+        ),
     };
     pb::Subscription {
         id: s.id.to_string(),

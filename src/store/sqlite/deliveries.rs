@@ -36,13 +36,19 @@ pub async fn list(pool: &SqlitePool, query: DeliveryQuery) -> StoreResult<Vec<De
     if let Some(before) = query.before {
         sql.push(" AND id < ").push_bind(before.0);
     }
-    sql.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(query.limit));
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(query.limit));
     let found = sql.build().fetch_all(pool).await?;
     found.iter().map(rows::delivery).collect()
 }
 
-async fn get_one(pool: &SqlitePool, org: &OrganizationId, id: DeliveryId) -> StoreResult<Option<Delivery>> {
-    let sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ? AND organization_id = ?");
+async fn get_one(
+    pool: &SqlitePool,
+    org: &OrganizationId,
+    id: DeliveryId,
+) -> StoreResult<Option<Delivery>> {
+    let sql =
+        format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ? AND organization_id = ?");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.0)
         .bind(org.as_str())
@@ -66,7 +72,10 @@ pub async fn get(
     .bind(id.0)
     .fetch_all(pool)
     .await?;
-    let attempts = found.iter().map(rows::attempt).collect::<StoreResult<_>>()?;
+    let attempts = found
+        .iter()
+        .map(rows::attempt)
+        .collect::<StoreResult<_>>()?;
     Ok(Some((delivery, attempts)))
 }
 
@@ -220,4 +229,3 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     tx.commit().await?;
     Ok(())
 }
-

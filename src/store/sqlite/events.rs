@@ -31,16 +31,21 @@ pub async fn emit(pool: &SqlitePool, events: Vec<NewEvent>) -> StoreResult<Vec<E
             results.push(repeated(&mut tx, &stored, index).await?);
             continue;
         }
-        let key = (stored.organization_id.as_str().to_owned(), stored.event_type);
+        let key = (
+            stored.organization_id.as_str().to_owned(),
+            stored.event_type,
+        );
         if !targets.contains_key(&key) {
-            let found = matching_subscriptions(&mut tx, &stored.organization_id, stored.event_type).await?;
+            let found =
+                matching_subscriptions(&mut tx, &stored.organization_id, stored.event_type).await?;
             targets.insert(key.clone(), found);
         }
         let subscriptions = targets.get(&key).map(Vec::as_slice).unwrap_or_default();
         let mut delivery_ids = Vec::with_capacity(subscriptions.len());
         for subscription_id in subscriptions {
             let id = DeliveryId::new();
-            insert_pending_delivery(&mut tx, id, &stored, *subscription_id, stored.created_at).await?;
+            insert_pending_delivery(&mut tx, id, &stored, *subscription_id, stored.created_at)
+                .await?;
             delivery_ids.push(id);
         }
         results.push(EmitResult {
@@ -96,10 +101,11 @@ async fn repeated(
     if first.event_type != attempted.event_type || first.data_json != attempted.data_json {
         return Err(StoreError::IdempotencyConflict { index });
     }
-    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM deliveries WHERE event_id = ? ORDER BY id")
-        .bind(first.id.0)
-        .fetch_all(&mut *conn)
-        .await?;
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM deliveries WHERE event_id = ? ORDER BY id")
+            .bind(first.id.0)
+            .fetch_all(&mut *conn)
+            .await?;
     Ok(EmitResult {
         event: first,
         delivery_ids: ids.into_iter().map(DeliveryId).collect(),
@@ -147,7 +153,11 @@ pub(super) async fn insert_pending_delivery(
     Ok(())
 }
 
-pub async fn get(pool: &SqlitePool, org: &OrganizationId, id: EventId) -> StoreResult<Option<StoredEvent>> {
+pub async fn get(
+    pool: &SqlitePool,
+    org: &OrganizationId,
+    id: EventId,
+) -> StoreResult<Option<StoredEvent>> {
     let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ? AND organization_id = ?");
     let row = sqlx::query::<Sqlite>(sqlx::AssertSqlSafe(sql))
         .bind(id.0)

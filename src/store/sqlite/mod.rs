@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::*;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
@@ -101,7 +101,11 @@ impl Store for SqliteStore {
         events::emit(&self.writer, events).await
     }
 
-    async fn get_event(&self, org: &OrganizationId, id: EventId) -> StoreResult<Option<StoredEvent>> {
+    async fn get_event(
+        &self,
+        org: &OrganizationId,
+        id: EventId,
+    ) -> StoreResult<Option<StoredEvent>> {
         events::get(&self.reader, org, id).await
     }
 

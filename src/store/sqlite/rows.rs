@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 use crate::domain::delivery::DeliveryStatus;
@@ -104,7 +104,8 @@ pub fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
         event_id: EventId(row.try_get::<Uuid, _>("event_id")?),
         subscription_id: SubscriptionId(row.try_get::<Uuid, _>("subscription_id")?),
         event_type: event_type(row.try_get("event_type")?)?,
-        status: DeliveryStatus::parse(&status).ok_or_else(|| corrupt("delivery status", &status))?,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| corrupt("delivery status", &status))?,
         attempt_count: count(row, "attempt_count")?,
         next_attempt_at: opt_time(row, "next_attempt_at")?,
         last_status_code: status_code(row, "last_status_code")?,

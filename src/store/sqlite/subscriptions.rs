@@ -7,7 +7,9 @@ use super::rows::{self, SUBSCRIPTION_COLUMNS};
 use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::subscription::SubscriptionState;
 use crate::domain::time::to_micros;
-use crate::store::{NewSubscription, StoreResult, Subscription, SubscriptionPatch, SubscriptionQuery};
+use crate::store::{
+    NewSubscription, StoreResult, Subscription, SubscriptionPatch, SubscriptionQuery,
+};
 
 fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str>) {
     match state {
@@ -71,7 +73,8 @@ pub async fn list(pool: &SqlitePool, query: SubscriptionQuery) -> StoreResult<Ve
     if let Some(before) = query.before {
         sql.push(" AND id < ").push_bind(before.0);
     }
-    sql.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(query.limit));
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(query.limit));
     let found = sql.build().fetch_all(pool).await?;
     found.iter().map(rows::subscription).collect()
 }
@@ -109,7 +112,8 @@ pub async fn update(
         None => {}
     }
     sql.push(" WHERE id = ").push_bind(id.0);
-    sql.push(" AND organization_id = ").push_bind(org.as_str().to_owned());
+    sql.push(" AND organization_id = ")
+        .push_bind(org.as_str().to_owned());
     sql.push(" AND deleted_at IS NULL");
     let changed = sql.build().execute(&mut *tx).await?.rows_affected();
     if changed == 0 {

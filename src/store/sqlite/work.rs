@@ -20,9 +20,8 @@ const MAX_ERROR_BYTES: usize = 1024;
 pub async fn claim_due(pool: &SqlitePool, claim: ClaimRequest<'_>) -> StoreResult<Vec<WorkItem>> {
     let now = to_micros(claim.now);
     let mut tx = pool.begin().await?;
-    let mut pick: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "UPDATE deliveries SET status = 'in_flight', lease_owner = ",
-    );
+    let mut pick: QueryBuilder<Sqlite> =
+        QueryBuilder::new("UPDATE deliveries SET status = 'in_flight', lease_owner = ");
     pick.push_bind(claim.owner.to_owned())
         .push(", lease_expires_at = ")
         .push_bind(to_micros(claim.lease_until))
@@ -121,19 +120,30 @@ pub(super) async fn insert_attempt(
     .bind(to_micros(report.started_at))
     .bind(i64::try_from(report.duration.as_micros()).unwrap_or(i64::MAX))
     .bind(report.status_code.map(i64::from))
-    .bind(report.error.as_deref().map(|e| truncate(e, MAX_ERROR_BYTES)))
+    .bind(
+        report
+            .error
+            .as_deref()
+            .map(|e| truncate(e, MAX_ERROR_BYTES)),
+    )
     .bind(&report.response_excerpt)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn record_attempt(pool: &SqlitePool, outcome: AttemptOutcome) -> StoreResult<SubscriptionHealth> {
+pub async fn record_attempt(
+    pool: &SqlitePool,
+    outcome: AttemptOutcome,
+) -> StoreResult<SubscriptionHealth> {
     let report = &outcome.report;
     let finished = report.started_at
         + chrono::Duration::from_std(report.duration).unwrap_or(chrono::Duration::zero());
     let now = to_micros(finished);
-    let error = report.error.as_deref().map(|e| truncate(e, MAX_ERROR_BYTES));
+    let error = report
+        .error
+        .as_deref()
+        .map(|e| truncate(e, MAX_ERROR_BYTES));
     let (status, next_at) = match outcome.next {
         NextStep::Succeeded => ("succeeded", None),
         NextStep::RetryAt(at) => ("pending", Some(to_micros(at))),
@@ -194,7 +204,9 @@ pub async fn record_attempt(pool: &SqlitePool, outcome: AttemptOutcome) -> Store
     };
     tx.commit().await?;
     let Some(row) = health else {
-        return Err(StoreError::Corrupt("attempt for a missing subscription".into()));
+        return Err(StoreError::Corrupt(
+            "attempt for a missing subscription".into(),
+        ));
     };
     let failures: i64 = row.try_get("consecutive_failures")?;
     let disabled_now: i64 = row.try_get("disabled_now")?;

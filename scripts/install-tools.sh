@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the tests need and the machine lacks, at pinned versions, into
+# the project (nothing global beyond rustup components): buf, and the Node
+# packages of the contract-conformance receiver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "missing required tool: $1 ($2)" >&2; exit 1; }; }
+need cargo "install Rust with rustup"
+need node "install Node.js 20 or later"
+need npm "install npm"
+
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    rustup component add "$component"
+  fi
+done
+
+# npm ci is skipped when the lockfile has not changed since the last install.
+npm_ci() {
+  local dir=$1
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock"; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-lock"
+  fi
+}
+npm_ci scripts/tools
+npm_ci tests/conformance

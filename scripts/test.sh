@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what is missing, then
+# runs formatting, lint (Rust and protobuf) and every test. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools"
+scripts/install-tools.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "buf lint"
+scripts/tools/node_modules/.bin/buf lint
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --all-targets --locked
+
+if [ -x scripts/clients/test.sh ]; then
+  step "clients (generation up to date, unit and end-to-end tests)"
+  scripts/clients/test.sh
+fi

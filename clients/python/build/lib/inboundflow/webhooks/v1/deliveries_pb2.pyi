@@ -1,0 +1,150 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from inboundflow.webhooks.v1 import events_pb2 as _events_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELIVERY_STATUS_UNSPECIFIED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_PENDING: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_IN_FLIGHT: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_SUCCEEDED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_FAILED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_CANCELLED: _ClassVar[DeliveryStatus]
+DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
+DELIVERY_STATUS_PENDING: DeliveryStatus
+DELIVERY_STATUS_IN_FLIGHT: DeliveryStatus
+DELIVERY_STATUS_SUCCEEDED: DeliveryStatus
+DELIVERY_STATUS_FAILED: DeliveryStatus
+DELIVERY_STATUS_CANCELLED: DeliveryStatus
+
+class Attempt(_message.Message):
+    __slots__ = ("number", "start_time", "duration", "status_code", "error", "response_body_excerpt")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_BODY_EXCERPT_FIELD_NUMBER: _ClassVar[int]
+    number: int
+    start_time: _timestamp_pb2.Timestamp
+    duration: _duration_pb2.Duration
+    status_code: int
+    error: str
+    response_body_excerpt: str
+    def __init__(self, number: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., status_code: _Optional[int] = ..., error: _Optional[str] = ..., response_body_excerpt: _Optional[str] = ...) -> None: ...
+
+class Delivery(_message.Message):
+    __slots__ = ("id", "organization_id", "event_id", "subscription_id", "event_type", "status", "attempt_count", "next_attempt_time", "last_status_code", "last_error", "test", "create_time", "update_time", "attempts")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    TEST_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    organization_id: str
+    event_id: str
+    subscription_id: str
+    event_type: _events_pb2.EventType
+    status: DeliveryStatus
+    attempt_count: int
+    next_attempt_time: _timestamp_pb2.Timestamp
+    last_status_code: int
+    last_error: str
+    test: bool
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    attempts: _containers.RepeatedCompositeFieldContainer[Attempt]
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., event_id: _Optional[str] = ..., subscription_id: _Optional[str] = ..., event_type: _Optional[_Union[_events_pb2.EventType, str]] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., attempt_count: _Optional[int] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_status_code: _Optional[int] = ..., last_error: _Optional[str] = ..., test: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ...) -> None: ...
+
+class ListDeliveriesRequest(_message.Message):
+    __slots__ = ("organization_id", "page_size", "page_token", "subscription_id", "event_id", "status", "start_time", "end_time")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    page_size: int
+    page_token: str
+    subscription_id: str
+    event_id: str
+    status: DeliveryStatus
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, organization_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., subscription_id: _Optional[str] = ..., event_id: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListDeliveriesResponse(_message.Message):
+    __slots__ = ("deliveries", "next_page_token")
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[Delivery]
+    next_page_token: str
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetDeliveryRequest(_message.Message):
+    __slots__ = ("organization_id", "delivery_id")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    delivery_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., delivery_id: _Optional[str] = ...) -> None: ...
+
+class GetDeliveryResponse(_message.Message):
+    __slots__ = ("delivery",)
+    DELIVERY_FIELD_NUMBER: _ClassVar[int]
+    delivery: Delivery
+    def __init__(self, delivery: _Optional[_Union[Delivery, _Mapping]] = ...) -> None: ...
+
+class RedeliverDeliveryRequest(_message.Message):
+    __slots__ = ("organization_id", "delivery_id")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    delivery_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., delivery_id: _Optional[str] = ...) -> None: ...
+
+class RedeliverDeliveryResponse(_message.Message):
+    __slots__ = ("delivery",)
+    DELIVERY_FIELD_NUMBER: _ClassVar[int]
+    delivery: Delivery
+    def __init__(self, delivery: _Optional[_Union[Delivery, _Mapping]] = ...) -> None: ...
+
+class ReplayDeliveriesRequest(_message.Message):
+    __slots__ = ("organization_id", "subscription_id", "start_time")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    subscription_id: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, organization_id: _Optional[str] = ..., subscription_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReplayDeliveriesResponse(_message.Message):
+    __slots__ = ("created_count", "rescheduled_count")
+    CREATED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RESCHEDULED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    created_count: int
+    rescheduled_count: int
+    def __init__(self, created_count: _Optional[int] = ..., rescheduled_count: _Optional[int] = ...) -> None: ...

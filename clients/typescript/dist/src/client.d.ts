@@ -1,0 +1,29 @@
+/** One HTTP/2 connection to the service with a typed client per service. */
+import { type Client, type Interceptor } from "@connectrpc/connect";
+import type { SecureClientSessionOptions } from "node:http2";
+import { DeliveryService } from "./gen/inboundflow/webhooks/v1/deliveries_pb.js";
+import { EventService } from "./gen/inboundflow/webhooks/v1/event_service_pb.js";
+import { SubscriptionService } from "./gen/inboundflow/webhooks/v1/subscriptions_pb.js";
+export interface ClientOptions {
+    /** Plaintext HTTP/2, for a service on localhost only. Default: TLS. */
+    insecure?: boolean;
+    /** TLS settings (custom `ca`, client `cert` and `key`); ignored when insecure. */
+    tls?: Pick<SecureClientSessionOptions, "ca" | "cert" | "key" | "servername" | "rejectUnauthorized">;
+    /** Sent as `authorization: Bearer <token>` on every call. */
+    bearerToken?: string;
+    /** More interceptors, run after the bearer token one. */
+    interceptors?: Interceptor[];
+    /** Default deadline of every call, in milliseconds. */
+    defaultTimeoutMs?: number;
+}
+export interface WebhooksClient {
+    subscriptions: Client<typeof SubscriptionService>;
+    events: Client<typeof EventService>;
+    deliveries: Client<typeof DeliveryService>;
+    /** Closes the connection; calls in flight fail. */
+    close(): void;
+}
+/** Adds `authorization: Bearer <token>` to every request. */
+export declare function bearerToken(token: string): Interceptor;
+/** A client of the service at `address` (`host:port`); connects on first use. */
+export declare function createWebhooksClient(address: string, options?: ClientOptions): WebhooksClient;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and the machine lacks, at pinned versions, into
-# the project (nothing global beyond rustup components): buf, and the Node
-# packages of the contract-conformance receiver.
+# the project (nothing global beyond rustup components): buf, grpcurl, and
+# the Node packages of the contract-conformance receiver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,8 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "missing required tool: $1 ($
 need cargo "install Rust with rustup"
 need node "install Node.js 20 or later"
 need npm "install npm"
+need go "install Go 1.22 or later"
+need python3 "install Python 3.11 or later"
 
 for component in rustfmt clippy; do
   if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
@@ -26,3 +28,8 @@ npm_ci() {
 }
 npm_ci scripts/tools
 npm_ci tests/conformance
+
+GRPCURL_VERSION=v1.9.3
+if ! .tools/bin/grpcurl -version 2>&1 | grep -q "${GRPCURL_VERSION#v}"; then
+  GOBIN="$PWD/.tools/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+fi

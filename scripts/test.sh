@@ -21,6 +21,9 @@ cargo clippy --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --all-targets --locked
 
+step "README walkthrough (grpcurl against a live server)"
+scripts/walkthrough-test.sh
+
 if [ -x scripts/clients/test.sh ]; then
   step "clients (generation up to date, unit and end-to-end tests)"
   scripts/clients/test.sh

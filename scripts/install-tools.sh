@@ -30,6 +30,8 @@ npm_ci scripts/tools
 npm_ci tests/conformance
 
 GRPCURL_VERSION=v1.9.3
-if ! .tools/bin/grpcurl -version 2>&1 | grep -q "${GRPCURL_VERSION#v}"; then
+# `go install` builds report no version, so a marker file records which one is there.
+if [ ! -x .tools/bin/grpcurl ] || [ ! -f ".tools/bin/.grpcurl-$GRPCURL_VERSION" ]; then
   GOBIN="$PWD/.tools/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+  touch ".tools/bin/.grpcurl-$GRPCURL_VERSION"
 fi

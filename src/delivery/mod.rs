@@ -28,7 +28,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::domain::delivery::AttemptReport;
 use crate::domain::event::EventType;
-use crate::domain::ids::{DeliveryId, EventId};
+use crate::domain::ids::DeliveryId;
 use crate::domain::retry::RetryPolicy;
 use crate::domain::sample::sample;
 use crate::domain::time;
@@ -115,14 +115,13 @@ impl Engine {
         event_type: EventType,
     ) -> StoreResult<(DeliveryId, AttemptReport)> {
         let now = time::now();
-        let event = NewEvent {
-            id: EventId::new(),
-            organization_id: subscription.organization_id.clone(),
-            data: sample(event_type),
-            occurred_at: now,
-            idempotency_key: None,
+        let event = NewEvent::new(
+            subscription.organization_id.clone(),
+            &sample(event_type),
             now,
-        };
+            None,
+            now,
+        );
         let delivery_id = DeliveryId::new();
         let body = crate::domain::body::render(
             &crate::domain::body::Envelope {
@@ -131,7 +130,7 @@ impl Engine {
                 organization_id: &subscription.organization_id,
                 delivery_id,
             },
-            &event.data.to_json(),
+            &event.data_json,
         );
         let report = self
             .inner

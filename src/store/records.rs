@@ -64,15 +64,36 @@ pub struct SubscriptionQuery {
     pub limit: u32,
 }
 
-/// An event to store.
+/// An event to store, with its `data` rendered once, here.
 #[derive(Clone, Debug)]
 pub struct NewEvent {
     pub id: EventId,
     pub organization_id: OrganizationId,
-    pub data: EventData,
+    pub event_type: EventType,
+    pub data_json: String,
     pub occurred_at: DateTime<Utc>,
     pub idempotency_key: Option<String>,
     pub now: DateTime<Utc>,
+}
+
+impl NewEvent {
+    pub fn new(
+        organization_id: OrganizationId,
+        data: &EventData,
+        occurred_at: DateTime<Utc>,
+        idempotency_key: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: EventId::new(),
+            organization_id,
+            event_type: data.event_type(),
+            data_json: data.to_json(),
+            occurred_at,
+            idempotency_key,
+            now,
+        }
+    }
 }
 
 /// An event as stored. `data_json` is the contract's `data` object, rendered once.

@@ -241,3 +241,17 @@ async fn malformed_ids_and_page_tokens_name_their_field() {
         .expect_err("bad token");
     assert_eq!(fields(&status), ["page_token"]);
 }
+
+#[tokio::test]
+async fn an_event_too_large_for_a_default_express_receiver_is_rejected() {
+    let app = spawn_app().await;
+    let mut events = app.events.clone();
+    // Each control character is six bytes once escaped: within the per-field
+    // limit as text, past the body limit as JSON.
+    let status = events
+        .emit_event(call_completed(ORG, &"\u{1}".repeat(16 * 1024)))
+        .await
+        .expect_err("too large");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(fields(&status), ["payload"]);
+}

@@ -6,7 +6,7 @@ use super::{event_type_to_pb, instant, opt_instant, timestamp};
 use crate::domain::event::{
     AppointmentBooked, CallCompleted, CallTransferred, EventData, LeadCreated, Urgency,
 };
-use crate::domain::ids::{EventId, OrganizationId};
+use crate::domain::ids::OrganizationId;
 use crate::domain::validation::Violations;
 use crate::pb;
 use crate::pb::emit_event_request::Payload as In;
@@ -15,6 +15,9 @@ use crate::store::{NewEvent, StoredEvent};
 
 /// Longest accepted idempotency key, in bytes.
 const MAX_IDEMPOTENCY_KEY_BYTES: usize = 255;
+/// Largest `data` object, as JSON. Receivers built on Express parse bodies up
+/// to 100 kB by default; this keeps every delivery well below that.
+const MAX_DATA_BYTES: usize = 64 * 1024;
 
 /// Parses one emit request; `prefix` is its path in a batch (`requests[3].`) or empty.
 pub fn parse_emit(
@@ -52,14 +55,20 @@ pub fn parse_emit(
         };
         data.validate(&f(name), v);
     }
-    Some(NewEvent {
-        id: EventId::new(),
-        organization_id: org?,
-        data: data?,
-        occurred_at: occurred_at.unwrap_or(now),
-        idempotency_key: (!key.is_empty()).then_some(key),
+    let event = NewEvent::new(
+        org?,
+        &data?,
+        occurred_at.unwrap_or(now),
+        (!key.is_empty()).then_some(key),
         now,
-    })
+    );
+    if event.data_json.len() > MAX_DATA_BYTES {
+        v.add(
+            f("payload"),
+            format!("the event's data must be at most {MAX_DATA_BYTES} bytes as JSON"),
+        );
+    }
+    Some(event)
 }
 
 /// Optional text: an empty string counts as not supplied (`null`).

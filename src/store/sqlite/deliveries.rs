@@ -193,11 +193,11 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     let event = StoredEvent {
         id: test.event.id,
         organization_id: test.event.organization_id.clone(),
-        event_type: test.event.data.event_type(),
+        event_type: test.event.event_type,
         occurred_at: test.event.occurred_at,
         created_at: test.event.now,
         idempotency_key: None,
-        data_json: test.event.data.to_json(),
+        data_json: test.event.data_json.clone(),
     };
     let report = &test.report;
     let status = if report.succeeded() {

@@ -21,11 +21,11 @@ pub async fn emit(pool: &SqlitePool, events: Vec<NewEvent>) -> StoreResult<Vec<E
         let stored = StoredEvent {
             id: event.id,
             organization_id: event.organization_id.clone(),
-            event_type: event.data.event_type(),
+            event_type: event.event_type,
             occurred_at: event.occurred_at,
             created_at: event.now,
             idempotency_key: event.idempotency_key.clone(),
-            data_json: event.data.to_json(),
+            data_json: event.data_json,
         };
         if !insert_event(&mut tx, &stored, false).await? {
             results.push(repeated(&mut tx, &stored, index).await?);

@@ -1,0 +1,203 @@
+// Drives a live service with the TypeScript client. Runs only when
+// INBOUNDFLOW_E2E_ADDR names one (scripts/clients/test.sh starts it).
+import assert from "node:assert/strict";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+
+import {
+  DELIVERY_ID_HEADER,
+  EVENT_HEADER,
+  TIMESTAMP_HEADER,
+  createWebhooksClient,
+  v1,
+  verify,
+  type VerifyResult,
+  type WebhooksClient,
+} from "../src/index.js";
+
+const ADDR = process.env.INBOUNDFLOW_E2E_ADDR;
+const skip = ADDR ? false : "INBOUNDFLOW_E2E_ADDR not set: no live server";
+const SECRET = "ts-e2e-signing-secret-0123456789";
+const TRICKY = 'Llamó José Ñúñez 🚗🔧\nsegunda línea "citada" back\\slash \u001f unit sep \u2028 line sep';
+const TIMEOUT_MS = 20_000;
+const ALL_TYPES = [
+  v1.EventType.CALL_COMPLETED,
+  v1.EventType.CALL_TRANSFERRED,
+  v1.EventType.APPOINTMENT_BOOKED,
+  v1.EventType.LEAD_CREATED,
+];
+
+interface Received {
+  body: Buffer;
+  headers: IncomingHttpHeaders;
+  result: VerifyResult;
+}
+
+/** Verifies every request with the TypeScript helper; fails the first
+ * request of each event type in failOnce with a 500. */
+class Receiver {
+  readonly requests: Received[] = [];
+  readonly failOnce = new Set<string>();
+  private readonly server: Server;
+  private waiters: (() => void)[] = [];
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        const result = verify(body, req.headers, SECRET);
+        this.requests.push({ body, headers: req.headers, result });
+        const event = String(req.headers[EVENT_HEADER.toLowerCase()]);
+        const fail = this.failOnce.delete(event);
+        res.writeHead(!result.ok ? 401 : fail ? 500 : 200).end();
+        this.waiters.forEach((w) => w());
+      });
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  async awaitRequests(n: number): Promise<Received[]> {
+    const deadline = Date.now() + TIMEOUT_MS;
+    while (this.requests.length < n) {
+      const left = deadline - Date.now();
+      assert.ok(left > 0, `received ${this.requests.length} of ${n} requests within ${TIMEOUT_MS} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.requests.slice(0, n);
+  }
+}
+
+let client: WebhooksClient;
+before(() => {
+  if (ADDR) client = createWebhooksClient(ADDR, { insecure: true, bearerToken: "e2e-api-key", defaultTimeoutMs: 10_000 });
+});
+after(() => client?.close());
+
+const org = (name: string) => `org_ts_e2e_${name}_${Date.now()}`;
+
+async function subscribe(orgId: string, url: string) {
+  const res = await client.subscriptions.createSubscription({
+    organizationId: orgId,
+    subscription: { url, integration: v1.Integration.CUSTOM, eventTypes: ALL_TYPES, description: "TypeScript end-to-end receiver" },
+    signingSecret: SECRET,
+  });
+  assert.ok(res.subscription);
+  return res.subscription;
+}
+
+function emitRequests(orgId: string) {
+  const now = Date.now();
+  const start = timestampFromMs(now - 180_000);
+  const end = timestampFromMs(now);
+  const callerName = "José Ñúñez";
+  return [
+    { case: "callCompleted" as const, value: create(v1.CallCompletedSchema, {
+      callId: "call_ts_1", callerName, callerPhone: "+34600111222", summary: TRICKY,
+      urgency: v1.Urgency.HIGH, startedAt: start, endedAt: end, durationSeconds: 180 }) },
+    { case: "callTransferred" as const, value: create(v1.CallTransferredSchema, {
+      callId: "call_ts_2", callerName, summary: TRICKY, transferredToLabel: "Gerente 👔",
+      transferredToNumber: "+34600999888", urgency: v1.Urgency.MEDIUM }) },
+    { case: "appointmentBooked" as const, value: create(v1.AppointmentBookedSchema, {
+      callId: "call_ts_3", callerName, appointmentDate: { year: 2026, month: 3, day: 14 },
+      appointmentTimeStart: end, appointmentTimeEnd: timestampFromMs(now + 3_600_000), serviceType: TRICKY }) },
+    { case: "leadCreated" as const, value: create(v1.LeadCreatedSchema, {
+      callId: "call_ts_4", callerName, callSummary: TRICKY, interest: "pintura 🎨", urgency: v1.Urgency.LOW }) },
+  ].map((payload) => create(v1.EmitEventRequestSchema, { organizationId: orgId, payload }));
+}
+
+const reasonOf = (r: VerifyResult) => (r.ok ? "ok" : r.reason);
+
+async function awaitSettled(orgId: string, deliveryId: string) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const { delivery } = await client.deliveries.getDelivery({ organizationId: orgId, deliveryId });
+    assert.ok(delivery);
+    if (delivery.status === v1.DeliveryStatus.SUCCEEDED || delivery.status === v1.DeliveryStatus.FAILED) return delivery;
+    assert.ok(Date.now() < deadline, `delivery ${deliveryId} still ${v1.DeliveryStatus[delivery.status]}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test("deliveries verify with the TypeScript helper", { skip }, async () => {
+  const receiver = new Receiver();
+  receiver.failOnce.add("lead.created");
+  const url = await receiver.start();
+  try {
+    const orgId = org("deliveries");
+    await subscribe(orgId, url);
+    const deliveryTypes = new Map<string, v1.EventType>();
+    for (const req of emitRequests(orgId)) {
+      const res = await client.events.emitEvent(req);
+      assert.equal(res.deliveryIds.length, 1);
+      deliveryTypes.set(res.deliveryIds[0]!, res.event!.type);
+    }
+
+    // Four deliveries plus the retry of the one failed on purpose.
+    const got = await receiver.awaitRequests(5);
+    const events = new Set<string>();
+    for (const r of got) {
+      assert.ok(r.result.ok, `${String(r.headers["x-inboundflow-event"])} did not verify: ${JSON.stringify(r.result)}`);
+      const body = JSON.parse(r.body.toString("utf8"));
+      assert.equal(body.delivery_id, r.headers[DELIVERY_ID_HEADER.toLowerCase()]);
+      assert.ok(deliveryTypes.has(body.delivery_id));
+      assert.equal(body.event, r.headers[EVENT_HEADER.toLowerCase()]);
+      assert.equal(body.data.caller_name, "José Ñúñez");
+      events.add(body.event);
+    }
+    assert.deepEqual([...events].sort(), ["appointment.booked", "call.completed", "call.transferred", "lead.created"]);
+
+    const sample = got[0]!;
+    const timestamp = Number(sample.headers[TIMESTAMP_HEADER.toLowerCase()]);
+    const tampered = Buffer.from(sample.body.toString("utf8").replace("José", "Jose"), "utf8");
+    assert.equal(reasonOf(verify(sample.body, sample.headers, SECRET)), "ok");
+    assert.equal(reasonOf(verify(tampered, sample.headers, SECRET)), "bad_signature");
+    assert.equal(reasonOf(verify(sample.body, sample.headers, SECRET + "x")), "bad_signature");
+    assert.equal(reasonOf(verify(sample.body, sample.headers, SECRET, { now: timestamp + 301 })), "stale_timestamp");
+
+    const lead = [...deliveryTypes].find(([, t]) => t === v1.EventType.LEAD_CREATED)![0];
+    const delivery = await awaitSettled(orgId, lead);
+    assert.equal(delivery.status, v1.DeliveryStatus.SUCCEEDED);
+    assert.deepEqual(delivery.attempts.map((a) => a.statusCode), [500, 200]);
+  } finally {
+    await receiver.stop();
+  }
+});
+
+test("listing subscriptions pages through all of them", { skip }, async () => {
+  const orgId = org("paging");
+  const created: string[] = [];
+  for (let i = 0; i < 3; i++) created.push((await subscribe(orgId, `https://hooks.example.com/${i}`)).id);
+  const listed: string[] = [];
+  let pages = 0;
+  let pageToken = "";
+  do {
+    const res = await client.subscriptions.listSubscriptions({ organizationId: orgId, pageSize: 2, pageToken });
+    pages++;
+    assert.ok(res.subscriptions.length <= 2);
+    listed.push(...res.subscriptions.map((s) => s.id));
+    pageToken = res.nextPageToken;
+    assert.ok(pages < 5, "paging does not end");
+  } while (pageToken);
+  assert.equal(pages, 2);
+  assert.deepEqual(listed.sort(), created.sort());
+});

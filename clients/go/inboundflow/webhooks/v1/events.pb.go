@@ -144,7 +144,7 @@ func (Urgency) EnumDescriptor() ([]byte, []int) {
 }
 
 // Payload of a `call.completed` event. Every field is delivered under `data`;
-// a field left unset is delivered as JSON `null`.
+// a field left unset (or set to an empty string) is delivered as JSON `null`.
 type CallCompleted struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identifier of the call in InboundFlow. Required.
@@ -280,7 +280,8 @@ func (x *CallCompleted) GetEndedAt() *timestamppb.Timestamp {
 	return nil
 }
 
-// Payload of a `call.transferred` event. A field left unset is delivered as JSON `null`.
+// Payload of a `call.transferred` event. A field left unset
+// (or set to an empty string) is delivered as JSON `null`.
 type CallTransferred struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identifier of the call in InboundFlow. Required.
@@ -398,7 +399,8 @@ func (x *CallTransferred) GetReason() string {
 	return ""
 }
 
-// Payload of an `appointment.booked` event. A field left unset is delivered as JSON `null`.
+// Payload of an `appointment.booked` event. A field left unset
+// (or set to an empty string) is delivered as JSON `null`.
 type AppointmentBooked struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identifier of the call during which the appointment was booked. Required.
@@ -516,7 +518,8 @@ func (x *AppointmentBooked) GetCalendarEventLink() string {
 	return ""
 }
 
-// Payload of a `lead.created` event. A field left unset is delivered as JSON `null`.
+// Payload of a `lead.created` event. A field left unset
+// (or set to an empty string) is delivered as JSON `null`.
 type LeadCreated struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identifier of the call the lead came from. Required.

@@ -18,7 +18,7 @@ export const file_inboundflow_webhooks_v1_events: GenFile = /*@__PURE__*/
 
 /**
  * Payload of a `call.completed` event. Every field is delivered under `data`;
- * a field left unset is delivered as JSON `null`.
+ * a field left unset (or set to an empty string) is delivered as JSON `null`.
  *
  * @generated from message inboundflow.webhooks.v1.CallCompleted
  */
@@ -109,7 +109,8 @@ export const CallCompletedSchema: GenMessage<CallCompleted> = /*@__PURE__*/
   messageDesc(file_inboundflow_webhooks_v1_events, 0);
 
 /**
- * Payload of a `call.transferred` event. A field left unset is delivered as JSON `null`.
+ * Payload of a `call.transferred` event. A field left unset
+ * (or set to an empty string) is delivered as JSON `null`.
  *
  * @generated from message inboundflow.webhooks.v1.CallTransferred
  */
@@ -186,7 +187,8 @@ export const CallTransferredSchema: GenMessage<CallTransferred> = /*@__PURE__*/
   messageDesc(file_inboundflow_webhooks_v1_events, 1);
 
 /**
- * Payload of an `appointment.booked` event. A field left unset is delivered as JSON `null`.
+ * Payload of an `appointment.booked` event. A field left unset
+ * (or set to an empty string) is delivered as JSON `null`.
  *
  * @generated from message inboundflow.webhooks.v1.AppointmentBooked
  */
@@ -263,7 +265,8 @@ export const AppointmentBookedSchema: GenMessage<AppointmentBooked> = /*@__PURE_
   messageDesc(file_inboundflow_webhooks_v1_events, 2);
 
 /**
- * Payload of a `lead.created` event. A field left unset is delivered as JSON `null`.
+ * Payload of a `lead.created` event. A field left unset
+ * (or set to an empty string) is delivered as JSON `null`.
  *
  * @generated from message inboundflow.webhooks.v1.LeadCreated
  */

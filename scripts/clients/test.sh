@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Checks the client SDKs: generated code is up to date with proto/, the API has
+# no lint errors or breaking changes, and each client passes its unit tests and
+# an end-to-end run against a live service (started here, stopped on exit).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+buf=scripts/tools/node_modules/.bin/buf
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "tools"
+scripts/clients/install-tools.sh
+
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "generated code matches proto/"
+scripts/clients/generate.sh "$work/gen" >/dev/null
+( cd "$work/gen" && "$root/scripts/clients/generated-files.sh" clients ) >"$work/fresh.txt"
+scripts/clients/generated-files.sh clients >"$work/committed.txt"
+stale=0
+diff -u "$work/committed.txt" "$work/fresh.txt" || stale=1
+while read -r f; do
+  [ ! -f "$f" ] || cmp -s "$f" "$work/gen/$f" || { diff -u "$f" "$work/gen/$f" | head -20; stale=1; }
+done <"$work/fresh.txt"
+if [ "$stale" = 1 ]; then
+  echo "generated code is out of date: run scripts/clients/generate.sh and commit the result" >&2
+  exit 1
+fi
+echo "$(wc -l <"$work/fresh.txt") generated files up to date"
+
+step "buf lint"
+"$buf" lint
+
+step "buf breaking"
+# Compare with main as it was before this change. When there is an origin,
+# fetch its main (a fresh clone has no local main branch to compare with, and
+# a stale one would hide changes). When HEAD is that main (CI checks main
+# itself), the nearest earlier state is HEAD~1. BUF_BREAKING_AGAINST overrides
+# both, e.g. '.git#ref=v1.0.0'. With no earlier commit that has proto/, there
+# is nothing an existing client could break on, so the check is skipped.
+against=${BUF_BREAKING_AGAINST:-}
+if [ -z "$against" ]; then
+  base=
+  if git remote get-url origin >/dev/null 2>&1 && timeout 60 git fetch --quiet origin main 2>/dev/null; then
+    base=$(git rev-parse FETCH_HEAD)
+  elif git rev-parse --verify --quiet refs/heads/main >/dev/null; then
+    base=$(git rev-parse refs/heads/main)
+  fi
+  if [ -z "$base" ] || [ "$base" = "$(git rev-parse HEAD)" ]; then
+    base=$(git rev-parse --verify --quiet HEAD~1 || true)
+  fi
+  if [ -n "$base" ] && git cat-file -e "$base:proto" 2>/dev/null; then
+    against=".git#ref=$base"
+  fi
+fi
+if [ -n "$against" ]; then
+  echo "against $against"
+  "$buf" breaking --against "$against"
+else
+  echo "skipped: no earlier commit with proto/ to compare with"
+fi
+
+step "live service"
+bin=${INBOUNDFLOW_BIN:-target/debug/inboundflow-webhooks}
+if [ ! -x "$bin" ]; then
+  cargo build --quiet --bin inboundflow-webhooks
+fi
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+addr=127.0.0.1:$port
+"$bin" serve --listen "$addr" --database-url "sqlite://$work/db.sqlite" \
+  --allow-private-targets --retry-schedule 200ms,200ms >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then cat "$work/server.log" >&2; echo "service exited" >&2; exit 1; fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+  sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { cat "$work/server.log" >&2; echo "service not listening after 10 s" >&2; exit 1; }
+echo "serving on $addr"
+export INBOUNDFLOW_E2E_ADDR=$addr
+show_server_log() { echo "--- service log" >&2; tail -50 "$work/server.log" >&2; }
+trap 'show_server_log' ERR
+
+step "go"
+(
+  cd clients/go
+  go vet ./...
+  go test -count=1 -v ./... >"$work/go.log" 2>&1 || { cat "$work/go.log"; exit 1; }
+  grep -E '^(ok|FAIL|---)' "$work/go.log" || true
+  echo "go: $(grep -cE '^\s*--- PASS' "$work/go.log") passed"
+  go run ./examples/quickstart -addr "$addr" -insecure -org org_go_quickstart >/dev/null
+  echo "go quickstart ok"
+)
+
+step "python"
+(
+  py=$root/.tools/venv/bin/python
+  # A real (non-editable) install, so the tests import what users would get.
+  "$py" -m pip install --quiet --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps ./clients/python
+  cd clients/python
+  "$py" -m mypy src/inboundflow examples
+  "$py" -m pytest -q -p no:cacheprovider
+  "$py" examples/quickstart.py --addr "$addr" --insecure --org org_py_quickstart >/dev/null
+  echo "python quickstart ok"
+)
+
+step "typescript"
+(
+  cd clients/typescript
+  npm run --silent build
+  node --test dist/test/*.test.js >"$work/ts.log" 2>&1 || { cat "$work/ts.log"; exit 1; }
+  grep -E '^# (tests|pass|fail|skipped)' "$work/ts.log" || true
+  node dist/examples/quickstart.js --addr "$addr" --insecure --org org_ts_quickstart >/dev/null
+  echo "typescript quickstart ok"
+)
+
+step "client SDKs passed"

@@ -119,6 +119,14 @@ step "typescript"
   grep -E '^# (tests|pass|fail|skipped)' "$work/ts.log" || true
   node dist/examples/quickstart.js --addr "$addr" --insecure --org org_ts_quickstart >/dev/null
   echo "typescript quickstart ok"
+  # The packed tarball, installed elsewhere, is what users get.
+  npm pack --ignore-scripts --silent --pack-destination "$work" >/dev/null
+  mkdir "$work/ts-install"
+  cd "$work/ts-install"
+  echo '{"name": "install-check", "private": true, "type": "module"}' >package.json
+  npm install --prefer-offline --no-audit --no-fund --loglevel=error "$work"/inboundflow-webhooks-*.tgz >/dev/null
+  node -e 'import("@inboundflow/webhooks").then((m) => { if (typeof m.verify !== "function" || !m.v1.EventService) process.exit(1); })'
+  echo "typescript package installs"
 )
 
 step "client SDKs passed"

@@ -74,6 +74,24 @@ pub struct Config {
     )]
     pub idle_poll: Duration,
 
+    /// Emit requests that may wait for the database at once; past this,
+    /// callers wait up to --emit-queue-wait, then get RESOURCE_EXHAUSTED.
+    #[arg(long, env = "INBOUNDFLOW_EMIT_QUEUE", default_value_t = 4096)]
+    pub emit_queue: usize,
+
+    /// Most events committed in one transaction (group commit).
+    #[arg(long, env = "INBOUNDFLOW_EMIT_GROUP_MAX", default_value_t = 2000)]
+    pub emit_group_max: usize,
+
+    /// How long an emit waits for room in a full queue before it is refused.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_EMIT_QUEUE_WAIT",
+        value_parser = humantime::parse_duration,
+        default_value = "5s"
+    )]
+    pub emit_queue_wait: std::time::Duration,
+
     /// Allow `http://` URLs and loopback or private-network targets. For
     /// local development and tests only: it lets subscriptions reach
     /// internal services.

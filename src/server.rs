@@ -20,6 +20,7 @@ use crate::delivery::Engine;
 use crate::pb::delivery_service_server::DeliveryServiceServer;
 use crate::pb::event_service_server::EventServiceServer;
 use crate::pb::subscription_service_server::SubscriptionServiceServer;
+use crate::store::group_commit::GroupCommitter;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 
@@ -73,7 +74,13 @@ pub async fn run(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let events = EventsApi::new(store.clone(), engine.clone());
+    let committer = GroupCommitter::start(
+        store.clone(),
+        config.emit_queue,
+        config.emit_group_max,
+        config.emit_queue_wait,
+    );
+    let events = EventsApi::new(store.clone(), committer, engine.clone());
     let subscriptions =
         SubscriptionsApi::new(store.clone(), engine.clone(), config.allow_private_targets);
     let deliveries = DeliveriesApi::new(store.clone(), engine.clone());

@@ -8,6 +8,7 @@ use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
 use crate::domain::validation::Violations;
 use crate::store::StoreError;
+use crate::store::group_commit::EmitError;
 use crate::telemetry::error_chain;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,20 @@ pub enum ApiError {
     FailedPrecondition(String),
     #[error(transparent)]
     Store(StoreError),
+    #[error("overloaded")]
+    Overloaded { retry_after: std::time::Duration },
+    #[error("shutting down")]
+    ShuttingDown,
+}
+
+impl From<EmitError> for ApiError {
+    fn from(e: EmitError) -> Self {
+        match e {
+            EmitError::Overloaded { retry_after } => ApiError::Overloaded { retry_after },
+            EmitError::Store(e) => e.into(),
+            EmitError::ShuttingDown => ApiError::ShuttingDown,
+        }
+    }
 }
 
 impl From<Violations> for ApiError {
@@ -63,6 +78,14 @@ impl From<ApiError> for Status {
                 ErrorDetails::with_bad_request(vec![FieldViolation::new(field, message)]),
             ),
             ApiError::FailedPrecondition(message) => Status::failed_precondition(message),
+            ApiError::Overloaded { retry_after } => Status::with_error_details(
+                Code::ResourceExhausted,
+                "the service is overloaded; nothing was stored, retry later",
+                ErrorDetails::with_retry_info(Some(retry_after)),
+            ),
+            ApiError::ShuttingDown => {
+                Status::unavailable("the service is shutting down; nothing was stored, retry")
+            }
             ApiError::Store(e) => {
                 tracing::error!(error = %error_chain(&e), "store failure");
                 Status::internal("internal error")

@@ -12,6 +12,7 @@ use crate::domain::time;
 use crate::domain::validation::Violations;
 use crate::pb;
 use crate::pb::event_service_server::EventService;
+use crate::store::group_commit::GroupCommitter;
 use crate::store::{EmitResult, Store, StoreError};
 
 /// Most events accepted in one `BatchEmitEvents` call.
@@ -19,16 +20,21 @@ const MAX_BATCH: usize = 1000;
 
 pub struct EventsApi {
     store: Arc<dyn Store>,
+    committer: GroupCommitter,
     engine: Engine,
 }
 
 impl EventsApi {
-    pub fn new(store: Arc<dyn Store>, engine: Engine) -> Self {
-        Self { store, engine }
+    pub fn new(store: Arc<dyn Store>, committer: GroupCommitter, engine: Engine) -> Self {
+        Self {
+            store,
+            committer,
+            engine,
+        }
     }
 
     async fn emit(&self, events: Vec<crate::store::NewEvent>) -> Result<Vec<EmitResult>, ApiError> {
-        let results = self.store.emit_events(events).await?;
+        let results = self.committer.emit(events).await?;
         if results.iter().any(|r| !r.delivery_ids.is_empty()) {
             self.engine.wake();
         }

@@ -1,7 +1,5 @@
 //! One leased delivery: render the body, send it, record the outcome.
 
-use std::time::Duration;
-
 use tracing::{Instrument, info, warn};
 
 use super::Engine;
@@ -10,11 +8,6 @@ use crate::domain::body::{Envelope, render};
 use crate::domain::delivery::{NextStep, next_step};
 use crate::domain::time;
 use crate::store::{AttemptOutcome, WorkItem};
-use crate::telemetry::error_chain;
-
-/// Tries to record an outcome this many times before leaving the delivery to
-/// its lease (it is then sent again: at-least-once, same delivery id).
-const RECORD_TRIES: u32 = 5;
 
 pub async fn run(engine: &Engine, item: WorkItem) {
     let span = tracing::info_span!(
@@ -83,21 +76,12 @@ async fn attempt(engine: &Engine, item: WorkItem) {
         round_failures,
         failure_threshold: inner.config.failure_threshold,
     };
-    for try_number in 1..=RECORD_TRIES {
-        match inner.store.record_attempt(outcome.clone()).await {
-            Ok(health) => {
-                if health.disabled_now {
-                    warn!(
-                        consecutive_failures = health.consecutive_failures,
-                        "subscription disabled after too many consecutive failures"
-                    );
-                }
-                return;
-            }
-            Err(e) => {
-                warn!(error = %error_chain(&e), try_number, "recording the attempt failed");
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(try_number))).await;
-            }
-        }
+    if let Some(health) = inner.recorder.record(outcome).await
+        && health.disabled_now
+    {
+        warn!(
+            consecutive_failures = health.consecutive_failures,
+            "subscription disabled after too many consecutive failures"
+        );
     }
 }

@@ -15,6 +15,7 @@
 
 mod attempt;
 mod dispatcher;
+mod recorder;
 pub mod sender;
 mod slots;
 pub mod target_guard;
@@ -69,6 +70,7 @@ pub struct Engine {
 struct Inner {
     store: Arc<dyn Store>,
     sender: Sender,
+    recorder: recorder::Recorder,
     config: EngineConfig,
     /// Identifies this process's leases.
     owner: String,
@@ -87,6 +89,7 @@ impl Engine {
     ) -> Result<(Self, tokio::task::JoinHandle<()>), reqwest::Error> {
         let sender = Sender::new(config.attempt_timeout, config.allow_private_targets)?;
         let inner = Arc::new(Inner {
+            recorder: recorder::Recorder::start(store.clone(), config.max_in_flight),
             store,
             sender,
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),

@@ -9,6 +9,7 @@
 //!   owner and an expiry, and an expired lease makes it claimable again;
 //! - every query is scoped by organization where a client names a resource.
 
+pub mod group_commit;
 pub mod records;
 pub mod sqlite;
 
@@ -64,7 +65,7 @@ pub trait Store: Send + Sync + 'static {
 
     // Events.
     /// Stores events and their deliveries in one transaction: all or nothing.
-    async fn emit_events(&self, events: Vec<NewEvent>) -> StoreResult<Vec<EmitResult>>;
+    async fn emit_events(&self, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>>;
     async fn get_event(
         &self,
         org: &OrganizationId,
@@ -101,10 +102,13 @@ pub trait Store: Send + Sync + 'static {
     /// Leases up to `limit` due deliveries of enabled subscriptions, skipping
     /// the subscriptions in `skip` (those already at their concurrency cap).
     async fn claim_due(&self, claim: ClaimRequest<'_>) -> StoreResult<Vec<WorkItem>>;
-    /// Records an attempt and its consequences in one transaction: the
-    /// attempt row, the delivery's next step, the subscription's health
+    /// Records attempts and their consequences in one transaction, in order:
+    /// each attempt row, its delivery's next step, its subscription's health
     /// (and automatic disabling at the threshold).
-    async fn record_attempt(&self, outcome: AttemptOutcome) -> StoreResult<SubscriptionHealth>;
+    async fn record_attempts(
+        &self,
+        outcomes: &[AttemptOutcome],
+    ) -> StoreResult<Vec<SubscriptionHealth>>;
     /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
     /// When the earliest waiting delivery of an enabled subscription is due.

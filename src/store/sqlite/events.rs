@@ -11,13 +11,13 @@ use crate::domain::ids::{DeliveryId, EventId, OrganizationId};
 use crate::domain::time::to_micros;
 use crate::store::{EmitResult, NewEvent, StoreError, StoreResult, StoredEvent};
 
-pub async fn emit(pool: &SqlitePool, events: Vec<NewEvent>) -> StoreResult<Vec<EmitResult>> {
+pub async fn emit(pool: &SqlitePool, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>> {
     let mut tx = pool.begin().await?;
     // Within one transaction the matching subscriptions cannot change, so a
     // batch looks them up once per (organization, type).
     let mut targets: HashMap<(String, EventType), Vec<Uuid>> = HashMap::new();
     let mut results = Vec::with_capacity(events.len());
-    for (index, event) in events.into_iter().enumerate() {
+    for (index, event) in events.iter().enumerate() {
         let stored = StoredEvent {
             id: event.id,
             organization_id: event.organization_id.clone(),
@@ -25,7 +25,7 @@ pub async fn emit(pool: &SqlitePool, events: Vec<NewEvent>) -> StoreResult<Vec<E
             occurred_at: event.occurred_at,
             created_at: event.now,
             idempotency_key: event.idempotency_key.clone(),
-            data_json: event.data_json,
+            data_json: event.data_json.clone(),
         };
         if !insert_event(&mut tx, &stored, false).await? {
             results.push(repeated(&mut tx, &stored, index).await?);

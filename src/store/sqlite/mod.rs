@@ -97,7 +97,7 @@ impl Store for SqliteStore {
         subscriptions::delete(&self.writer, org, id, now).await
     }
 
-    async fn emit_events(&self, events: Vec<NewEvent>) -> StoreResult<Vec<EmitResult>> {
+    async fn emit_events(&self, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>> {
         events::emit(&self.writer, events).await
     }
 
@@ -148,8 +148,11 @@ impl Store for SqliteStore {
         work::claim_due(&self.writer, claim).await
     }
 
-    async fn record_attempt(&self, outcome: AttemptOutcome) -> StoreResult<SubscriptionHealth> {
-        work::record_attempt(&self.writer, outcome).await
+    async fn record_attempts(
+        &self,
+        outcomes: &[AttemptOutcome],
+    ) -> StoreResult<Vec<SubscriptionHealth>> {
+        work::record_attempts(&self.writer, outcomes).await
     }
 
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {

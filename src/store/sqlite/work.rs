@@ -132,9 +132,22 @@ pub(super) async fn insert_attempt(
     Ok(())
 }
 
-pub async fn record_attempt(
+pub async fn record_attempts(
     pool: &SqlitePool,
-    outcome: AttemptOutcome,
+    outcomes: &[AttemptOutcome],
+) -> StoreResult<Vec<SubscriptionHealth>> {
+    let mut tx = pool.begin().await?;
+    let mut health = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        health.push(record_attempt(&mut tx, outcome).await?);
+    }
+    tx.commit().await?;
+    Ok(health)
+}
+
+async fn record_attempt(
+    tx: &mut SqliteConnection,
+    outcome: &AttemptOutcome,
 ) -> StoreResult<SubscriptionHealth> {
     let report = &outcome.report;
     let finished = report.started_at
@@ -149,14 +162,13 @@ pub async fn record_attempt(
         NextStep::RetryAt(at) => ("pending", Some(to_micros(at))),
         NextStep::Failed => ("failed", None),
     };
-    let mut tx = pool.begin().await?;
     let number: i64 = sqlx::query_scalar(
         "UPDATE deliveries SET attempt_count = attempt_count + 1 WHERE id = ? RETURNING attempt_count",
     )
     .bind(outcome.delivery_id.0)
     .fetch_one(&mut *tx)
     .await?;
-    insert_attempt(&mut tx, outcome.delivery_id.0, number, report).await?;
+    insert_attempt(tx, outcome.delivery_id.0, number, report).await?;
     // Only a delivery still in flight moves on: a redelivery or a cancellation
     // that happened during the attempt wins over this outcome.
     sqlx::query(
@@ -202,7 +214,6 @@ pub async fn record_attempt(
         .fetch_optional(&mut *tx)
         .await?
     };
-    tx.commit().await?;
     let Some(row) = health else {
         return Err(StoreError::Corrupt(
             "attempt for a missing subscription".into(),

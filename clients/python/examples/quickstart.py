@@ -31,7 +31,12 @@ verified: "queue.Queue[str]" = queue.Queue()
 
 class Receiver(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "bad Content-Length")
+            return
+        body = self.rfile.read(min(length, 1 << 20))
         try:
             # Verify the raw bytes before trusting anything in them.
             verify(body, self.headers.get(TIMESTAMP_HEADER), self.headers.get(SIGNATURE_HEADER), SECRET)

@@ -1,6 +1,6 @@
 //! One leased delivery: render the body, send it, record the outcome.
 
-use tracing::{Instrument, info, warn};
+use tracing::{Instrument, debug, info, warn};
 
 use super::Engine;
 use super::sender::Outgoing;
@@ -54,7 +54,7 @@ async fn attempt(engine: &Engine, item: WorkItem) {
     );
     match (&next, &report.error) {
         (NextStep::Succeeded, _) => {
-            info!(
+            debug!(
                 status = report.status_code,
                 ms = report.duration.as_millis() as u64,
                 "delivered"

@@ -1,0 +1,255 @@
+//! `inboundflow-bench`: measures the service on this machine and prints a
+//! report (BENCHMARKS.md records one). Build and run in release:
+//!
+//! ```sh
+//! cargo build --release --bins && target/release/inboundflow-bench
+//! ```
+//!
+//! It starts the release service binary as a separate process on a fresh
+//! SQLite database, a fast loopback receiver, and drives the service over
+//! gRPC: emit throughput, end-to-end deliveries/s beside the loopback HTTP
+//! limit, latency at a fixed rate, fan-out, isolation from a hanging
+//! endpoint, and peak memory while a million deliveries wait.
+
+mod client;
+mod progress;
+mod receiver;
+mod scenarios;
+mod service;
+mod stats;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+
+use client::Client;
+use progress::Progress;
+use receiver::Receiver;
+use service::Service;
+use stats::{ms, rate};
+
+#[derive(Parser)]
+#[command(about = "Benchmarks inboundflow-webhooks on this machine")]
+struct Args {
+    /// Deliveries left waiting at the end, for the memory figure.
+    #[arg(long, default_value_t = 1_000_000)]
+    pending: u64,
+    /// Events pre-loaded for the end-to-end delivery run.
+    #[arg(long, default_value_t = 100_000)]
+    deliveries: u64,
+    /// Seconds per emit-throughput step.
+    #[arg(long, default_value_t = 3)]
+    step_seconds: u64,
+    /// Extra flags for the service (e.g. --max-in-flight-per-subscription=64).
+    #[arg(long = "service-flag", allow_hyphen_values = true)]
+    service_flags: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let (receiver, address) = Receiver::start().await?;
+    let service = Service::start(
+        &service::sibling_binary()?,
+        &dir.path().join("bench.db"),
+        &args.service_flags,
+    )
+    .await?;
+    let client = Client::new(service.channel.clone());
+    let progress = Progress::start(Arc::clone(&receiver));
+    let mut report: Vec<(String, String)> = Vec::new();
+    let fast = |name: &str| format!("http://{address}/fast/{name}");
+    let step = Duration::from_secs(args.step_seconds);
+
+    progress.phase("loopback HTTP limit");
+    let limit = scenarios::loopback_limit(address, 64, Duration::from_secs(5), &progress).await?;
+    report.push((
+        "plain loopback HTTP POSTs/s (64 connections, no service)".into(),
+        format!("{limit:.0}"),
+    ));
+
+    // Emit throughput, one subscription per event, the engine delivering meanwhile.
+    let mut c = client.clone();
+    c.subscribe("bench_emit", &fast("emit"), true).await?;
+    let before = receiver.count();
+    let mut emitted = 0.0;
+    for (concurrency, batch) in [(1, 1), (16, 1), (64, 1), (256, 1), (8, 10), (8, 100)] {
+        progress.phase(&format!("emit c={concurrency} batch={batch}"));
+        let per_second =
+            scenarios::emit_rate(&client, "bench_emit", concurrency, batch, step, &progress)
+                .await?;
+        emitted += per_second * step.as_secs_f64();
+        let label = if batch == 1 {
+            format!("acknowledged emits/s, EmitEvent, {concurrency} concurrent callers")
+        } else {
+            format!(
+                "acknowledged emits/s, BatchEmitEvents of {batch}, {concurrency} concurrent callers"
+            )
+        };
+        report.push((label, format!("{per_second:.0}")));
+    }
+    progress.phase("draining the emit runs' deliveries");
+    scenarios::until_received(
+        &receiver,
+        before + (emitted * 0.999) as u64,
+        Duration::from_secs(300),
+    )
+    .await?;
+
+    // End-to-end deliveries/s: events stored while the subscription is
+    // disabled, then released at once by reactivation + replay.
+    progress.phase("pre-loading events for the delivery run");
+    let sub = c
+        .subscribe("bench_deliver", &fast("deliver"), false)
+        .await?;
+    let batches = args.deliveries.div_ceil(500);
+    for _ in 0..batches {
+        c.emit_batch("bench_deliver", 500).await?;
+    }
+    progress.phase("delivering");
+    let before = receiver.count();
+    let created = c.reactivate_and_replay("bench_deliver", &sub).await?;
+    let took = scenarios::until_received(
+        &receiver,
+        before + u64::from(created),
+        Duration::from_secs(600),
+    )
+    .await?;
+    let delivered = rate(u64::from(created), took);
+    report.push((
+        format!("deliveries/s end-to-end ({created} waiting, every attempt logged)"),
+        format!("{delivered:.0}"),
+    ));
+    report.push((
+        "deliveries/s as a share of the loopback HTTP limit".into(),
+        format!("{:.0}%", 100.0 * delivered / limit),
+    ));
+
+    progress.phase("latency at 1000 events/s");
+    c.subscribe("bench_latency", &fast("latency"), true).await?;
+    let lat = scenarios::latency(
+        &client,
+        &receiver,
+        "bench_latency",
+        1000,
+        Duration::from_secs(10),
+        0,
+    )
+    .await?;
+    report.push((
+        format!(
+            "emit→receipt latency at 1000 events/s ({} events)",
+            lat.count
+        ),
+        format!(
+            "p50 {} / p99 {} / max {}",
+            ms(lat.p50),
+            ms(lat.p99),
+            ms(lat.max)
+        ),
+    ));
+
+    progress.phase("fan-out to 50 subscriptions");
+    for _ in 0..50 {
+        c.subscribe("bench_fanout", &fast("fanout"), true).await?;
+    }
+    let before = receiver.count();
+    let started = std::time::Instant::now();
+    let fan_rate = scenarios::emit_rate(
+        &client,
+        "bench_fanout",
+        16,
+        1,
+        Duration::from_secs(2),
+        &progress,
+    )
+    .await?;
+    let fan_events = (fan_rate * 2.0).round() as u64;
+    scenarios::until_received(
+        &receiver,
+        before + fan_events * 50 * 999 / 1000,
+        Duration::from_secs(300),
+    )
+    .await?;
+    let fan_took = started.elapsed();
+    report.push((
+        "fan-out: events/s emitted to 50 subscriptions each".into(),
+        format!("{fan_rate:.0}"),
+    ));
+    report.push((
+        format!(
+            "fan-out: deliveries/s until all {} arrived",
+            fan_events * 50
+        ),
+        format!("{:.0}", rate(fan_events * 50, fan_took)),
+    ));
+
+    progress.phase("isolation: fast endpoint alone");
+    c.subscribe("bench_alone", &fast("alone"), true).await?;
+    let alone = scenarios::latency(
+        &client,
+        &receiver,
+        "bench_alone",
+        500,
+        Duration::from_secs(5),
+        1_000_000,
+    )
+    .await?;
+    progress.phase("isolation: fast endpoint beside a hanging one");
+    c.subscribe("bench_beside", &fast("beside"), true).await?;
+    c.subscribe("bench_beside", &format!("http://{address}/hang"), true)
+        .await?;
+    let beside = scenarios::latency(
+        &client,
+        &receiver,
+        "bench_beside",
+        500,
+        Duration::from_secs(5),
+        2_000_000,
+    )
+    .await?;
+    report.push((
+        "isolation: fast endpoint p99 alone / beside a hanging endpoint (500 events/s)".into(),
+        format!(
+            "{} / {} (+{})",
+            ms(alone.p99),
+            ms(beside.p99),
+            ms(beside.p99.saturating_sub(alone.p99))
+        ),
+    ));
+
+    progress.phase(&format!(
+        "{} deliveries waiting at a hanging endpoint",
+        args.pending
+    ));
+    c.subscribe("bench_pending", &format!("http://{address}/hang"), true)
+        .await?;
+    let per_second =
+        scenarios::emit_rate_total(&client, "bench_pending", 4, 1000, args.pending, &progress)
+            .await?;
+    report.push((
+        "acknowledged emits/s, BatchEmitEvents of 1000, 4 concurrent callers (pending run)".into(),
+        format!("{per_second:.0}"),
+    ));
+    let rss = service
+        .peak_rss_mib()
+        .map(|m| format!("{m:.0} MiB"))
+        .unwrap_or_else(|| "unknown".into());
+    report.push((
+        format!(
+            "service peak RSS over the whole run, ending with {} deliveries waiting",
+            args.pending
+        ),
+        rss,
+    ));
+
+    progress.phase("done");
+    service.stop().await;
+    println!("\n| measurement | result |\n| --- | --- |");
+    for (what, value) in report {
+        println!("| {what} | {value} |");
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! The service under test, run as its own process (the release binary next
+//! to this one), so its memory is measured alone.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+use tonic::transport::Channel;
+
+pub struct Service {
+    child: Child,
+    pub channel: Channel,
+}
+
+impl Service {
+    pub async fn start(binary: &Path, database: &Path, extra: &[String]) -> anyhow::Result<Self> {
+        let address: SocketAddr = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+            probe.local_addr()?
+        };
+        let child = Command::new(binary)
+            .args([
+                "serve",
+                "--allow-private-targets",
+                "--listen",
+                &address.to_string(),
+            ])
+            .arg("--database-url")
+            .arg(format!("sqlite://{}", database.display()))
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let channel = loop {
+            match Channel::from_shared(format!("http://{address}"))?
+                .connect()
+                .await
+            {
+                Ok(channel) => break channel,
+                Err(e) if Instant::now() > deadline => anyhow::bail!("service did not start: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        Ok(Self { child, channel })
+    }
+
+    /// Peak resident memory so far (VmHWM), in MiB.
+    pub fn peak_rss_mib(&self) -> Option<f64> {
+        let pid = self.child.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+
+    pub async fn stop(mut self) {
+        if let Err(e) = self.child.start_kill() {
+            eprintln!("stopping the service: {e}");
+        }
+        let _exited = self.child.wait().await;
+    }
+}
+
+/// The service binary built alongside this one.
+pub fn sibling_binary() -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let dir = me
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("no parent directory"))?;
+    let path = dir.join("inboundflow-webhooks");
+    anyhow::ensure!(
+        path.exists(),
+        "build the service first: {} is missing",
+        path.display()
+    );
+    Ok(path)
+}

@@ -106,7 +106,7 @@ step "python"
   "$py" -m pip install --quiet --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps ./clients/python
   cd clients/python
   "$py" -m mypy src/inboundflow examples
-  "$py" -m pytest -q -p no:cacheprovider
+  "$py" -m pytest -q -p no:cacheprovider | tee "$work/python.log"
   "$py" examples/quickstart.py --addr "$addr" --insecure --org org_py_quickstart >/dev/null
   echo "python quickstart ok"
 )
@@ -129,4 +129,9 @@ step "typescript"
   echo "typescript package installs"
 )
 
-step "client SDKs passed"
+count() { grep -oE "$1" "$2" | grep -oE '[0-9]+' | tail -1; }
+go_n=$(grep -cE '^\s*--- PASS' "$work/go.log")
+py_n=$(count '[0-9]+ passed' "$work/python.log")
+ts_n=$(count '^# pass [0-9]+' "$work/ts.log")
+step "client SDKs: go $go_n, python $py_n, typescript $ts_n tests"
+echo "clients: $((go_n + py_n + ts_n)) passed, 0 failed"

@@ -7,10 +7,13 @@ pub fn envelope_timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Instants inside `data`: RFC 3339 UTC with `Z`, `2026-02-24T20:59:00Z`; a
-/// fraction of a second is kept only when there is one.
+/// Instants inside `data`: RFC 3339 UTC in whole seconds with `Z`,
+/// `2026-02-24T20:59:00Z`, the one form the contract shows. Emitters often
+/// send the current time with nanoseconds; a call's start or an appointment's
+/// end means nothing finer than a second, and receivers' date parsers (Zapier,
+/// Make) then see one shape only.
 pub fn data_timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Microseconds since the Unix epoch: how instants are stored.

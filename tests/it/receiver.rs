@@ -16,6 +16,8 @@ use tokio::sync::Notify;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Behavior {
     Status(u16),
+    /// Answer 200 after this long.
+    Delay(Duration),
     /// Accept the request and never answer.
     Hang,
 }
@@ -153,6 +155,10 @@ async fn handle(
         Behavior::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, format!("answered {code}")).into_response()
+        }
+        Behavior::Delay(wait) => {
+            tokio::time::sleep(wait).await;
+            (StatusCode::OK, "answered late").into_response()
         }
         Behavior::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;

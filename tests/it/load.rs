@@ -1,0 +1,231 @@
+//! The engine under stress: isolation from bad endpoints, crash safety under
+//! load with SIGKILL at several moments, and graceful shutdown on SIGTERM.
+
+use std::collections::{BTreeSet, HashMap};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+use super::helpers::*;
+use inboundflow_webhooks::pb;
+
+async fn start_binary(database_url: &str, extra: &[&str]) -> (Child, TestApp) {
+    let address = refused_address().await;
+    let log = if std::env::var_os("TEST_LOG").is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
+    let child = Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
+        .args([
+            "serve",
+            "--listen",
+            &address.to_string(),
+            "--database-url",
+            database_url,
+        ])
+        .args(["--allow-private-targets"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the service binary");
+    (child, attach(address).await)
+}
+
+#[tokio::test]
+async fn a_fast_endpoint_is_not_held_up_by_a_hanging_one_and_a_slow_one() {
+    let mut app = spawn_app_with(&[
+        "--allow-private-targets",
+        "--max-in-flight",
+        "8",
+        "--max-in-flight-per-subscription",
+        "2",
+        "--retry-schedule",
+        "1h",
+    ])
+    .await;
+    let fast = TestReceiver::start().await;
+    let slow = TestReceiver::start_with(Behavior::Delay(Duration::from_secs(9))).await;
+    let hanging = TestReceiver::start_with(Behavior::Hang).await;
+    let org = "org_isolation";
+    for receiver in [&hanging, &slow, &fast] {
+        app.subscribe(org, &receiver.url(), &[pb::EventType::CallCompleted], None)
+            .await;
+    }
+    let start = Instant::now();
+    for i in 0..20 {
+        app.emit(call_completed(org, &format!("event {i}"))).await;
+    }
+    // 40 deliveries wait behind endpoints that take 9 s or forever; with one
+    // shared queue they would fill the 8 global slots and stall the rest.
+    fast.wait_for(20, Duration::from_secs(5)).await;
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "fast deliveries took {took:?}"
+    );
+    assert!(
+        slow.received().len() <= 2 && hanging.received().len() <= 2,
+        "per-subscription caps hold"
+    );
+}
+
+#[tokio::test]
+async fn sigkill_under_load_loses_nothing_and_duplicates_keep_their_delivery_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let receiver = TestReceiver::start_with(Behavior::Delay(Duration::from_millis(5))).await;
+    let org = "org_crash";
+    let flags = [
+        "--retry-schedule",
+        "100ms,100ms,100ms,100ms",
+        "--retry-jitter",
+        "0",
+    ];
+
+    let (mut child, mut app) = start_binary(&database_url, &flags).await;
+    for _ in 0..4 {
+        app.subscribe(org, &receiver.url(), &[pb::EventType::CallCompleted], None)
+            .await;
+    }
+    let mut acknowledged: BTreeSet<String> = BTreeSet::new();
+    let mut in_flight_at_kills = 0usize;
+    // Three kills, each after a different amount of load: mid-emit (callers
+    // still waiting for acks), mid-attempt and mid-outcome-write happen
+    // somewhere in every window, at different offsets each time.
+    for (round, kill_after) in [
+        Duration::from_millis(300),
+        Duration::from_millis(900),
+        Duration::from_millis(1600),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut emitters = tokio::task::JoinSet::new();
+        for caller in 0..4 {
+            let mut events = app.events.clone();
+            emitters.spawn(async move {
+                let mut acked = Vec::new();
+                for batch in 0..40 {
+                    let requests = (0..25)
+                        .map(|i| {
+                            call_completed(
+                                org,
+                                &format!("round {round} caller {caller} batch {batch} #{i}"),
+                            )
+                        })
+                        .collect();
+                    match events
+                        .batch_emit_events(pb::BatchEmitEventsRequest { requests })
+                        .await
+                    {
+                        Ok(ok) => acked.extend(
+                            ok.into_inner()
+                                .results
+                                .into_iter()
+                                .flat_map(|r| r.delivery_ids),
+                        ),
+                        Err(_) => break,
+                    }
+                }
+                acked
+            });
+        }
+        tokio::time::sleep(kill_after).await;
+        child.start_kill().expect("SIGKILL");
+        child.wait().await.expect("killed");
+        while let Some(acked) = emitters.join_next().await {
+            acknowledged.extend(acked.expect("emitter"));
+        }
+        // At most --max-in-flight (512 by default) attempts can be cut short per kill.
+        in_flight_at_kills += 512;
+        (child, app) = start_binary(&database_url, &flags).await;
+    }
+    assert!(
+        acknowledged.len() >= 4000,
+        "the load was real: {} deliveries acknowledged",
+        acknowledged.len()
+    );
+
+    let received = eventually(Duration::from_secs(60), || {
+        let got = receiver.received();
+        let ids: BTreeSet<String> = got.iter().map(|r| r.delivery_id().to_owned()).collect();
+        std::future::ready(acknowledged.is_subset(&ids).then_some(got))
+    })
+    .await;
+    let mut per_id: HashMap<&str, &[u8]> = HashMap::new();
+    for request in &received {
+        let first = per_id.entry(request.delivery_id()).or_insert(&request.body);
+        assert_eq!(
+            *first,
+            &request.body[..],
+            "a duplicate carries the same delivery id and the same bytes"
+        );
+        assert_eq!(request.json()["delivery_id"], request.delivery_id());
+    }
+    let duplicates = received.len() - per_id.len();
+    eprintln!(
+        "{} deliveries acknowledged over 3 kills; {} requests received, {duplicates} of them duplicates",
+        acknowledged.len(),
+        received.len()
+    );
+    assert!(duplicates <= in_flight_at_kills, "{duplicates} duplicates");
+    for id in acknowledged.iter().take(50) {
+        app.delivery_reaches(org, id, pb::DeliveryStatus::Succeeded)
+            .await;
+    }
+    child.start_kill().expect("stop");
+}
+
+#[tokio::test]
+async fn sigterm_lets_running_attempts_finish_and_exits_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let receiver = TestReceiver::start_with(Behavior::Delay(Duration::from_millis(1500))).await;
+    let org = "org_sigterm";
+    let (child, mut app) = start_binary(&database_url, &[]).await;
+    app.subscribe(org, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.extend(
+            app.emit(call_completed(org, &format!("in flight {i}")))
+                .await
+                .delivery_ids,
+        );
+    }
+    receiver.wait_for(5, Duration::from_secs(5)).await;
+    let pid = child.id().expect("pid").to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .expect("kill -TERM");
+    assert!(status.success());
+
+    let exited = tokio::time::timeout(Duration::from_secs(15), async move {
+        let mut child = child;
+        child.wait().await
+    })
+    .await
+    .expect("exits within the attempt timeout")
+    .expect("exit status");
+    assert!(exited.success(), "exit status {exited:?}");
+
+    let (mut again, mut app) = start_binary(&database_url, &[]).await;
+    for id in &ids {
+        let delivery = app.delivery(org, id).await;
+        assert_eq!(
+            delivery.status,
+            pb::DeliveryStatus::Succeeded as i32,
+            "finished before exit: {delivery:?}"
+        );
+        assert_eq!(delivery.attempt_count, 1);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 5, "nothing was sent twice");
+    again.start_kill().expect("stop");
+}

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
@@ -93,23 +95,18 @@ async fn sigkill_under_load_loses_nothing_and_duplicates_keep_their_delivery_id(
     }
     let mut acknowledged: BTreeSet<String> = BTreeSet::new();
     let mut in_flight_at_kills = 0usize;
-    // Three kills, each after a different amount of load: mid-emit (callers
-    // still waiting for acks), mid-attempt and mid-outcome-write happen
-    // somewhere in every window, at different offsets each time.
-    for (round, kill_after) in [
-        Duration::from_millis(300),
-        Duration::from_millis(900),
-        Duration::from_millis(1600),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    // Three kills, each after a different amount of acknowledged load, so
+    // they land at different points of the emit → attempt → outcome cycle
+    // (emit RPCs are still waiting for acks at every kill).
+    for (round, kill_after) in [1200usize, 1600, 2000].into_iter().enumerate() {
+        let progress = Arc::new(AtomicUsize::new(0));
         let mut emitters = tokio::task::JoinSet::new();
         for caller in 0..4 {
             let mut events = app.events.clone();
+            let progress = Arc::clone(&progress);
             emitters.spawn(async move {
                 let mut acked = Vec::new();
-                for batch in 0..40 {
+                for batch in 0..100 {
                     let requests = (0..25)
                         .map(|i| {
                             call_completed(
@@ -122,19 +119,26 @@ async fn sigkill_under_load_loses_nothing_and_duplicates_keep_their_delivery_id(
                         .batch_emit_events(pb::BatchEmitEventsRequest { requests })
                         .await
                     {
-                        Ok(ok) => acked.extend(
-                            ok.into_inner()
+                        Ok(ok) => {
+                            let ids: Vec<String> = ok
+                                .into_inner()
                                 .results
                                 .into_iter()
-                                .flat_map(|r| r.delivery_ids),
-                        ),
+                                .flat_map(|r| r.delivery_ids)
+                                .collect();
+                            progress.fetch_add(ids.len(), Ordering::Relaxed);
+                            acked.extend(ids);
+                        }
                         Err(_) => break,
                     }
                 }
                 acked
             });
         }
-        tokio::time::sleep(kill_after).await;
+        eventually(Duration::from_secs(60), || {
+            std::future::ready((progress.load(Ordering::Relaxed) >= kill_after).then_some(()))
+        })
+        .await;
         child.start_kill().expect("SIGKILL");
         child.wait().await.expect("killed");
         while let Some(acked) = emitters.join_next().await {

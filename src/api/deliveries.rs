@@ -135,7 +135,7 @@ impl DeliveryService for DeliveriesApi {
                 .into());
             }
         };
-        self.engine.wake();
+        self.engine.due([delivery.subscription_id]);
         Ok(Response::new(pb::RedeliverDeliveryResponse {
             delivery: Some(delivery_to_pb(delivery, Vec::new())),
         }))
@@ -166,7 +166,7 @@ impl DeliveryService for DeliveriesApi {
             .await
             .map_err(ApiError::from)?
             .ok_or(ApiError::NotFound("subscription"))?;
-        self.engine.wake();
+        self.engine.due([id]);
         tracing::info!(subscription_id = %id, created = counts.created, rescheduled = counts.rescheduled, "replay scheduled");
         Ok(Response::new(pb::ReplayDeliveriesResponse {
             created_count: u32::try_from(counts.created).unwrap_or(u32::MAX),

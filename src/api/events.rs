@@ -35,9 +35,11 @@ impl EventsApi {
 
     async fn emit(&self, events: Vec<crate::store::NewEvent>) -> Result<Vec<EmitResult>, ApiError> {
         let results = self.committer.emit(events).await?;
-        if results.iter().any(|r| !r.delivery_ids.is_empty()) {
-            self.engine.wake();
-        }
+        self.engine.due(
+            results
+                .iter()
+                .flat_map(|r| r.subscription_ids.iter().copied()),
+        );
         Ok(results)
     }
 }

@@ -145,7 +145,7 @@ impl SubscriptionService for SubscriptionsApi {
             .map_err(ApiError::from)?
             .ok_or(ApiError::NotFound("subscription"))?;
         if reactivated {
-            self.engine.wake();
+            self.engine.due([id]);
         }
         Ok(Response::new(pb::UpdateSubscriptionResponse {
             subscription: Some(subscription_to_pb(updated)),
@@ -224,7 +224,7 @@ impl SubscriptionService for SubscriptionsApi {
             .await
             .map_err(ApiError::from)?
             .ok_or(ApiError::NotFound("subscription"))?;
-        self.engine.wake();
+        self.engine.due([id]);
         tracing::info!(subscription_id = %id, "subscription reactivated");
         Ok(Response::new(pb::ReactivateSubscriptionResponse {
             subscription: Some(subscription_to_pb(updated)),

@@ -1,5 +1,6 @@
 //! One leased delivery: render the body, send it, record the outcome.
 
+use chrono::{DateTime, Utc};
 use tracing::{Instrument, debug, info, warn};
 
 use super::Engine;
@@ -9,7 +10,8 @@ use crate::domain::delivery::{NextStep, next_step};
 use crate::domain::time;
 use crate::store::{AttemptOutcome, WorkItem};
 
-pub async fn run(engine: &Engine, item: WorkItem) {
+/// Returns when a retry is due, if the attempt failed and one was scheduled.
+pub async fn run(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
     let span = tracing::info_span!(
         "delivery",
         delivery_id = %item.delivery_id,
@@ -17,10 +19,10 @@ pub async fn run(engine: &Engine, item: WorkItem) {
         event_id = %item.event_id,
         event_type = %item.event_type,
     );
-    attempt(engine, item).instrument(span).await;
+    attempt(engine, item).instrument(span).await
 }
 
-async fn attempt(engine: &Engine, item: WorkItem) {
+async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
     let inner = &engine.inner;
     let body = render(
         &Envelope {
@@ -76,12 +78,15 @@ async fn attempt(engine: &Engine, item: WorkItem) {
         round_failures,
         failure_threshold: inner.config.failure_threshold,
     };
-    if let Some(health) = inner.recorder.record(outcome).await
-        && health.disabled_now
-    {
+    let health = inner.recorder.record(outcome).await?;
+    if health.disabled_now {
         warn!(
             consecutive_failures = health.consecutive_failures,
             "subscription disabled after too many consecutive failures"
         );
+    }
+    match next {
+        NextStep::RetryAt(at) => Some(at),
+        NextStep::Succeeded | NextStep::Failed => None,
     }
 }

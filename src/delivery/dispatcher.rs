@@ -1,37 +1,78 @@
-//! Leases due deliveries and starts their attempts. It wakes when an emit
-//! commits, when an attempt finishes (capacity freed), when the next retry is
-//! due, or at the idle poll at the latest (work another process left behind).
+//! Leases due deliveries and starts their attempts, one subscription at a
+//! time and within its free slots, so a subscription at its cap costs nothing
+//! and never delays another's work.
+//!
+//! It learns what is due from hints ([`Hint`]): an emit names the
+//! subscriptions it created deliveries for (they go out at once, no polling
+//! tick), a finished attempt frees its subscription's slot or schedules a
+//! retry. A sweep asks the store every idle-poll interval (and on demand)
+//! which subscriptions have due work, which covers everything a hint cannot:
+//! work left by a crash or another process, retries scheduled before a restart.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
 use super::Engine;
+use super::schedule::Schedule;
+use crate::domain::ids::{DeliveryId, SubscriptionId};
 use crate::domain::time;
-use crate::store::ClaimRequest;
+use crate::store::{StoreResult, WorkItem};
 use crate::telemetry::error_chain;
 
-/// Most deliveries leased in one claim.
-const CLAIM_BATCH: usize = 256;
+/// Most subscriptions served by one claim transaction.
+const SUBSCRIPTIONS_PER_CLAIM: usize = 64;
+/// Most expired leases taken over per sweep.
+const EXPIRED_PER_SWEEP: u32 = 256;
 
-pub async fn run(engine: Engine, shutdown: CancellationToken) {
+/// What the dispatcher is told.
+#[derive(Clone, Copy, Debug)]
+pub enum Hint {
+    /// The subscription may have deliveries due now.
+    Ready(SubscriptionId),
+    /// The subscription has a delivery due at this time.
+    At(SubscriptionId, DateTime<Utc>),
+}
+
+pub async fn run(engine: Engine, mut hints: mpsc::Receiver<Hint>, shutdown: CancellationToken) {
     let inner = &engine.inner;
     match inner.store.recover_leases().await {
         Ok(0) => {}
         Ok(n) => info!(deliveries = n, "released leases left by a previous process"),
         Err(e) => error!(error = %error_chain(&e), "could not release old leases"),
     }
+    let mut schedule = Schedule::default();
+    let mut next_sweep = Instant::now();
     while !shutdown.is_cancelled() {
-        let wait = match claim_and_start(&engine).await {
-            Ok(true) => continue,
-            Ok(false) => idle_wait(&engine).await,
-            Err(e) => {
-                error!(error = %error_chain(&e), "claiming deliveries failed");
-                Duration::from_secs(1)
+        while let Ok(hint) = hints.try_recv() {
+            apply(&mut schedule, hint);
+        }
+        let now = time::now();
+        if inner.sweep_requested() || Instant::now() >= next_sweep {
+            if let Err(e) = sweep(&engine, &mut schedule, now).await {
+                error!(error = %error_chain(&e), "looking for due deliveries failed");
             }
-        };
+            next_sweep = Instant::now() + inner.config.idle_poll;
+        }
+        schedule.advance(now);
+        if let Err(e) = claim_ready(&engine, &mut schedule).await {
+            error!(error = %error_chain(&e), "claiming deliveries failed");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let until_timer = schedule
+            .next_timer()
+            .map(|at| (at - time::now()).to_std().unwrap_or(Duration::ZERO));
+        let until_sweep = next_sweep.saturating_duration_since(Instant::now());
+        let wait = until_timer.map_or(until_sweep, |t| t.min(until_sweep));
         tokio::select! {
+            hint = hints.recv() => match hint {
+                Some(hint) => apply(&mut schedule, hint),
+                None => break,
+            },
             _ = inner.wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.cancelled() => {}
@@ -40,28 +81,74 @@ pub async fn run(engine: Engine, shutdown: CancellationToken) {
     info!("delivery dispatcher stopped");
 }
 
-/// Leases what is due and can run now; `true` when there may be more.
-async fn claim_and_start(engine: &Engine) -> crate::store::StoreResult<bool> {
-    let inner = &engine.inner;
-    let free = inner.permits.available_permits().min(CLAIM_BATCH);
-    if free == 0 {
-        return Ok(false);
+fn apply(schedule: &mut Schedule, hint: Hint) {
+    match hint {
+        Hint::Ready(subscription) => schedule.ready(subscription),
+        Hint::At(subscription, at) => schedule.at(subscription, at),
     }
-    let now = time::now();
-    let lease = chrono::Duration::from_std(inner.config.lease()).unwrap_or(chrono::Duration::MAX);
-    let skip = inner.slots.saturated();
-    let items = inner
-        .store
-        .claim_due(ClaimRequest {
-            owner: &inner.owner,
-            now,
-            lease_until: now + lease,
-            limit: u32::try_from(free).unwrap_or(u32::MAX),
-            skip: &skip,
-        })
-        .await?;
-    let claimed = items.len();
-    let mut give_back = Vec::new();
+}
+
+/// Asks the store what is due, and takes over deliveries whose lease expired.
+async fn sweep(engine: &Engine, schedule: &mut Schedule, now: DateTime<Utc>) -> StoreResult<()> {
+    let inner = &engine.inner;
+    for subscription in inner.store.due_subscriptions(now).await? {
+        schedule.ready(subscription);
+    }
+    let free = inner
+        .permits
+        .available_permits()
+        .min(EXPIRED_PER_SWEEP as usize);
+    if free > 0 {
+        let lease = inner.lease(now);
+        let items = inner.store.claim_expired(lease, free as u32).await?;
+        start(engine, items).await?;
+    }
+    Ok(())
+}
+
+/// Claims for ready subscriptions within their free slots until the global
+/// cap is reached or nothing ready is left.
+async fn claim_ready(engine: &Engine, schedule: &mut Schedule) -> StoreResult<()> {
+    let inner = &engine.inner;
+    loop {
+        let mut free_global = inner.permits.available_permits();
+        let mut wants: Vec<(SubscriptionId, u32)> = Vec::new();
+        while free_global > 0 && wants.len() < SUBSCRIPTIONS_PER_CLAIM {
+            let Some(subscription) = schedule.pop_ready() else {
+                break;
+            };
+            // At its cap: the attempt that frees a slot will hint it again.
+            let free = inner.slots.free(subscription) as usize;
+            if free == 0 {
+                continue;
+            }
+            let n = free.min(free_global);
+            free_global -= n;
+            wants.push((subscription, n as u32));
+        }
+        if wants.is_empty() {
+            return Ok(());
+        }
+        let items = inner.store.claim(inner.lease(time::now()), &wants).await?;
+        for (subscription, wanted) in &wants {
+            let got = items
+                .iter()
+                .filter(|i| i.subscription_id == *subscription)
+                .count();
+            // A full claim means there may be more behind it.
+            if got as u32 == *wanted {
+                schedule.ready(*subscription);
+            }
+        }
+        start(engine, items).await?;
+    }
+}
+
+/// Starts one attempt task per leased delivery, each holding its
+/// subscription's slot and a global permit until its outcome is recorded.
+async fn start(engine: &Engine, items: Vec<WorkItem>) -> StoreResult<()> {
+    let inner = &engine.inner;
+    let mut give_back: Vec<DeliveryId> = Vec::new();
     for item in items {
         let Some(slot) = inner.slots.try_take(item.subscription_id) else {
             give_back.push(item.delivery_id);
@@ -73,36 +160,18 @@ async fn claim_and_start(engine: &Engine) -> crate::store::StoreResult<bool> {
         };
         let engine = engine.clone();
         inner.tasks.spawn(async move {
-            super::attempt::run(&engine, item).await;
+            let subscription = item.subscription_id;
+            let retry_at = super::attempt::run(&engine, item).await;
             drop(slot);
             drop(permit);
-            engine.wake();
+            engine.hint(Hint::Ready(subscription));
+            if let Some(at) = retry_at {
+                engine.hint(Hint::At(subscription, at));
+            }
         });
     }
     if !give_back.is_empty() {
         inner.store.release(&inner.owner, &give_back).await?;
     }
-    Ok(claimed == free && give_back.is_empty())
-}
-
-/// How long to sleep when nothing more can be claimed now: until the next
-/// retry is due, within the idle poll. Work that is due but blocked by a
-/// subscription's cap waits for an attempt to finish (which wakes us).
-async fn idle_wait(engine: &Engine) -> Duration {
-    let poll = engine.inner.config.idle_poll;
-    match engine.inner.store.next_due_at().await {
-        Ok(Some(due)) => {
-            let now = time::now();
-            if due > now {
-                (due - now).to_std().unwrap_or(poll).min(poll)
-            } else {
-                poll
-            }
-        }
-        Ok(None) => poll,
-        Err(e) => {
-            error!(error = %error_chain(&e), "reading the next due delivery failed");
-            poll
-        }
-    }
+    Ok(())
 }

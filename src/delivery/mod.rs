@@ -16,6 +16,7 @@
 mod attempt;
 mod dispatcher;
 mod recorder;
+mod schedule;
 pub mod sender;
 mod slots;
 pub mod target_guard;
@@ -23,17 +24,20 @@ pub mod target_guard;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, Semaphore};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::domain::delivery::AttemptReport;
 use crate::domain::event::EventType;
-use crate::domain::ids::DeliveryId;
+use crate::domain::ids::{DeliveryId, SubscriptionId};
 use crate::domain::retry::RetryPolicy;
 use crate::domain::sample::sample;
 use crate::domain::time;
-use crate::store::{NewEvent, Store, StoreResult, Subscription, TestDeliveryRecord};
+use crate::store::{Lease, NewEvent, Store, StoreResult, Subscription, TestDeliveryRecord};
+use dispatcher::Hint;
 use sender::{Outgoing, Sender};
 use slots::Slots;
 
@@ -54,12 +58,24 @@ pub struct EngineConfig {
     pub allow_private_targets: bool,
 }
 
-impl EngineConfig {
+impl Inner {
     /// A lease outlives the attempt it covers, with room to record the outcome.
-    fn lease(&self) -> Duration {
-        self.attempt_timeout + Duration::from_secs(30)
+    fn lease(&self, now: chrono::DateTime<chrono::Utc>) -> Lease<'_> {
+        let length = self.config.attempt_timeout + Duration::from_secs(30);
+        Lease {
+            owner: &self.owner,
+            now,
+            until: now + chrono::Duration::from_std(length).unwrap_or(chrono::Duration::MAX),
+        }
+    }
+
+    fn sweep_requested(&self) -> bool {
+        self.sweep.swap(false, Ordering::AcqRel)
     }
 }
+
+/// Hints waiting for the dispatcher at most; past this it sweeps instead.
+const HINT_QUEUE: usize = 8192;
 
 /// A running engine. Cloning shares it.
 #[derive(Clone)]
@@ -74,6 +90,9 @@ struct Inner {
     config: EngineConfig,
     /// Identifies this process's leases.
     owner: String,
+    hints: mpsc::Sender<Hint>,
+    /// Set when a hint could not be queued, or a caller asks for a full look.
+    sweep: AtomicBool,
     wake: Notify,
     permits: Arc<Semaphore>,
     slots: Slots,
@@ -88,7 +107,10 @@ impl Engine {
         shutdown: CancellationToken,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), reqwest::Error> {
         let sender = Sender::new(config.attempt_timeout, config.allow_private_targets)?;
+        let (hints, hint_queue) = mpsc::channel(HINT_QUEUE);
         let inner = Arc::new(Inner {
+            hints,
+            sweep: AtomicBool::new(false),
             recorder: recorder::Recorder::start(store.clone(), config.max_in_flight),
             store,
             sender,
@@ -100,14 +122,29 @@ impl Engine {
             config,
         });
         let engine = Self { inner };
-        let handle = tokio::spawn(dispatcher::run(engine.clone(), shutdown));
+        let handle = tokio::spawn(dispatcher::run(engine.clone(), hint_queue, shutdown));
         Ok((engine, handle))
     }
 
-    /// Tells the dispatcher that new deliveries were committed, so they go out
-    /// now rather than at the next look at the store.
+    /// Tells the dispatcher these subscriptions have deliveries due now (just
+    /// committed, redelivered or replayed), so they go out at once.
+    pub fn due(&self, subscriptions: impl IntoIterator<Item = SubscriptionId>) {
+        for subscription in subscriptions {
+            self.hint(Hint::Ready(subscription));
+        }
+    }
+
+    /// Asks the dispatcher for a full look at the store now.
     pub fn wake(&self) {
+        self.inner.sweep.store(true, Ordering::Release);
         self.inner.wake.notify_one();
+    }
+
+    fn hint(&self, hint: Hint) {
+        // A full queue loses nothing: the sweep finds the same work in the store.
+        if self.inner.hints.try_send(hint).is_err() {
+            self.wake();
+        }
     }
 
     /// The "Test webhook" button: sends a sample of `event_type` to the

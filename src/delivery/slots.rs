@@ -42,14 +42,10 @@ impl Slots {
         })
     }
 
-    /// Subscriptions at their cap, for the store to skip when claiming.
-    pub fn saturated(&self) -> Vec<SubscriptionId> {
+    /// Slots `subscription` has free now.
+    pub fn free(&self, subscription: SubscriptionId) -> u32 {
         let in_use = self.in_use.lock().unwrap_or_else(PoisonError::into_inner);
-        in_use
-            .iter()
-            .filter(|(_, count)| **count >= self.cap)
-            .map(|(id, _)| *id)
-            .collect()
+        self.cap - in_use.get(&subscription).copied().unwrap_or(0)
     }
 }
 
@@ -78,10 +74,10 @@ mod tests {
         let b = slots.try_take(busy);
         assert!(a.is_some() && b.is_some());
         assert!(slots.try_take(busy).is_none());
-        assert_eq!(slots.saturated(), vec![busy]);
+        assert_eq!(slots.free(busy), 0);
         assert!(slots.try_take(other).is_some());
         drop(a);
-        assert!(slots.saturated().is_empty());
+        assert_eq!(slots.free(busy), 1);
         assert!(slots.try_take(busy).is_some());
     }
 }

@@ -99,9 +99,18 @@ pub trait Store: Send + Sync + 'static {
     async fn record_test_delivery(&self, test: TestDeliveryRecord) -> StoreResult<()>;
 
     // The delivery engine.
-    /// Leases up to `limit` due deliveries of enabled subscriptions, skipping
-    /// the subscriptions in `skip` (those already at their concurrency cap).
-    async fn claim_due(&self, claim: ClaimRequest<'_>) -> StoreResult<Vec<WorkItem>>;
+    /// Enabled subscriptions with deliveries due now.
+    async fn due_subscriptions(&self, now: DateTime<Utc>) -> StoreResult<Vec<SubscriptionId>>;
+    /// Leases, per subscription, up to the given number of its due
+    /// deliveries (oldest due first), if the subscription is enabled.
+    async fn claim(
+        &self,
+        lease: Lease<'_>,
+        wants: &[(SubscriptionId, u32)],
+    ) -> StoreResult<Vec<WorkItem>>;
+    /// Leases up to `limit` deliveries whose lease expired (their process died
+    /// mid-attempt), of enabled subscriptions.
+    async fn claim_expired(&self, lease: Lease<'_>, limit: u32) -> StoreResult<Vec<WorkItem>>;
     /// Records attempts and their consequences in one transaction, in order:
     /// each attempt row, its delivery's next step, its subscription's health
     /// (and automatic disabling at the threshold).
@@ -111,8 +120,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<SubscriptionHealth>>;
     /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
-    /// When the earliest waiting delivery of an enabled subscription is due.
-    async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
     /// Called once at start: a single-node store frees leases a crashed
     /// process left behind; a shared store leaves them to expire.
     async fn recover_leases(&self) -> StoreResult<u64>;

@@ -113,6 +113,8 @@ pub struct StoredEvent {
 pub struct EmitResult {
     pub event: StoredEvent,
     pub delivery_ids: Vec<DeliveryId>,
+    /// The subscription of each new delivery, in the same order.
+    pub subscription_ids: Vec<SubscriptionId>,
     pub duplicate: bool,
 }
 
@@ -184,13 +186,12 @@ pub struct TestDeliveryRecord {
     pub report: AttemptReport,
 }
 
-#[derive(Clone, Debug)]
-pub struct ClaimRequest<'a> {
+/// Leases to take: who takes them, until when.
+#[derive(Clone, Copy, Debug)]
+pub struct Lease<'a> {
     pub owner: &'a str,
     pub now: DateTime<Utc>,
-    pub lease_until: DateTime<Utc>,
-    pub limit: u32,
-    pub skip: &'a [SubscriptionId],
+    pub until: DateTime<Utc>,
 }
 
 /// A leased delivery with everything needed to send it.

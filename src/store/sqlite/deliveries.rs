@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use super::events::{insert_event, insert_pending_delivery};
+use super::events::{insert_events, insert_pending_delivery};
 use super::rows::{self, DELIVERY_COLUMNS};
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
@@ -207,7 +207,7 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     };
     let now_us = to_micros(test.event.now);
     let mut tx = pool.begin().await?;
-    insert_event(&mut tx, &event, true).await?;
+    insert_events(&mut tx, std::slice::from_ref(&event), true).await?;
     sqlx::query(
         "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
          status, attempt_count, last_status_code, last_error, test, created_at, updated_at) \

@@ -1,24 +1,23 @@
 //! Event rows, and the emit transaction that fans an event out into deliveries.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::rows::{self, EVENT_COLUMNS};
 use crate::domain::event::EventType;
-use crate::domain::ids::{DeliveryId, EventId, OrganizationId};
+use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::time::to_micros;
 use crate::store::{EmitResult, NewEvent, StoreError, StoreResult, StoredEvent};
 
+/// Rows per multi-row INSERT: 8 or 9 parameters each, far below SQLite's limit.
+const ROWS_PER_INSERT: usize = 400;
+
 pub async fn emit(pool: &SqlitePool, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>> {
-    let mut tx = pool.begin().await?;
-    // Within one transaction the matching subscriptions cannot change, so a
-    // batch looks them up once per (organization, type).
-    let mut targets: HashMap<(String, EventType), Vec<Uuid>> = HashMap::new();
-    let mut results = Vec::with_capacity(events.len());
-    for (index, event) in events.iter().enumerate() {
-        let stored = StoredEvent {
+    let stored: Vec<StoredEvent> = events
+        .iter()
+        .map(|event| StoredEvent {
             id: event.id,
             organization_id: event.organization_id.clone(),
             event_type: event.event_type,
@@ -26,61 +25,105 @@ pub async fn emit(pool: &SqlitePool, events: &[NewEvent]) -> StoreResult<Vec<Emi
             created_at: event.now,
             idempotency_key: event.idempotency_key.clone(),
             data_json: event.data_json.clone(),
-        };
-        if !insert_event(&mut tx, &stored, false).await? {
-            results.push(repeated(&mut tx, &stored, index).await?);
+        })
+        .collect();
+    let mut tx = pool.begin().await?;
+    let inserted = insert_events(&mut tx, &stored, false).await?;
+
+    // Within one transaction the matching subscriptions cannot change, so a
+    // group looks them up once per (organization, type).
+    let mut targets: HashMap<(String, EventType), Vec<Uuid>> = HashMap::new();
+    let mut fanned: Vec<Option<Vec<(DeliveryId, Uuid)>>> = Vec::with_capacity(stored.len());
+    let mut rows: Vec<(DeliveryId, usize, Uuid)> = Vec::new();
+    for (index, event) in stored.iter().enumerate() {
+        if !inserted.contains(&event.id.0) {
+            fanned.push(None);
             continue;
         }
-        let key = (
-            stored.organization_id.as_str().to_owned(),
-            stored.event_type,
-        );
+        let key = (event.organization_id.as_str().to_owned(), event.event_type);
         if !targets.contains_key(&key) {
             let found =
-                matching_subscriptions(&mut tx, &stored.organization_id, stored.event_type).await?;
+                matching_subscriptions(&mut tx, &event.organization_id, event.event_type).await?;
             targets.insert(key.clone(), found);
         }
         let subscriptions = targets.get(&key).map(Vec::as_slice).unwrap_or_default();
-        let mut delivery_ids = Vec::with_capacity(subscriptions.len());
-        for subscription_id in subscriptions {
-            let id = DeliveryId::new();
-            insert_pending_delivery(&mut tx, id, &stored, *subscription_id, stored.created_at)
-                .await?;
-            delivery_ids.push(id);
-        }
-        results.push(EmitResult {
-            event: stored,
-            delivery_ids,
-            duplicate: false,
+        let pairs: Vec<(DeliveryId, Uuid)> = subscriptions
+            .iter()
+            .map(|s| (DeliveryId::new(), *s))
+            .collect();
+        rows.extend(pairs.iter().map(|(id, s)| (*id, index, *s)));
+        fanned.push(Some(pairs));
+    }
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
+             status, next_attempt_at, created_at, updated_at) ",
+        );
+        sql.push_values(chunk, |mut row, (id, index, subscription)| {
+            let event = &stored[*index];
+            let now = to_micros(event.created_at);
+            row.push_bind(id.0)
+                .push_bind(event.organization_id.as_str().to_owned())
+                .push_bind(event.id.0)
+                .push_bind(*subscription)
+                .push_bind(event.event_type.as_str())
+                .push_bind("pending")
+                .push_bind(now)
+                .push_bind(now)
+                .push_bind(now);
+        });
+        sql.build().execute(&mut *tx).await?;
+    }
+
+    // Repeated idempotency keys are answered after the deliveries are in, so
+    // a key repeated inside this very group finds its first event's deliveries.
+    let mut results = Vec::with_capacity(stored.len());
+    for (index, (event, pairs)) in stored.into_iter().zip(fanned).enumerate() {
+        results.push(match pairs {
+            Some(pairs) => EmitResult {
+                event,
+                delivery_ids: pairs.iter().map(|(id, _)| *id).collect(),
+                subscription_ids: pairs.iter().map(|(_, s)| SubscriptionId(*s)).collect(),
+                duplicate: false,
+            },
+            None => repeated(&mut tx, &event, index).await?,
         });
     }
     tx.commit().await?;
     Ok(results)
 }
 
-/// Inserts the event; `false` when its idempotency key was used before.
-pub(super) async fn insert_event(
+/// Inserts events; returns the ids actually inserted (an event whose
+/// idempotency key was used before is skipped).
+pub(super) async fn insert_events(
     conn: &mut SqliteConnection,
-    event: &StoredEvent,
+    events: &[StoredEvent],
     test: bool,
-) -> StoreResult<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO events (id, organization_id, event_type, occurred_at, created_at, \
-         idempotency_key, data, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
-    )
-    .bind(event.id.0)
-    .bind(event.organization_id.as_str())
-    .bind(event.event_type.as_str())
-    .bind(to_micros(event.occurred_at))
-    .bind(to_micros(event.created_at))
-    .bind(event.idempotency_key.as_deref())
-    .bind(&event.data_json)
-    .bind(i64::from(test))
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
+) -> StoreResult<HashSet<Uuid>> {
+    let mut inserted = HashSet::with_capacity(events.len());
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO events (id, organization_id, event_type, occurred_at, created_at, \
+             idempotency_key, data, test) ",
+        );
+        sql.push_values(chunk, |mut row, event| {
+            row.push_bind(event.id.0)
+                .push_bind(event.organization_id.as_str().to_owned())
+                .push_bind(event.event_type.as_str())
+                .push_bind(to_micros(event.occurred_at))
+                .push_bind(to_micros(event.created_at))
+                .push_bind(event.idempotency_key.clone())
+                .push_bind(event.data_json.clone())
+                .push_bind(i64::from(test));
+        });
+        sql.push(
+            " ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL \
+             DO NOTHING RETURNING id",
+        );
+        let ids: Vec<Uuid> = sql.build_query_scalar().fetch_all(&mut *conn).await?;
+        inserted.extend(ids);
+    }
+    Ok(inserted)
 }
 
 /// The first result for a repeated idempotency key, if the event is the same.
@@ -101,14 +144,15 @@ async fn repeated(
     if first.event_type != attempted.event_type || first.data_json != attempted.data_json {
         return Err(StoreError::IdempotencyConflict { index });
     }
-    let ids: Vec<Uuid> =
-        sqlx::query_scalar("SELECT id FROM deliveries WHERE event_id = ? ORDER BY id")
+    let pairs: Vec<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT id, subscription_id FROM deliveries WHERE event_id = ? ORDER BY id")
             .bind(first.id.0)
             .fetch_all(&mut *conn)
             .await?;
     Ok(EmitResult {
         event: first,
-        delivery_ids: ids.into_iter().map(DeliveryId).collect(),
+        delivery_ids: pairs.iter().map(|(id, _)| DeliveryId(*id)).collect(),
+        subscription_ids: pairs.iter().map(|(_, s)| SubscriptionId(*s)).collect(),
         duplicate: true,
     })
 }

@@ -144,8 +144,20 @@ impl Store for SqliteStore {
         deliveries::record_test(&self.writer, test).await
     }
 
-    async fn claim_due(&self, claim: ClaimRequest<'_>) -> StoreResult<Vec<WorkItem>> {
-        work::claim_due(&self.writer, claim).await
+    async fn due_subscriptions(&self, now: DateTime<Utc>) -> StoreResult<Vec<SubscriptionId>> {
+        work::due_subscriptions(&self.reader, now).await
+    }
+
+    async fn claim(
+        &self,
+        lease: Lease<'_>,
+        wants: &[(SubscriptionId, u32)],
+    ) -> StoreResult<Vec<WorkItem>> {
+        work::claim(&self.writer, lease, wants).await
+    }
+
+    async fn claim_expired(&self, lease: Lease<'_>, limit: u32) -> StoreResult<Vec<WorkItem>> {
+        work::claim_expired(&self.writer, lease, limit).await
     }
 
     async fn record_attempts(
@@ -157,10 +169,6 @@ impl Store for SqliteStore {
 
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
         work::release(&self.writer, owner, ids).await
-    }
-
-    async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        work::next_due_at(&self.reader).await
     }
 
     async fn recover_leases(&self) -> StoreResult<u64> {

@@ -10,88 +10,128 @@ use crate::domain::delivery::{AttemptReport, NextStep};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::subscription::{SigningSecret, TargetUrl};
 use crate::domain::time::{from_micros, to_micros};
-use crate::store::{
-    AttemptOutcome, ClaimRequest, StoreError, StoreResult, SubscriptionHealth, WorkItem,
-};
+use crate::store::{AttemptOutcome, Lease, StoreError, StoreResult, SubscriptionHealth, WorkItem};
 
 /// Longest error text kept per attempt, in bytes.
 const MAX_ERROR_BYTES: usize = 1024;
 
-pub async fn claim_due(pool: &SqlitePool, claim: ClaimRequest<'_>) -> StoreResult<Vec<WorkItem>> {
-    let now = to_micros(claim.now);
+pub async fn due_subscriptions(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<SubscriptionId>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT s.id FROM subscriptions s WHERE s.status = 'enabled' AND s.deleted_at IS NULL \
+         AND EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = s.id \
+                     AND d.status = 'pending' AND d.next_attempt_at <= ?)",
+    )
+    .bind(to_micros(now))
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().map(SubscriptionId).collect())
+}
+
+pub async fn claim(
+    pool: &SqlitePool,
+    lease: Lease<'_>,
+    wants: &[(SubscriptionId, u32)],
+) -> StoreResult<Vec<WorkItem>> {
+    let now = to_micros(lease.now);
     let mut tx = pool.begin().await?;
-    let mut pick: QueryBuilder<Sqlite> =
-        QueryBuilder::new("UPDATE deliveries SET status = 'in_flight', lease_owner = ");
-    pick.push_bind(claim.owner.to_owned())
-        .push(", lease_expires_at = ")
-        .push_bind(to_micros(claim.lease_until))
-        .push(", updated_at = ")
-        .push_bind(now)
-        .push(
-            " WHERE id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
-             WHERE ((d.status = 'pending' AND d.next_attempt_at <= ",
+    let mut ids: Vec<Uuid> = Vec::new();
+    for (subscription, limit) in wants {
+        let claimed: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE deliveries SET status = 'in_flight', lease_owner = ?1, lease_expires_at = ?2, \
+             updated_at = ?3 WHERE id IN ( \
+               SELECT id FROM deliveries WHERE subscription_id = ?4 AND status = 'pending' \
+               AND next_attempt_at <= ?3 ORDER BY next_attempt_at LIMIT ?5) \
+             AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = ?4 \
+                         AND s.status = 'enabled' AND s.deleted_at IS NULL) \
+             RETURNING id",
         )
-        .push_bind(now)
-        .push(") OR (d.status = 'in_flight' AND d.lease_expires_at < ")
-        .push_bind(now)
-        .push(")) AND s.status = 'enabled' AND s.deleted_at IS NULL");
-    if !claim.skip.is_empty() {
-        pick.push(" AND d.subscription_id NOT IN (");
-        let mut list = pick.separated(", ");
-        for id in claim.skip {
-            list.push_bind(id.0);
-        }
-        pick.push(")");
-    }
-    pick.push(" ORDER BY d.next_attempt_at LIMIT ")
-        .push_bind(i64::from(claim.limit))
-        .push(") RETURNING id");
-    let ids: Vec<Uuid> = pick
-        .build()
+        .bind(lease.owner)
+        .bind(to_micros(lease.until))
+        .bind(now)
+        .bind(subscription.0)
+        .bind(i64::from(*limit))
         .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<Uuid, _>("id"))
-        .collect::<Result<_, _>>()?;
+        .await?;
+        ids.extend(claimed);
+    }
+    let items = load(&mut tx, &ids).await?;
+    tx.commit().await?;
+    Ok(items)
+}
+
+pub async fn claim_expired(
+    pool: &SqlitePool,
+    lease: Lease<'_>,
+    limit: u32,
+) -> StoreResult<Vec<WorkItem>> {
+    let now = to_micros(lease.now);
+    let mut tx = pool.begin().await?;
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2, updated_at = ?3 \
+         WHERE id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
+                      WHERE d.status = 'in_flight' AND d.lease_expires_at < ?3 \
+                      AND s.status = 'enabled' AND s.deleted_at IS NULL \
+                      ORDER BY d.lease_expires_at LIMIT ?4) \
+         RETURNING id",
+    )
+    .bind(lease.owner)
+    .bind(to_micros(lease.until))
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *tx)
+    .await?;
+    let items = load(&mut tx, &ids).await?;
+    tx.commit().await?;
+    Ok(items)
+}
+
+/// Everything needed to send the given (just leased) deliveries.
+async fn load(conn: &mut SqliteConnection, ids: &[Uuid]) -> StoreResult<Vec<WorkItem>> {
     if ids.is_empty() {
-        tx.commit().await?;
         return Ok(Vec::new());
     }
-    let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
-         d.round_failures, e.occurred_at, e.data, s.url, s.signing_secret \
-         FROM deliveries d JOIN events e ON e.id = d.event_id \
-         JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id IN (",
-    );
-    let mut list = load.separated(", ");
-    for id in &ids {
-        list.push_bind(*id);
+    let mut items = Vec::with_capacity(ids.len());
+    // Stay well below SQLite's limit on bound parameters.
+    for chunk in ids.chunks(500) {
+        let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
+             d.round_failures, e.occurred_at, e.data, s.url, s.signing_secret \
+             FROM deliveries d JOIN events e ON e.id = d.event_id \
+             JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id IN (",
+        );
+        let mut list = load.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        load.push(") ORDER BY d.next_attempt_at");
+        for row in load.build().fetch_all(&mut *conn).await? {
+            items.push(work_item(&row)?);
+        }
     }
-    load.push(") ORDER BY d.next_attempt_at");
-    let found = load.build().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
-    found
-        .iter()
-        .map(|row| {
-            let url: String = row.try_get("url")?;
-            let round_failures: i64 = row.try_get("round_failures")?;
-            Ok(WorkItem {
-                delivery_id: DeliveryId(row.try_get("id")?),
-                organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
-                event_id: EventId(row.try_get("event_id")?),
-                subscription_id: SubscriptionId(row.try_get("subscription_id")?),
-                event_type: rows::event_type(row.try_get("event_type")?)?,
-                occurred_at: from_micros(row.try_get("occurred_at")?),
-                data_json: row.try_get("data")?,
-                url: TargetUrl::from_stored(&url)
-                    .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
-                signing_secret: row
-                    .try_get::<Option<String>, _>("signing_secret")?
-                    .map(SigningSecret::from_stored),
-                round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
-            })
-        })
-        .collect()
+    Ok(items)
+}
+
+fn work_item(row: &sqlx::sqlite::SqliteRow) -> StoreResult<WorkItem> {
+    let url: String = row.try_get("url")?;
+    let round_failures: i64 = row.try_get("round_failures")?;
+    Ok(WorkItem {
+        delivery_id: DeliveryId(row.try_get("id")?),
+        organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
+        event_id: EventId(row.try_get("event_id")?),
+        subscription_id: SubscriptionId(row.try_get("subscription_id")?),
+        event_type: rows::event_type(row.try_get("event_type")?)?,
+        occurred_at: from_micros(row.try_get("occurred_at")?),
+        data_json: row.try_get("data")?,
+        url: TargetUrl::from_stored(&url)
+            .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
+        signing_secret: row
+            .try_get::<Option<String>, _>("signing_secret")?
+            .map(SigningSecret::from_stored),
+        round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
+    })
 }
 
 fn truncate(text: &str, max: usize) -> &str {
@@ -243,20 +283,6 @@ pub async fn release(pool: &SqlitePool, owner: &str, ids: &[DeliveryId]) -> Stor
     sql.push(")");
     sql.build().execute(pool).await?;
     Ok(())
-}
-
-pub async fn next_due_at(pool: &SqlitePool) -> StoreResult<Option<DateTime<Utc>>> {
-    let next: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(t) FROM ( \
-           SELECT MIN(d.next_attempt_at) AS t FROM deliveries d JOIN subscriptions s \
-             ON s.id = d.subscription_id \
-             WHERE d.status = 'pending' AND s.status = 'enabled' AND s.deleted_at IS NULL \
-           UNION ALL \
-           SELECT MIN(lease_expires_at) FROM deliveries WHERE status = 'in_flight')",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(next.map(from_micros))
 }
 
 /// SQLite runs one service process per file, so at start every lease belongs

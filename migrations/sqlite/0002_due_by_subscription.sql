@@ -1,0 +1,6 @@
+-- The dispatcher claims due deliveries one subscription at a time (an index
+-- seek per subscription), so a subscription at its concurrency cap never
+-- makes a claim scan past its backlog.
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due ON deliveries (subscription_id, next_attempt_at)
+    WHERE status = 'pending';

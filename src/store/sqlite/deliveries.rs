@@ -1,6 +1,7 @@
 //! The delivery log: reading it, redelivering, replaying, and recording tests.
 
 use chrono::{DateTime, Utc};
+use sqlx::Connection;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::events::{insert_events, insert_pending_delivery};
@@ -86,6 +87,8 @@ pub async fn redeliver(
     now: DateTime<Utc>,
 ) -> StoreResult<RedeliverOutcome> {
     let now_us = to_micros(now);
+    let mut conn = super::writer(pool, super::Sync::Durable).await?;
+    let mut tx = conn.begin().await?;
     let changed = sqlx::query(
         "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, round_failures = 0, \
          lease_owner = NULL, lease_expires_at = NULL, updated_at = ? \
@@ -97,9 +100,11 @@ pub async fn redeliver(
     .bind(now_us)
     .bind(id.0)
     .bind(org.as_str())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    tx.commit().await?;
+    drop(conn);
     let Some(delivery) = get_one(pool, org, id).await? else {
         return Ok(RedeliverOutcome::NotFound);
     };
@@ -121,7 +126,8 @@ pub async fn replay(
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<ReplayCounts>> {
-    let mut tx = pool.begin().await?;
+    let mut conn = super::writer(pool, super::Sync::Durable).await?;
+    let mut tx = conn.begin().await?;
     let mask: Option<i64> = sqlx::query_scalar(
         "SELECT event_types FROM subscriptions WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",
     )
@@ -166,6 +172,7 @@ pub async fn replay(
         insert_pending_delivery(&mut tx, DeliveryId::new(), &event, id.0, now).await?;
     }
     tx.commit().await?;
+    drop(conn);
     Ok(Some(ReplayCounts {
         created: missing.len() as u64,
         rescheduled,
@@ -206,7 +213,8 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
         DeliveryStatus::Failed
     };
     let now_us = to_micros(test.event.now);
-    let mut tx = pool.begin().await?;
+    let mut conn = super::writer(pool, super::Sync::Durable).await?;
+    let mut tx = conn.begin().await?;
     insert_events(&mut tx, std::slice::from_ref(&event), true).await?;
     sqlx::query(
         "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
@@ -227,5 +235,6 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     .await?;
     super::work::insert_attempt(&mut tx, test.delivery_id.0, 1, report).await?;
     tx.commit().await?;
+    drop(conn);
     Ok(())
 }

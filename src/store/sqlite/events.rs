@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use sqlx::Connection;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
@@ -27,7 +28,8 @@ pub async fn emit(pool: &SqlitePool, events: &[NewEvent]) -> StoreResult<Vec<Emi
             data_json: event.data_json.clone(),
         })
         .collect();
-    let mut tx = pool.begin().await?;
+    let mut conn = super::writer(pool, super::Sync::Durable).await?;
+    let mut tx = conn.begin().await?;
     let inserted = insert_events(&mut tx, &stored, false).await?;
 
     // Within one transaction the matching subscriptions cannot change, so a
@@ -90,6 +92,7 @@ pub async fn emit(pool: &SqlitePool, events: &[NewEvent]) -> StoreResult<Vec<Emi
         });
     }
     tx.commit().await?;
+    drop(conn);
     Ok(results)
 }
 

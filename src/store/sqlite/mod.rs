@@ -23,6 +23,35 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use super::*;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 
+/// How a write transaction's commit reaches the disk.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Sync {
+    /// fsync at commit: for anything a caller is told is done (an emit's
+    /// acknowledgement, a subscription change).
+    Durable,
+    /// No fsync of its own: the delivery engine's leases and attempt records.
+    /// Safe against a process crash (the WAL is in the OS's cache); on a power
+    /// loss the last of them can be lost, which means a delivery is sent again
+    /// with the same id, as at-least-once already allows. The next durable
+    /// commit makes them durable too, as the WAL is written in order.
+    Relaxed,
+}
+
+/// The writer connection, set to the given durability for its next
+/// transaction. (SQLite refuses to change it inside a transaction.)
+pub(super) async fn writer(
+    pool: &SqlitePool,
+    sync: Sync,
+) -> StoreResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+    let mut conn = pool.acquire().await?;
+    let pragma = match sync {
+        Sync::Durable => "PRAGMA synchronous = FULL",
+        Sync::Relaxed => "PRAGMA synchronous = NORMAL",
+    };
+    sqlx::query(pragma).execute(&mut *conn).await?;
+    Ok(conn)
+}
+
 /// The SQLite store.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {

@@ -1,6 +1,7 @@
 //! Subscription rows.
 
 use chrono::{DateTime, Utc};
+use sqlx::Connection;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::rows::{self, SUBSCRIPTION_COLUMNS};
@@ -21,6 +22,8 @@ fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str
 pub async fn create(pool: &SqlitePool, new: NewSubscription) -> StoreResult<Subscription> {
     let (status, reason) = state_columns(new.state);
     let now = to_micros(new.now);
+    let mut conn = super::writer(pool, super::Sync::Durable).await?;
+    let mut tx = conn.begin().await?;
     sqlx::query(
         "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
          description, signing_secret, status, disabled_reason, created_at, updated_at) \
@@ -37,8 +40,10 @@ pub async fn create(pool: &SqlitePool, new: NewSubscription) -> StoreResult<Subs
     .bind(reason)
     .bind(now)
     .bind(now)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
+    drop(conn);
     get(pool, &new.organization_id, new.id)
         .await?
         .ok_or_else(|| crate::store::StoreError::Corrupt("created subscription vanished".into()))
@@ -87,7 +92,8 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<Subscription>> {
     let now_us = to_micros(now);
-    let mut tx = pool.begin().await?;
+    let mut conn = super::writer(pool, super::Sync::Durable).await?;
+    let mut tx = conn.begin().await?;
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE subscriptions SET updated_at = ");
     sql.push_bind(now_us);
     if let Some(url) = &patch.url {
@@ -133,6 +139,7 @@ pub async fn update(
         .await?;
     }
     tx.commit().await?;
+    drop(conn);
     get(pool, org, id).await
 }
 
@@ -143,7 +150,8 @@ pub async fn delete(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<u64>> {
     let now_us = to_micros(now);
-    let mut tx = pool.begin().await?;
+    let mut conn = super::writer(pool, super::Sync::Durable).await?;
+    let mut tx = conn.begin().await?;
     let deleted = sqlx::query(
         "UPDATE subscriptions SET deleted_at = ?, updated_at = ?, status = 'disabled', \
          disabled_reason = 'manual' WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",
@@ -169,5 +177,6 @@ pub async fn delete(
     .await?
     .rows_affected();
     tx.commit().await?;
+    drop(conn);
     Ok(Some(cancelled))
 }

@@ -2,6 +2,7 @@
 //! attempts with their consequences, and giving leases back.
 
 use chrono::{DateTime, Utc};
+use sqlx::Connection;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
@@ -36,7 +37,8 @@ pub async fn claim(
     wants: &[(SubscriptionId, u32)],
 ) -> StoreResult<Vec<WorkItem>> {
     let now = to_micros(lease.now);
-    let mut tx = pool.begin().await?;
+    let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
+    let mut tx = conn.begin().await?;
     let mut ids: Vec<Uuid> = Vec::new();
     for (subscription, limit) in wants {
         let claimed: Vec<Uuid> = sqlx::query_scalar(
@@ -59,6 +61,7 @@ pub async fn claim(
     }
     let items = load(&mut tx, &ids).await?;
     tx.commit().await?;
+    drop(conn);
     Ok(items)
 }
 
@@ -68,7 +71,8 @@ pub async fn claim_expired(
     limit: u32,
 ) -> StoreResult<Vec<WorkItem>> {
     let now = to_micros(lease.now);
-    let mut tx = pool.begin().await?;
+    let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
+    let mut tx = conn.begin().await?;
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2, updated_at = ?3 \
          WHERE id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
@@ -85,6 +89,7 @@ pub async fn claim_expired(
     .await?;
     let items = load(&mut tx, &ids).await?;
     tx.commit().await?;
+    drop(conn);
     Ok(items)
 }
 
@@ -176,12 +181,14 @@ pub async fn record_attempts(
     pool: &SqlitePool,
     outcomes: &[AttemptOutcome],
 ) -> StoreResult<Vec<SubscriptionHealth>> {
-    let mut tx = pool.begin().await?;
+    let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
+    let mut tx = conn.begin().await?;
     let mut health = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         health.push(record_attempt(&mut tx, outcome).await?);
     }
     tx.commit().await?;
+    drop(conn);
     Ok(health)
 }
 
@@ -281,18 +288,27 @@ pub async fn release(pool: &SqlitePool, owner: &str, ids: &[DeliveryId]) -> Stor
         list.push_bind(id.0);
     }
     sql.push(")");
-    sql.build().execute(pool).await?;
+    let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
+    let mut tx = conn.begin().await?;
+    sql.build().execute(&mut *tx).await?;
+    tx.commit().await?;
+    drop(conn);
     Ok(())
 }
 
 /// SQLite runs one service process per file, so at start every lease belongs
 /// to a process that is gone: free them all at once.
 pub async fn recover_leases(pool: &SqlitePool) -> StoreResult<u64> {
-    Ok(sqlx::query(
+    let mut conn = super::writer(pool, super::Sync::Durable).await?;
+    let mut tx = conn.begin().await?;
+    let released = sqlx::query(
         "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL \
          WHERE status = 'in_flight'",
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?
-    .rows_affected())
+    .rows_affected();
+    tx.commit().await?;
+    drop(conn);
+    Ok(released)
 }

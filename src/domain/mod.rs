@@ -9,6 +9,7 @@
 pub mod body;
 pub mod delivery;
 pub mod event;
+pub mod health;
 pub mod ids;
 pub mod retry;
 pub mod sample;

@@ -8,6 +8,7 @@
 
 mod deliveries;
 mod events;
+mod outcomes;
 mod rows;
 mod subscriptions;
 mod work;
@@ -193,7 +194,7 @@ impl Store for SqliteStore {
         &self,
         outcomes: &[AttemptOutcome],
     ) -> StoreResult<Vec<SubscriptionHealth>> {
-        work::record_attempts(&self.writer, outcomes).await
+        outcomes::record_attempts(&self.writer, outcomes).await
     }
 
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {

@@ -7,11 +7,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::rows;
-use crate::domain::delivery::{AttemptReport, NextStep};
+use crate::domain::delivery::AttemptReport;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::subscription::{SigningSecret, TargetUrl};
 use crate::domain::time::{from_micros, to_micros};
-use crate::store::{AttemptOutcome, Lease, StoreError, StoreResult, SubscriptionHealth, WorkItem};
+use crate::store::{Lease, StoreError, StoreResult, WorkItem};
 
 /// Longest error text kept per attempt, in bytes.
 const MAX_ERROR_BYTES: usize = 1024;
@@ -175,103 +175,6 @@ pub(super) async fn insert_attempt(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-pub async fn record_attempts(
-    pool: &SqlitePool,
-    outcomes: &[AttemptOutcome],
-) -> StoreResult<Vec<SubscriptionHealth>> {
-    let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
-    let mut tx = conn.begin().await?;
-    let mut health = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        health.push(record_attempt(&mut tx, outcome).await?);
-    }
-    tx.commit().await?;
-    drop(conn);
-    Ok(health)
-}
-
-async fn record_attempt(
-    tx: &mut SqliteConnection,
-    outcome: &AttemptOutcome,
-) -> StoreResult<SubscriptionHealth> {
-    let report = &outcome.report;
-    let finished = report.started_at
-        + chrono::Duration::from_std(report.duration).unwrap_or(chrono::Duration::zero());
-    let now = to_micros(finished);
-    let error = report
-        .error
-        .as_deref()
-        .map(|e| truncate(e, MAX_ERROR_BYTES));
-    let (status, next_at) = match outcome.next {
-        NextStep::Succeeded => ("succeeded", None),
-        NextStep::RetryAt(at) => ("pending", Some(to_micros(at))),
-        NextStep::Failed => ("failed", None),
-    };
-    let number: i64 = sqlx::query_scalar(
-        "UPDATE deliveries SET attempt_count = attempt_count + 1 WHERE id = ? RETURNING attempt_count",
-    )
-    .bind(outcome.delivery_id.0)
-    .fetch_one(&mut *tx)
-    .await?;
-    insert_attempt(tx, outcome.delivery_id.0, number, report).await?;
-    // Only a delivery still in flight moves on: a redelivery or a cancellation
-    // that happened during the attempt wins over this outcome.
-    sqlx::query(
-        "UPDATE deliveries SET status = ?, next_attempt_at = ?, round_failures = ?, \
-         lease_owner = NULL, lease_expires_at = NULL, last_status_code = ?, last_error = ?, \
-         updated_at = ? WHERE id = ? AND status = 'in_flight'",
-    )
-    .bind(status)
-    .bind(next_at)
-    .bind(i64::from(outcome.round_failures))
-    .bind(report.status_code.map(i64::from))
-    .bind(error)
-    .bind(now)
-    .bind(outcome.delivery_id.0)
-    .execute(&mut *tx)
-    .await?;
-    let health = if report.succeeded() {
-        sqlx::query(
-            "UPDATE subscriptions SET consecutive_failures = 0, last_success_at = ?, updated_at = ? \
-             WHERE id = ? RETURNING consecutive_failures, 0 AS disabled_now",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(outcome.subscription_id.0)
-        .fetch_optional(&mut *tx)
-        .await?
-    } else {
-        sqlx::query(
-            "UPDATE subscriptions SET consecutive_failures = consecutive_failures + 1, \
-             last_failure_at = ?1, last_error = ?2, updated_at = ?1, \
-             status = CASE WHEN status = 'enabled' AND consecutive_failures + 1 >= ?3 \
-                      THEN 'disabled' ELSE status END, \
-             disabled_reason = CASE WHEN status = 'enabled' AND consecutive_failures + 1 >= ?3 \
-                      THEN 'too_many_failures' ELSE disabled_reason END \
-             WHERE id = ?4 RETURNING consecutive_failures, \
-             (status = 'disabled' AND disabled_reason = 'too_many_failures' \
-              AND consecutive_failures = ?3) AS disabled_now",
-        )
-        .bind(now)
-        .bind(error)
-        .bind(i64::from(outcome.failure_threshold))
-        .bind(outcome.subscription_id.0)
-        .fetch_optional(&mut *tx)
-        .await?
-    };
-    let Some(row) = health else {
-        return Err(StoreError::Corrupt(
-            "attempt for a missing subscription".into(),
-        ));
-    };
-    let failures: i64 = row.try_get("consecutive_failures")?;
-    let disabled_now: i64 = row.try_get("disabled_now")?;
-    Ok(SubscriptionHealth {
-        consecutive_failures: u32::try_from(failures).unwrap_or(u32::MAX),
-        disabled_now: disabled_now != 0,
-    })
 }
 
 pub async fn release(pool: &SqlitePool, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {

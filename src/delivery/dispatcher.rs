@@ -117,9 +117,12 @@ async fn claim_ready(engine: &Engine, schedule: &mut Schedule) -> StoreResult<()
             let Some(subscription) = schedule.pop_ready() else {
                 break;
             };
-            // At its cap: the attempt that frees a slot will hint it again.
+            // At its cap, or busy with only a slot or two free: the attempts
+            // that free slots will hint it again, so claims come in batches
+            // (each claim is a transaction) rather than one per finished attempt.
             let free = inner.slots.free(subscription) as usize;
-            if free == 0 {
+            if free == 0 || (free < inner.slots.batch() as usize && inner.slots.busy(subscription))
+            {
                 continue;
             }
             let n = free.min(free_global);

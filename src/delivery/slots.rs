@@ -42,6 +42,17 @@ impl Slots {
         })
     }
 
+    /// The fewest free slots worth a claim while the subscription is busy.
+    pub fn batch(&self) -> u32 {
+        (self.cap / 4).max(1)
+    }
+
+    /// Whether `subscription` has attempts in flight.
+    pub fn busy(&self, subscription: SubscriptionId) -> bool {
+        let in_use = self.in_use.lock().unwrap_or_else(PoisonError::into_inner);
+        in_use.contains_key(&subscription)
+    }
+
     /// Slots `subscription` has free now.
     pub fn free(&self, subscription: SubscriptionId) -> u32 {
         let in_use = self.in_use.lock().unwrap_or_else(PoisonError::into_inner);

@@ -233,3 +233,68 @@ async fn sigterm_lets_running_attempts_finish_and_exits_cleanly() {
     assert_eq!(receiver.received().len(), 5, "nothing was sent twice");
     again.start_kill().expect("stop");
 }
+
+#[tokio::test]
+async fn a_full_emit_queue_refuses_with_retry_info_and_stores_exactly_what_it_acknowledged() {
+    let mut app = spawn_app_with(&[
+        "--allow-private-targets",
+        "--emit-queue",
+        "1",
+        "--emit-queue-wait",
+        "0s",
+        "--retry-schedule",
+        "1h",
+    ])
+    .await;
+    let org = "org_backpressure";
+    let receiver = TestReceiver::start().await;
+    let sub = app
+        .subscribe(org, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
+    let mut callers = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let mut events = app.events.clone();
+        callers.spawn(async move {
+            events
+                .emit_event(call_completed(org, &format!("burst {i}")))
+                .await
+        });
+    }
+    let (mut acknowledged, mut refused) = (0u32, 0u32);
+    while let Some(result) = callers.join_next().await {
+        match result.expect("caller") {
+            Ok(_) => acknowledged += 1,
+            Err(status) => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                use tonic_types::StatusExt;
+                assert!(
+                    status.get_details_retry_info().is_some(),
+                    "retry info tells when to come back"
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused > 0,
+        "a burst of 200 against a queue of 1 is refused in part"
+    );
+    assert!(acknowledged > 0);
+    let stored = app
+        .deliveries
+        .list_deliveries(pb::ListDeliveriesRequest {
+            organization_id: org.into(),
+            subscription_id: sub.id,
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .deliveries
+        .len();
+    assert_eq!(
+        stored as u32, acknowledged,
+        "every acknowledged emit is stored, no refused one is"
+    );
+}

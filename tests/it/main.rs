@@ -12,3 +12,4 @@ mod restart;
 mod retries;
 mod test_webhook;
 mod validation;
+mod vectors;

@@ -58,7 +58,11 @@ pub(super) async fn writer(
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    checkpointer: SqlitePool,
 }
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `url`
@@ -70,23 +74,53 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        // Checkpoints run on their own connection (below), never inside a
+        // writer's commit, where copying the WAL back would stall every emit
+        // and attempt queued behind it.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        tokio::spawn(checkpoint_loop(checkpointer.clone()));
+        Ok(Self {
+            writer,
+            reader,
+            checkpointer,
+        })
     }
 
-    /// Closes both pools, waiting for running queries.
+    /// Closes the pools, waiting for running queries.
     pub async fn close(&self) {
+        self.checkpointer.close().await;
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+/// Copies committed WAL pages back into the database, beside the writer
+/// (a passive checkpoint never blocks it), so the WAL stays small.
+async fn checkpoint_loop(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !pool.is_closed() {
+        tick.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+            && !pool.is_closed()
+        {
+            tracing::warn!(error = %crate::telemetry::error_chain(&e), "WAL checkpoint failed");
+        }
     }
 }
 

@@ -83,6 +83,6 @@ async fn stop_on_signal(shutdown: CancellationToken) {
         _ = ctrl_c => {}
         _ = term => {}
     }
-    tracing::info!("shutting down");
     shutdown.cancel();
+    tracing::info!("shutting down");
 }

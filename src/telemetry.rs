@@ -7,7 +7,11 @@ use crate::config::LogFormat;
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A broken log pipe must not take the service down (tracing-subscriber
+    // would otherwise report it with eprintln!, which panics on it too).
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .log_internal_errors(false);
     // `try_init`: a second call (several servers in one test process) keeps the first.
     let _already_set = match format {
         LogFormat::Text => builder.try_init(),

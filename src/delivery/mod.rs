@@ -195,8 +195,9 @@ impl Engine {
         Ok((delivery_id, report))
     }
 
-    /// Waits for running attempts to finish, at most `deadline`; then gives
-    /// back the leases of any still running so another process can take them.
+    /// Waits for running attempts to finish, at most `deadline`. Attempts
+    /// still running then keep their leases: they expire for another process,
+    /// and a restarted single-node process frees them at start.
     pub async fn drain(&self, deadline: Duration) {
         self.inner.tasks.close();
         if tokio::time::timeout(deadline, self.inner.tasks.wait())

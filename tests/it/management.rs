@@ -303,3 +303,62 @@ async fn health_reports_serving() {
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
 }
+
+#[tokio::test]
+async fn saving_an_enabled_subscription_as_enabled_keeps_its_failure_count_and_retry_times() {
+    let mut app = spawn_app_with(&[
+        "--allow-private-targets",
+        "--retry-schedule",
+        "1h",
+        "--retry-jitter",
+        "0",
+    ])
+    .await;
+    let receiver = TestReceiver::start_with(Behavior::Status(500)).await;
+    let sub = app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
+    let emitted = app.emit(call_completed(ORG, "fails once")).await;
+    receiver.wait_for(1, Duration::from_secs(5)).await;
+    let before = eventually(Duration::from_secs(5), || {
+        let mut deliveries = app.deliveries.clone();
+        let id = emitted.delivery_ids[0].clone();
+        async move {
+            let d = deliveries
+                .get_delivery(pb::GetDeliveryRequest {
+                    organization_id: ORG.into(),
+                    delivery_id: id,
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .delivery?;
+            (d.attempt_count == 1 && d.next_attempt_time.is_some()).then_some(d)
+        }
+    })
+    .await;
+    let saved = app
+        .subscriptions
+        .update_subscription(pb::UpdateSubscriptionRequest {
+            organization_id: ORG.into(),
+            subscription: Some(pb::Subscription {
+                id: sub.id.clone(),
+                status: pb::SubscriptionStatus::Enabled as i32,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["status".into()],
+            }),
+        })
+        .await
+        .expect("update")
+        .into_inner()
+        .subscription
+        .expect("subscription");
+    assert_eq!(saved.consecutive_failures, 1);
+    let after = app.delivery(ORG, &emitted.delivery_ids[0]).await;
+    assert_eq!(
+        after.next_attempt_time, before.next_attempt_time,
+        "the retry keeps its time"
+    );
+}

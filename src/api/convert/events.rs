@@ -92,7 +92,7 @@ fn urgency(raw: i32, field: &str, v: &mut Violations) -> Option<Urgency> {
 fn date(d: Option<pb::google::r#type::Date>, field: &str, v: &mut Violations) -> Option<NaiveDate> {
     let d = d?;
     let parsed = match (u32::try_from(d.month), u32::try_from(d.day)) {
-        (Ok(m), Ok(day)) if d.year > 0 => NaiveDate::from_ymd_opt(d.year, m, day),
+        (Ok(m), Ok(day)) if (1..=9999).contains(&d.year) => NaiveDate::from_ymd_opt(d.year, m, day),
         _ => None,
     };
     if parsed.is_none() {

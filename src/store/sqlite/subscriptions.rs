@@ -94,6 +94,17 @@ pub async fn update(
     let now_us = to_micros(now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
     let mut tx = conn.begin().await?;
+    let was_disabled: Option<bool> = sqlx::query_scalar(
+        "SELECT status = 'disabled' FROM subscriptions \
+         WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",
+    )
+    .bind(id.0)
+    .bind(org.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(was_disabled) = was_disabled else {
+        return Ok(None);
+    };
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE subscriptions SET updated_at = ");
     sql.push_bind(now_us);
     if let Some(url) = &patch.url {
@@ -110,7 +121,12 @@ pub async fn update(
     }
     match patch.enabled {
         Some(true) => {
-            sql.push(", status = 'enabled', disabled_reason = NULL, consecutive_failures = 0");
+            // Only a disabled subscription is reset: re-saving an enabled one
+            // must not wipe its failure count (or automatic disabling never comes).
+            sql.push(
+                ", consecutive_failures = CASE WHEN status = 'disabled' THEN 0 \
+                 ELSE consecutive_failures END, status = 'enabled', disabled_reason = NULL",
+            );
         }
         Some(false) => {
             sql.push(", status = 'disabled', disabled_reason = 'manual'");
@@ -125,7 +141,7 @@ pub async fn update(
     if changed == 0 {
         return Ok(None);
     }
-    if patch.enabled == Some(true) {
+    if patch.enabled == Some(true) && was_disabled {
         // Deliveries that waited while the subscription was disabled go out now.
         sqlx::query(
             "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? \

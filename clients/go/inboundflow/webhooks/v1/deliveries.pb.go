@@ -197,7 +197,8 @@ type Delivery struct {
 	Status DeliveryStatus `protobuf:"varint,6,opt,name=status,proto3,enum=inboundflow.webhooks.v1.DeliveryStatus" json:"status,omitempty"`
 	// Attempts made so far.
 	AttemptCount uint32 `protobuf:"varint,7,opt,name=attempt_count,json=attemptCount,proto3" json:"attempt_count,omitempty"`
-	// When the next attempt is due, while pending.
+	// When the next attempt is due, while pending. On a disabled subscription
+	// this can be in the past: the delivery goes out when it is reactivated.
 	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
 	// Status code of the last attempt; 0 when it got no answer.
 	LastStatusCode uint32 `protobuf:"varint,9,opt,name=last_status_code,json=lastStatusCode,proto3" json:"last_status_code,omitempty"`
@@ -778,7 +779,7 @@ type ReplayDeliveriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Deliveries created for events the subscription never had a delivery of.
 	CreatedCount uint32 `protobuf:"varint,1,opt,name=created_count,json=createdCount,proto3" json:"created_count,omitempty"`
-	// Failed or cancelled deliveries scheduled again.
+	// Failed deliveries scheduled again.
 	RescheduledCount uint32 `protobuf:"varint,2,opt,name=rescheduled_count,json=rescheduledCount,proto3" json:"rescheduled_count,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache

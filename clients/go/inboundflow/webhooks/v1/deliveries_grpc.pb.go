@@ -35,8 +35,11 @@ type DeliveryServiceClient interface {
 	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
 	// Reads one delivery with all its attempts.
 	GetDelivery(ctx context.Context, in *GetDeliveryRequest, opts ...grpc.CallOption) (*GetDeliveryResponse, error)
-	// Sends a delivery again now, with the same `delivery_id` and body, whatever
-	// its status (also when it ran out of retries). Its retry schedule restarts.
+	// Sends a delivery again now, with the same `delivery_id` and body, also when
+	// it succeeded or ran out of retries. Its retry schedule restarts. Refused
+	// with FAILED_PRECONDITION while an attempt is in flight, for test
+	// deliveries, and when its subscription was deleted. On a disabled
+	// subscription it waits until the subscription is reactivated.
 	RedeliverDelivery(ctx context.Context, in *RedeliverDeliveryRequest, opts ...grpc.CallOption) (*RedeliverDeliveryResponse, error)
 	// Sends to one subscription every event of its types since `start_time` that
 	// it has not received successfully, including events emitted while it was
@@ -102,8 +105,11 @@ type DeliveryServiceServer interface {
 	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
 	// Reads one delivery with all its attempts.
 	GetDelivery(context.Context, *GetDeliveryRequest) (*GetDeliveryResponse, error)
-	// Sends a delivery again now, with the same `delivery_id` and body, whatever
-	// its status (also when it ran out of retries). Its retry schedule restarts.
+	// Sends a delivery again now, with the same `delivery_id` and body, also when
+	// it succeeded or ran out of retries. Its retry schedule restarts. Refused
+	// with FAILED_PRECONDITION while an attempt is in flight, for test
+	// deliveries, and when its subscription was deleted. On a disabled
+	// subscription it waits until the subscription is reactivated.
 	RedeliverDelivery(context.Context, *RedeliverDeliveryRequest) (*RedeliverDeliveryResponse, error)
 	// Sends to one subscription every event of its types since `start_time` that
 	// it has not received successfully, including events emitted while it was

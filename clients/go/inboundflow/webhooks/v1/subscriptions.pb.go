@@ -202,7 +202,8 @@ type Subscription struct {
 	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
 	// Kind of receiver. Required.
 	Integration Integration `protobuf:"varint,4,opt,name=integration,proto3,enum=inboundflow.webhooks.v1.Integration" json:"integration,omitempty"`
-	// Event types to receive; at least one, no duplicates. Required.
+	// Event types to receive; at least one, no duplicates. Required. Returned in
+	// enum order.
 	EventTypes []EventType `protobuf:"varint,5,rep,packed,name=event_types,json=eventTypes,proto3,enum=inboundflow.webhooks.v1.EventType" json:"event_types,omitempty"`
 	// Free text shown in the dashboard, at most 500 characters.
 	Description string `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
@@ -945,7 +946,8 @@ type TestSubscriptionRequest struct {
 	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	// Identifier of the subscription. Required.
 	SubscriptionId string `protobuf:"bytes,2,opt,name=subscription_id,json=subscriptionId,proto3" json:"subscription_id,omitempty"`
-	// Kind of sample event to send. Defaults to the subscription's first event type.
+	// Kind of sample event to send. Defaults to the first of the subscription's
+	// event types in enum order.
 	EventType     EventType `protobuf:"varint,3,opt,name=event_type,json=eventType,proto3,enum=inboundflow.webhooks.v1.EventType" json:"event_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -76,8 +76,11 @@ class DeliveryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RedeliverDelivery(self, request, context):
-        """Sends a delivery again now, with the same `delivery_id` and body, whatever
-        its status (also when it ran out of retries). Its retry schedule restarts.
+        """Sends a delivery again now, with the same `delivery_id` and body, also when
+        it succeeded or ran out of retries. Its retry schedule restarts. Refused
+        with FAILED_PRECONDITION while an attempt is in flight, for test
+        deliveries, and when its subscription was deleted. On a disabled
+        subscription it waits until the subscription is reactivated.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -129,7 +129,8 @@ export type Delivery = Message<"inboundflow.webhooks.v1.Delivery"> & {
   attemptCount: number;
 
   /**
-   * When the next attempt is due, while pending.
+   * When the next attempt is due, while pending. On a disabled subscription
+   * this can be in the past: the delivery goes out when it is reactivated.
    *
    * @generated from field: google.protobuf.Timestamp next_attempt_time = 8;
    */
@@ -430,7 +431,7 @@ export type ReplayDeliveriesResponse = Message<"inboundflow.webhooks.v1.ReplayDe
   createdCount: number;
 
   /**
-   * Failed or cancelled deliveries scheduled again.
+   * Failed deliveries scheduled again.
    *
    * @generated from field: uint32 rescheduled_count = 2;
    */
@@ -526,8 +527,11 @@ export const DeliveryService: GenService<{
     output: typeof GetDeliveryResponseSchema;
   },
   /**
-   * Sends a delivery again now, with the same `delivery_id` and body, whatever
-   * its status (also when it ran out of retries). Its retry schedule restarts.
+   * Sends a delivery again now, with the same `delivery_id` and body, also when
+   * it succeeded or ran out of retries. Its retry schedule restarts. Refused
+   * with FAILED_PRECONDITION while an attempt is in flight, for test
+   * deliveries, and when its subscription was deleted. On a disabled
+   * subscription it waits until the subscription is reactivated.
    *
    * @generated from rpc inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery
    */

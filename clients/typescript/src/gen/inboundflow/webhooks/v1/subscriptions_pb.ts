@@ -51,7 +51,8 @@ export type Subscription = Message<"inboundflow.webhooks.v1.Subscription"> & {
   integration: Integration;
 
   /**
-   * Event types to receive; at least one, no duplicates. Required.
+   * Event types to receive; at least one, no duplicates. Required. Returned in
+   * enum order.
    *
    * @generated from field: repeated inboundflow.webhooks.v1.EventType event_types = 5;
    */
@@ -457,7 +458,8 @@ export type TestSubscriptionRequest = Message<"inboundflow.webhooks.v1.TestSubsc
   subscriptionId: string;
 
   /**
-   * Kind of sample event to send. Defaults to the subscription's first event type.
+   * Kind of sample event to send. Defaults to the first of the subscription's
+   * event types in enum order.
    *
    * @generated from field: inboundflow.webhooks.v1.EventType event_type = 3;
    */

@@ -63,3 +63,13 @@ def test_leading_zeros_parse_like_the_service() -> None:
 
 def test_bytes_secret_equals_its_utf8_string() -> None:
     assert sign("clé", 1, b"x") == sign("clé".encode("utf-8"), 1, b"x")
+
+
+def test_str_body_is_verified_as_its_utf8_bytes() -> None:
+    body = '{"note": "café ☕"}'
+    header = sign("secret", 100, body.encode("utf-8"))
+    verify(body, "100", header, "secret", now=100)
+    verify(body.encode("utf-8"), "100", header, "secret", now=100)
+    with pytest.raises(WebhookVerificationError) as err:
+        verify(body + " ", "100", header, "secret", now=100)
+    assert err.value.reason is Reason.BAD_SIGNATURE

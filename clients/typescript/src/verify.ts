@@ -25,9 +25,16 @@ export type VerifyResult =
   | { ok: false; reason: VerifyFailure; message: string; header?: string };
 
 export interface VerifyOptions {
-  /** Allowed distance between now and the signed timestamp; default 300. */
+  /**
+   * Allowed distance between now and the signed timestamp, in seconds (a
+   * fraction is truncated); default 300. Not a finite number: every webhook
+   * fails with `stale_timestamp`.
+   */
   toleranceSeconds?: number;
-  /** Current time in unix seconds; default the clock. */
+  /**
+   * Current time in unix seconds (a fraction is floored); default the clock.
+   * Not a finite number: every webhook fails with `stale_timestamp`.
+   */
   now?: number;
 }
 
@@ -61,9 +68,10 @@ export function sign(secret: Uint8Array | string, timestamp: number | bigint, bo
 
 /** One header's values: none (absent), or as many as were received. */
 function values(headers: HeaderSource, name: string): string[] {
+  if (headers === null || typeof headers !== "object") return [];
   if (typeof headers.get === "function") {
     const value = (headers as { get(name: string): string | null }).get(name);
-    return value === null ? [] : [value];
+    return typeof value === "string" ? [value] : [];
   }
   const lower = name.toLowerCase();
   const found: string[] = [];
@@ -79,6 +87,25 @@ function fail(reason: VerifyFailure, message: string, header?: string): VerifyRe
   return header === undefined ? { ok: false, reason, message } : { ok: false, reason, message, header };
 }
 
+/** A finite number option, its default when absent, or undefined when invalid. */
+function numberOption(value: unknown, fallback: number): number | undefined {
+  if (value === undefined || value === null) return fallback;
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** What a value is, for messages: "undefined", "null", "number", "Object", "ArrayBuffer", … */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === "string" && name !== "" ? name : "object";
+}
+
+/** An invalid option for messages: the number itself (NaN, Infinity), else what it is. */
+function describeOption(value: unknown): string {
+  return typeof value === "number" ? String(value) : describe(value);
+}
+
 function parseTimestamp(value: string): bigint | undefined {
   const text = value.replace(TRIM, "");
   if (!TIMESTAMP.test(text)) return undefined;
@@ -89,7 +116,15 @@ function parseTimestamp(value: string): bigint | undefined {
 /**
  * Checks a received webhook. `body` must be the raw request bytes (not
  * `JSON.stringify(req.body)`), `headers` the request's headers and `secret`
- * the subscription's signing secret. Never throws on bad input.
+ * the subscription's signing secret.
+ *
+ * Never throws on bad input; it returns a failure instead. A `body` that is
+ * neither a string nor a Uint8Array (Buffer), such as the `{}` that
+ * `express.raw` leaves for a content type it does not match, or `undefined`,
+ * cannot match the signature: `bad_signature`, after the header checks. An
+ * `options.toleranceSeconds` or `options.now` that is not a finite number
+ * (NaN, Infinity, a string) leaves nothing to check the timestamp against:
+ * `stale_timestamp`, after the header checks.
  */
 export function verify(
   body: Uint8Array | string,
@@ -97,6 +132,7 @@ export function verify(
   secret: Uint8Array | string,
   options: VerifyOptions = {},
 ): VerifyResult {
+  const { toleranceSeconds, now: nowOption } = (options ?? {}) as VerifyOptions;
   const timestamps = values(headers, TIMESTAMP_HEADER);
   if (timestamps.length === 0) return fail("missing_header", `missing ${TIMESTAMP_HEADER} header`, TIMESTAMP_HEADER);
   const signatures = values(headers, SIGNATURE_HEADER);
@@ -110,11 +146,31 @@ export function verify(
   if (match === null) {
     return fail("malformed_signature", `malformed ${SIGNATURE_HEADER} header: expected exactly one sha256=<64 hex digits>`);
   }
-  const tolerance = BigInt(Math.trunc(options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS));
-  const now = BigInt(Math.floor(options.now ?? Date.now() / 1000));
+  const toleranceOption = numberOption(toleranceSeconds, DEFAULT_TOLERANCE_SECONDS);
+  if (toleranceOption === undefined) {
+    return fail(
+      "stale_timestamp",
+      `cannot check the timestamp: toleranceSeconds must be a finite number of seconds, got ${describeOption(toleranceSeconds)}`,
+    );
+  }
+  const nowSeconds = numberOption(nowOption, Date.now() / 1000);
+  if (nowSeconds === undefined) {
+    return fail(
+      "stale_timestamp",
+      `cannot check the timestamp: now must be a finite number of unix seconds, got ${describeOption(nowOption)}`,
+    );
+  }
+  const tolerance = BigInt(Math.trunc(toleranceOption));
+  const now = BigInt(Math.floor(nowSeconds));
   const age = now - timestamp;
   if (age > tolerance || -age > tolerance) {
     return fail("stale_timestamp", `timestamp is ${age}s away from now, beyond the ${tolerance}s tolerance`);
+  }
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+    return fail(
+      "bad_signature",
+      `body is not the raw request bytes: expected a string or Uint8Array, got ${describe(body)}`,
+    );
   }
   const received = Buffer.from(match[1]!, "hex");
   if (!timingSafeEqual(mac(secret, timestamp, body), received)) {

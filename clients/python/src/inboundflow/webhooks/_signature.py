@@ -56,6 +56,10 @@ def _key(secret: Union[str, bytes]) -> bytes:
     return secret.encode("utf-8") if isinstance(secret, str) else secret
 
 
+def _bytes(body: Union[bytes, str]) -> bytes:
+    return body.encode("utf-8") if isinstance(body, str) else body
+
+
 def _mac(secret: Union[str, bytes], timestamp: int, body: bytes) -> bytes:
     return hmac.new(_key(secret), f"{timestamp}.".encode() + body, hashlib.sha256).digest()
 
@@ -73,12 +77,11 @@ def _parse_int64(text: str) -> Optional[int]:
 
 def sign(secret: Union[str, bytes], timestamp: int, body: Union[bytes, str]) -> str:
     """The X-InboundFlow-Signature value the service sends for `body` at `timestamp`."""
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    return "sha256=" + _mac(secret, timestamp, raw).hex()
+    return "sha256=" + _mac(secret, timestamp, _bytes(body)).hex()
 
 
 def verify(
-    body: bytes,
+    body: Union[bytes, str],
     timestamp_header: Optional[str],
     signature_header: Optional[str],
     secret: Union[str, bytes],
@@ -88,7 +91,8 @@ def verify(
 ) -> None:
     """Checks a received webhook, raising WebhookVerificationError if it fails.
 
-    `body` must be the raw request bytes, not JSON parsed and re-encoded. Pass
+    `body` must be the raw request bytes, not JSON parsed and re-encoded; a
+    `str` body is taken as its UTF-8 encoding, as `sign` does. Pass
     the header values as received, or None when a header is absent. `now` is
     unix seconds, the current time by default.
     """
@@ -119,5 +123,5 @@ def verify(
             Reason.STALE_TIMESTAMP,
             f"timestamp is {age}s away from now, beyond the {tolerance_seconds}s tolerance",
         )
-    if not hmac.compare_digest(_mac(secret, timestamp, body), received):
+    if not hmac.compare_digest(_mac(secret, timestamp, _bytes(body)), received):
         raise WebhookVerificationError(Reason.BAD_SIGNATURE, "signature does not match")

@@ -61,8 +61,9 @@ pub struct SqliteStore {
     checkpointer: SqlitePool,
 }
 
-/// How often the WAL is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// How often the WAL is copied back into the database file: often, so each
+/// checkpoint (and its fsync, which can hold up the writer's) stays small.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `url`

@@ -294,3 +294,30 @@ pub async fn refused_address() -> SocketAddr {
     drop(listener);
     address
 }
+
+/// The real service binary on `database_url`, with loopback receivers allowed
+/// and these extra flags; killed when the returned child is dropped.
+pub async fn start_binary(database_url: &str, extra: &[&str]) -> (tokio::process::Child, TestApp) {
+    let address = refused_address().await;
+    let log = if std::env::var_os("TEST_LOG").is_some() {
+        std::process::Stdio::inherit()
+    } else {
+        std::process::Stdio::null()
+    };
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
+        .args([
+            "serve",
+            "--listen",
+            &address.to_string(),
+            "--database-url",
+            database_url,
+        ])
+        .arg("--allow-private-targets")
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the service binary");
+    (child, attach(address).await)
+}

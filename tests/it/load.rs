@@ -2,40 +2,14 @@
 //! load with SIGKILL at several moments, and graceful shutdown on SIGTERM.
 
 use std::collections::{BTreeSet, HashMap};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 use super::helpers::*;
 use inboundflow_webhooks::pb;
-
-async fn start_binary(database_url: &str, extra: &[&str]) -> (Child, TestApp) {
-    let address = refused_address().await;
-    let log = if std::env::var_os("TEST_LOG").is_some() {
-        Stdio::inherit()
-    } else {
-        Stdio::null()
-    };
-    let child = Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
-        .args([
-            "serve",
-            "--listen",
-            &address.to_string(),
-            "--database-url",
-            database_url,
-        ])
-        .args(["--allow-private-targets"])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the service binary");
-    (child, attach(address).await)
-}
 
 #[tokio::test]
 async fn a_fast_endpoint_is_not_held_up_by_a_hanging_one_and_a_slow_one() {

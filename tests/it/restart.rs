@@ -2,56 +2,16 @@
 //! same database: what was acknowledged is delivered, with the same ids.
 
 use std::collections::BTreeSet;
-use std::process::Stdio;
 use std::time::Duration;
-
-use tokio::process::{Child, Command};
 
 use super::helpers::*;
 use inboundflow_webhooks::pb;
 
 const ORG: &str = "org_restart";
 
-struct Process {
-    child: Child,
-    app: TestApp,
-}
-
-async fn start_binary(database_url: &str) -> (Child, std::net::SocketAddr) {
-    let address = refused_address().await;
-    let log = if std::env::var_os("TEST_LOG").is_some() {
-        Stdio::inherit()
-    } else {
-        Stdio::null()
-    };
-    let child = Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
-        .args([
-            "serve",
-            "--listen",
-            &address.to_string(),
-            "--database-url",
-            database_url,
-        ])
-        .args([
-            "--allow-private-targets",
-            "--attempt-timeout",
-            "60s",
-            "--retry-schedule",
-            "100ms",
-        ])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the service binary");
-    (child, address)
-}
-
-async fn launch(database_url: &str) -> Process {
-    let (child, address) = start_binary(database_url).await;
-    let app = attach(address).await;
-    Process { child, app }
-}
+/// Flags of the binary here: a long attempt timeout keeps the hanging
+/// receiver's requests in flight until the kill.
+const FLAGS: &[&str] = &["--attempt-timeout", "60s", "--retry-schedule", "100ms"];
 
 #[tokio::test]
 async fn a_killed_server_delivers_what_was_pending_after_a_restart() {
@@ -59,26 +19,22 @@ async fn a_killed_server_delivers_what_was_pending_after_a_restart() {
     let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
     let receiver = TestReceiver::start_with(Behavior::Hang).await;
 
-    let mut first = launch(&database_url).await;
+    let (mut first_child, mut first) = start_binary(&database_url, FLAGS).await;
     first
-        .app
         .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
         .await;
     let mut acknowledged = BTreeSet::new();
     for i in 0..5 {
-        let emitted = first
-            .app
-            .emit(call_completed(ORG, &format!("event {i}")))
-            .await;
+        let emitted = first.emit(call_completed(ORG, &format!("event {i}"))).await;
         acknowledged.extend(emitted.delivery_ids);
     }
     // Every delivery is in flight at a receiver that never answers.
     receiver.wait_for(5, Duration::from_secs(10)).await;
-    first.child.start_kill().expect("SIGKILL");
-    first.child.wait().await.expect("killed");
+    first_child.start_kill().expect("SIGKILL");
+    first_child.wait().await.expect("killed");
 
     receiver.set_default(Behavior::Status(200));
-    let mut second = launch(&database_url).await;
+    let (mut second_child, mut second) = start_binary(&database_url, FLAGS).await;
     let got = receiver.wait_for(10, Duration::from_secs(20)).await;
     let redelivered: BTreeSet<String> = got[5..]
         .iter()
@@ -90,11 +46,10 @@ async fn a_killed_server_delivers_what_was_pending_after_a_restart() {
     );
     for id in &acknowledged {
         second
-            .app
             .delivery_reaches(ORG, id, pb::DeliveryStatus::Succeeded)
             .await;
     }
-    second.child.start_kill().expect("stop");
+    second_child.start_kill().expect("stop");
 }
 
 #[tokio::test]

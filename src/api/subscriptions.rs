@@ -138,6 +138,10 @@ impl SubscriptionService for SubscriptionsApi {
         let (org, id, patch) = parse_update(request.into_inner(), self.allow_private_targets)
             .map_err(ApiError::Invalid)?;
         let reactivated = patch.enabled == Some(true);
+        let new_secret = patch
+            .signing_secret
+            .as_ref()
+            .and_then(|s| s.as_ref().map(|s| s.expose().to_owned()));
         let updated = self
             .store
             .update_subscription(&org, id, patch, time::now())
@@ -149,6 +153,7 @@ impl SubscriptionService for SubscriptionsApi {
         }
         Ok(Response::new(pb::UpdateSubscriptionResponse {
             subscription: Some(subscription_to_pb(updated)),
+            signing_secret: new_secret.unwrap_or_default(),
         }))
     }
 

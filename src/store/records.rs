@@ -52,6 +52,8 @@ pub struct SubscriptionPatch {
     pub description: Option<String>,
     /// `Some(true)` reactivates (and resets failures), `Some(false)` disables manually.
     pub enabled: Option<bool>,
+    /// `Some(None)` removes the signing secret, `Some(Some(s))` replaces it.
+    pub signing_secret: Option<Option<SigningSecret>>,
 }
 
 /// One page of an organization's subscriptions, newest first.

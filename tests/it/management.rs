@@ -60,6 +60,7 @@ async fn subscriptions_page_newest_first_and_filter_by_status() {
             update_mask: Some(prost_types::FieldMask {
                 paths: vec!["status".into()],
             }),
+            ..Default::default()
         })
         .await
         .expect("disable");
@@ -102,6 +103,7 @@ async fn an_update_changes_only_the_masked_fields_and_rejects_unknown_paths() {
             update_mask: Some(prost_types::FieldMask {
                 paths: vec!["url".into()],
             }),
+            ..Default::default()
         })
         .await
         .expect("update")
@@ -125,6 +127,7 @@ async fn an_update_changes_only_the_masked_fields_and_rejects_unknown_paths() {
             update_mask: Some(prost_types::FieldMask {
                 paths: vec!["consecutive_failures".into()],
             }),
+            ..Default::default()
         })
         .await
         .expect_err("read-only path");
@@ -349,6 +352,7 @@ async fn saving_an_enabled_subscription_as_enabled_keeps_its_failure_count_and_r
             update_mask: Some(prost_types::FieldMask {
                 paths: vec!["status".into()],
             }),
+            ..Default::default()
         })
         .await
         .expect("update")
@@ -361,4 +365,76 @@ async fn saving_an_enabled_subscription_as_enabled_keeps_its_failure_count_and_r
         after.next_attempt_time, before.next_attempt_time,
         "the retry keeps its time"
     );
+}
+
+#[tokio::test]
+async fn a_signing_secret_can_be_added_replaced_and_removed_after_creation() {
+    let mut app = spawn_app().await;
+    let receiver = TestReceiver::start().await;
+    let sub = app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
+    assert!(!sub.has_signing_secret);
+    let set_secret = |secret: &str, generate: bool| pb::UpdateSubscriptionRequest {
+        organization_id: ORG.into(),
+        subscription: Some(pb::Subscription {
+            id: sub.id.clone(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["signing_secret".into()],
+        }),
+        signing_secret: secret.into(),
+        generate_signing_secret: generate,
+    };
+
+    let generated = app
+        .subscriptions
+        .update_subscription(set_secret("", true))
+        .await
+        .expect("generate")
+        .into_inner();
+    assert!(
+        generated
+            .subscription
+            .expect("subscription")
+            .has_signing_secret
+    );
+    assert!(generated.signing_secret.len() >= 32);
+    app.emit(call_completed(ORG, "signed")).await;
+    let got = receiver.wait_for(1, Duration::from_secs(5)).await;
+    let now = chrono::Utc::now().timestamp();
+    inboundflow_webhooks::verify_webhook(
+        &got[0].body,
+        Some(got[0].header("x-inboundflow-timestamp")),
+        Some(got[0].header("x-inboundflow-signature")),
+        generated.signing_secret.as_bytes(),
+        now,
+        300,
+    )
+    .expect("signed with the new secret");
+
+    let bad = app
+        .subscriptions
+        .update_subscription(set_secret("short", false))
+        .await
+        .expect_err("too short");
+    assert_eq!(violations(&bad)[0].0, "signing_secret");
+
+    let removed = app
+        .subscriptions
+        .update_subscription(set_secret("", false))
+        .await
+        .expect("remove")
+        .into_inner();
+    assert!(
+        !removed
+            .subscription
+            .expect("subscription")
+            .has_signing_secret
+    );
+    assert!(removed.signing_secret.is_empty());
+    app.emit(call_completed(ORG, "unsigned again")).await;
+    let got = receiver.wait_for(2, Duration::from_secs(5)).await;
+    assert!(got[1].headers.get("x-inboundflow-signature").is_none());
 }

@@ -69,6 +69,22 @@ fn enabled(raw: i32, field: &str, v: &mut Violations) -> Option<bool> {
     }
 }
 
+/// The secret a request asks for: none, the one given, or a generated one.
+fn signing_secret(given: &str, generate: bool, v: &mut Violations) -> Option<SigningSecret> {
+    match (given.is_empty(), generate) {
+        (true, false) => None,
+        (true, true) => Some(SigningSecret::generate()),
+        (false, false) => SigningSecret::parse(given, "signing_secret", v),
+        (false, true) => {
+            v.add(
+                "generate_signing_secret",
+                "cannot be combined with signing_secret",
+            );
+            None
+        }
+    }
+}
+
 /// A create request as a new subscription, with the secret to return (if any).
 pub fn parse_create(
     req: pb::CreateSubscriptionRequest,
@@ -89,18 +105,7 @@ pub fn parse_create(
         Some(false) => SubscriptionState::Disabled(DisabledReason::Manual),
         _ => SubscriptionState::Enabled,
     };
-    let secret = match (req.signing_secret.is_empty(), req.generate_signing_secret) {
-        (true, false) => None,
-        (true, true) => Some(SigningSecret::generate()),
-        (false, false) => SigningSecret::parse(&req.signing_secret, "signing_secret", &mut v),
-        (false, true) => {
-            v.add(
-                "generate_signing_secret",
-                "cannot be combined with signing_secret",
-            );
-            None
-        }
-    };
+    let secret = signing_secret(&req.signing_secret, req.generate_signing_secret, &mut v);
     let (Some(org), Some(url), Some(integration), Some(event_types)) =
         (org, url, integration, types)
     else {
@@ -120,7 +125,14 @@ pub fn parse_create(
 }
 
 /// Fields an update may change.
-const UPDATABLE: [&str; 5] = ["url", "integration", "event_types", "description", "status"];
+const UPDATABLE: [&str; 6] = [
+    "url",
+    "integration",
+    "event_types",
+    "description",
+    "status",
+    "signing_secret",
+];
 
 /// An update request as (organization, subscription, patch).
 pub fn parse_update(
@@ -151,6 +163,13 @@ pub fn parse_update(
             "description" => {
                 check_description(&sub.description, &field, &mut v);
                 patch.description = Some(sub.description.clone());
+            }
+            "signing_secret" => {
+                patch.signing_secret = Some(signing_secret(
+                    &req.signing_secret,
+                    req.generate_signing_secret,
+                    &mut v,
+                ));
             }
             "status" => {
                 patch.enabled = enabled(sub.status, &field, &mut v);

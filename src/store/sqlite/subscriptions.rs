@@ -116,6 +116,10 @@ pub async fn update(
     if let Some(types) = &patch.event_types {
         sql.push(", event_types = ").push_bind(types.mask());
     }
+    if let Some(secret) = &patch.signing_secret {
+        sql.push(", signing_secret = ")
+            .push_bind(secret.as_ref().map(|s| s.expose().to_owned()));
+    }
     if let Some(description) = &patch.description {
         sql.push(", description = ").push_bind(description.clone());
     }

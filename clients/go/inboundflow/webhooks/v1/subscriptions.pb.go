@@ -734,11 +734,20 @@ type UpdateSubscriptionRequest struct {
 	// The subscription with `id` set and the new values of the fields in `update_mask`.
 	Subscription *Subscription `protobuf:"bytes,2,opt,name=subscription,proto3" json:"subscription,omitempty"`
 	// Fields to change: any of `url`, `integration`, `event_types`,
-	// `description`, `status`. Required; unknown paths are rejected. Setting
-	// `status` to disabled disables it manually; to enabled, reactivates it.
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// `description`, `status`, `signing_secret`. Required; unknown paths are
+	// rejected. Setting `status` to disabled disables it manually; to enabled,
+	// reactivates a disabled one. `signing_secret` replaces the secret with
+	// `signing_secret` below, or a generated one, or removes it when both are
+	// empty; deliveries use the new secret from their next attempt on.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// The new secret, with the `signing_secret` path: 16 to 256 printable ASCII
+	// characters, or empty for unsigned deliveries.
+	SigningSecret string `protobuf:"bytes,4,opt,name=signing_secret,json=signingSecret,proto3" json:"signing_secret,omitempty"`
+	// With the `signing_secret` path: generate a strong secret (returned in the
+	// response). Cannot be combined with `signing_secret`.
+	GenerateSigningSecret bool `protobuf:"varint,5,opt,name=generate_signing_secret,json=generateSigningSecret,proto3" json:"generate_signing_secret,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *UpdateSubscriptionRequest) Reset() {
@@ -792,11 +801,27 @@ func (x *UpdateSubscriptionRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	return nil
 }
 
+func (x *UpdateSubscriptionRequest) GetSigningSecret() string {
+	if x != nil {
+		return x.SigningSecret
+	}
+	return ""
+}
+
+func (x *UpdateSubscriptionRequest) GetGenerateSigningSecret() bool {
+	if x != nil {
+		return x.GenerateSigningSecret
+	}
+	return false
+}
+
 // The changed subscription.
 type UpdateSubscriptionResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The subscription as stored after the change.
-	Subscription  *Subscription `protobuf:"bytes,1,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	Subscription *Subscription `protobuf:"bytes,1,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	// The new signing secret when the update set one; never returned again.
+	SigningSecret string `protobuf:"bytes,2,opt,name=signing_secret,json=signingSecret,proto3" json:"signing_secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -836,6 +861,13 @@ func (x *UpdateSubscriptionResponse) GetSubscription() *Subscription {
 		return x.Subscription
 	}
 	return nil
+}
+
+func (x *UpdateSubscriptionResponse) GetSigningSecret() string {
+	if x != nil {
+		return x.SigningSecret
+	}
+	return ""
 }
 
 // Which subscription to delete.
@@ -1243,14 +1275,17 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\x06status\x18\x04 \x01(\x0e2+.inboundflow.webhooks.v1.SubscriptionStatusR\x06status\"\x90\x01\n" +
 	"\x19ListSubscriptionsResponse\x12K\n" +
 	"\rsubscriptions\x18\x01 \x03(\v2%.inboundflow.webhooks.v1.SubscriptionR\rsubscriptions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcc\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xab\x02\n" +
 	"\x19UpdateSubscriptionRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12I\n" +
 	"\fsubscription\x18\x02 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription\x12;\n" +
 	"\vupdate_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"g\n" +
+	"updateMask\x12%\n" +
+	"\x0esigning_secret\x18\x04 \x01(\tR\rsigningSecret\x126\n" +
+	"\x17generate_signing_secret\x18\x05 \x01(\bR\x15generateSigningSecret\"\x8e\x01\n" +
 	"\x1aUpdateSubscriptionResponse\x12I\n" +
-	"\fsubscription\x18\x01 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription\"m\n" +
+	"\fsubscription\x18\x01 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription\x12%\n" +
+	"\x0esigning_secret\x18\x02 \x01(\tR\rsigningSecret\"m\n" +
 	"\x19DeleteSubscriptionRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12'\n" +
 	"\x0fsubscription_id\x18\x02 \x01(\tR\x0esubscriptionId\"O\n" +

@@ -133,20 +133,26 @@ class ListSubscriptionsResponse(_message.Message):
     def __init__(self, subscriptions: _Optional[_Iterable[_Union[Subscription, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class UpdateSubscriptionRequest(_message.Message):
-    __slots__ = ("organization_id", "subscription", "update_mask")
+    __slots__ = ("organization_id", "subscription", "update_mask", "signing_secret", "generate_signing_secret")
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_SECRET_FIELD_NUMBER: _ClassVar[int]
+    GENERATE_SIGNING_SECRET_FIELD_NUMBER: _ClassVar[int]
     organization_id: str
     subscription: Subscription
     update_mask: _field_mask_pb2.FieldMask
-    def __init__(self, organization_id: _Optional[str] = ..., subscription: _Optional[_Union[Subscription, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+    signing_secret: str
+    generate_signing_secret: bool
+    def __init__(self, organization_id: _Optional[str] = ..., subscription: _Optional[_Union[Subscription, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., signing_secret: _Optional[str] = ..., generate_signing_secret: _Optional[bool] = ...) -> None: ...
 
 class UpdateSubscriptionResponse(_message.Message):
-    __slots__ = ("subscription",)
+    __slots__ = ("subscription", "signing_secret")
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_SECRET_FIELD_NUMBER: _ClassVar[int]
     subscription: Subscription
-    def __init__(self, subscription: _Optional[_Union[Subscription, _Mapping]] = ...) -> None: ...
+    signing_secret: str
+    def __init__(self, subscription: _Optional[_Union[Subscription, _Mapping]] = ..., signing_secret: _Optional[str] = ...) -> None: ...
 
 class DeleteSubscriptionRequest(_message.Message):
     __slots__ = ("organization_id", "subscription_id")

@@ -106,7 +106,11 @@ impl Engine {
         config: EngineConfig,
         shutdown: CancellationToken,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), reqwest::Error> {
-        let sender = Sender::new(config.attempt_timeout, config.allow_private_targets)?;
+        let sender = Sender::new(
+            config.attempt_timeout,
+            config.allow_private_targets,
+            config.max_in_flight,
+        )?;
         let (hints, hint_queue) = mpsc::channel(HINT_QUEUE);
         let inner = Arc::new(Inner {
             hints,

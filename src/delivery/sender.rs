@@ -40,14 +40,21 @@ pub struct Sender {
 }
 
 impl Sender {
-    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, reqwest::Error> {
+    /// `max_connections` idle connections are kept per host: as many as
+    /// attempts can run at once, since many subscriptions share one host
+    /// (hooks.zapier.com) and a new TLS handshake per attempt is costly.
+    pub fn new(
+        timeout: Duration,
+        allow_private: bool,
+        max_connections: usize,
+    ) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT_VALUE)
             // An environment proxy would bypass the private-address guard.
             .no_proxy()
-            .pool_max_idle_per_host(32);
+            .pool_max_idle_per_host(max_connections);
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
         }

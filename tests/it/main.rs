@@ -11,5 +11,6 @@ mod receiver;
 mod restart;
 mod retries;
 mod test_webhook;
+mod updates;
 mod validation;
 mod vectors;

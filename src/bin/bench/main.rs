@@ -26,6 +26,7 @@ use clap::Parser;
 use client::Client;
 use progress::Progress;
 use receiver::Receiver;
+use scenarios::Until;
 use service::Service;
 use stats::{ms, rate};
 
@@ -80,9 +81,15 @@ async fn main() -> anyhow::Result<()> {
     let mut emitted = 0.0;
     for (concurrency, batch) in [(1, 1), (16, 1), (64, 1), (256, 1), (8, 10), (8, 100)] {
         progress.phase(&format!("emit c={concurrency} batch={batch}"));
-        let per_second =
-            scenarios::emit_rate(&client, "bench_emit", concurrency, batch, step, &progress)
-                .await?;
+        let per_second = scenarios::emit_rate(
+            &client,
+            "bench_emit",
+            concurrency,
+            batch,
+            Until::Elapsed(step),
+            &progress,
+        )
+        .await?;
         emitted += per_second * step.as_secs_f64();
         let label = if batch == 1 {
             format!("acknowledged emits/s, EmitEvent, {concurrency} concurrent callers")
@@ -207,7 +214,7 @@ async fn main() -> anyhow::Result<()> {
         "bench_fanout",
         16,
         1,
-        Duration::from_secs(2),
+        Until::Elapsed(Duration::from_secs(2)),
         &progress,
     )
     .await?;
@@ -238,9 +245,15 @@ async fn main() -> anyhow::Result<()> {
     ));
     c.subscribe("bench_pending", &format!("http://{address}/hang"), true)
         .await?;
-    let per_second =
-        scenarios::emit_rate_total(&client, "bench_pending", 4, 1000, args.pending, &progress)
-            .await?;
+    let per_second = scenarios::emit_rate(
+        &client,
+        "bench_pending",
+        4,
+        1000,
+        Until::Events(args.pending),
+        &progress,
+    )
+    .await?;
     report.push((
         "acknowledged emits/s, BatchEmitEvents of 1000, 4 concurrent callers (pending run)".into(),
         format!("{per_second:.0}"),

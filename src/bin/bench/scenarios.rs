@@ -11,34 +11,53 @@ use crate::progress::Progress;
 use crate::receiver::Receiver;
 use crate::stats::{Summary, summarize};
 
-/// Emits from `concurrency` callers for `length`; events per second acknowledged.
+/// When an emit run stops.
+#[derive(Clone, Copy, Debug)]
+pub enum Until {
+    /// After this long.
+    Elapsed(Duration),
+    /// Once this many events were sent.
+    Events(u64),
+}
+
+/// Emits from `concurrency` callers, one event or `batch` events per call,
+/// until `until`; events per second acknowledged.
 pub async fn emit_rate(
     client: &Client,
     org: &str,
     concurrency: usize,
     batch: usize,
-    length: Duration,
+    until: Until,
     progress: &Progress,
 ) -> anyhow::Result<f64> {
+    let per_call = batch.max(1) as u64;
     let acked = Arc::new(AtomicU64::new(0));
     progress.watch(&acked);
     let start = Instant::now();
-    let deadline = start + length;
+    let (deadline, calls) = match until {
+        Until::Elapsed(length) => (Some(start + length), u64::MAX),
+        Until::Events(total) => (None, total.div_ceil(per_call)),
+    };
+    let calls_left = Arc::new(AtomicU64::new(calls));
     let mut callers = tokio::task::JoinSet::new();
     for caller in 0..concurrency {
         let mut client = client.clone();
-        let acked = Arc::clone(&acked);
+        let (acked, calls_left) = (Arc::clone(&acked), Arc::clone(&calls_left));
         let org = org.to_owned();
         callers.spawn(async move {
             let mut n = 0u64;
-            while Instant::now() < deadline {
+            while deadline.is_none_or(|d| Instant::now() < d)
+                && calls_left
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                    .is_ok()
+            {
                 if batch <= 1 {
                     client.emit(&org, format!("emit-{caller}-{n}")).await?;
                 } else {
                     client.emit_batch(&org, batch).await?;
                 }
                 n += 1;
-                acked.fetch_add(batch.max(1) as u64, Ordering::Relaxed);
+                acked.fetch_add(per_call, Ordering::Relaxed);
             }
             anyhow::Ok(())
         });
@@ -150,44 +169,6 @@ pub async fn loopback_limit(
     }
     Ok(crate::stats::rate(
         done.load(Ordering::Relaxed),
-        start.elapsed(),
-    ))
-}
-
-/// Emits `total` events in batches from `concurrency` callers; events per second.
-pub async fn emit_rate_total(
-    client: &Client,
-    org: &str,
-    concurrency: usize,
-    batch: usize,
-    total: u64,
-    progress: &Progress,
-) -> anyhow::Result<f64> {
-    let acked = Arc::new(AtomicU64::new(0));
-    progress.watch(&acked);
-    let batches = Arc::new(AtomicU64::new(total.div_ceil(batch as u64)));
-    let start = Instant::now();
-    let mut callers = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        let mut client = client.clone();
-        let (acked, batches) = (Arc::clone(&acked), Arc::clone(&batches));
-        let org = org.to_owned();
-        callers.spawn(async move {
-            while batches
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-                .is_ok()
-            {
-                client.emit_batch(&org, batch).await?;
-                acked.fetch_add(batch as u64, Ordering::Relaxed);
-            }
-            anyhow::Ok(())
-        });
-    }
-    while let Some(result) = callers.join_next().await {
-        result??;
-    }
-    Ok(crate::stats::rate(
-        acked.load(Ordering::Relaxed),
         start.elapsed(),
     ))
 }

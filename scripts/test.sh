@@ -21,6 +21,9 @@ cargo clippy --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --all-targets --locked
 
+step "README's start command runs the service binary"
+cargo run --quiet --locked -- serve --help >/dev/null
+
 step "README walkthrough (grpcurl against a live server)"
 scripts/walkthrough-test.sh
 

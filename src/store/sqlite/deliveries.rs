@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use super::events::{insert_events, insert_pending_delivery};
+use super::events::{insert_events, insert_pending_deliveries, stored};
+use super::outcomes::{error_text, insert_attempts};
 use super::rows::{self, DELIVERY_COLUMNS};
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
@@ -167,10 +168,15 @@ pub async fn replay(
     .bind(id.0)
     .fetch_all(&mut *tx)
     .await?;
-    for row in &missing {
-        let event: StoredEvent = rows::event(row)?;
-        insert_pending_delivery(&mut tx, DeliveryId::new(), &event, id.0, now).await?;
-    }
+    let events: Vec<StoredEvent> = missing
+        .iter()
+        .map(rows::event)
+        .collect::<StoreResult<_>>()?;
+    let new: Vec<_> = events
+        .iter()
+        .map(|e| (DeliveryId::new(), e, id.0, now))
+        .collect();
+    insert_pending_deliveries(&mut tx, &new).await?;
     tx.commit().await?;
     drop(conn);
     Ok(Some(ReplayCounts {
@@ -197,15 +203,7 @@ fn event_type_bits_case() -> String {
 }
 
 pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreResult<()> {
-    let event = StoredEvent {
-        id: test.event.id,
-        organization_id: test.event.organization_id.clone(),
-        event_type: test.event.event_type,
-        occurred_at: test.event.occurred_at,
-        created_at: test.event.now,
-        idempotency_key: None,
-        data_json: test.event.data_json.clone(),
-    };
+    let event = stored(&test.event);
     let report = &test.report;
     let status = if report.succeeded() {
         DeliveryStatus::Succeeded
@@ -228,12 +226,12 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     .bind(event.event_type.as_str())
     .bind(status.as_str())
     .bind(report.status_code.map(i64::from))
-    .bind(report.error.as_deref())
+    .bind(error_text(report))
     .bind(now_us)
     .bind(now_us)
     .execute(&mut *tx)
     .await?;
-    super::work::insert_attempt(&mut tx, test.delivery_id.0, 1, report).await?;
+    insert_attempts(&mut tx, &[(test.delivery_id.0, 1, report)]).await?;
     tx.commit().await?;
     drop(conn);
     Ok(())

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
@@ -16,18 +17,7 @@ use crate::store::{EmitResult, NewEvent, StoreError, StoreResult, StoredEvent};
 const ROWS_PER_INSERT: usize = 400;
 
 pub async fn emit(pool: &SqlitePool, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>> {
-    let stored: Vec<StoredEvent> = events
-        .iter()
-        .map(|event| StoredEvent {
-            id: event.id,
-            organization_id: event.organization_id.clone(),
-            event_type: event.event_type,
-            occurred_at: event.occurred_at,
-            created_at: event.now,
-            idempotency_key: event.idempotency_key.clone(),
-            data_json: event.data_json.clone(),
-        })
-        .collect();
+    let stored: Vec<StoredEvent> = events.iter().map(stored).collect();
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
     let mut tx = conn.begin().await?;
     let inserted = insert_events(&mut tx, &stored, false).await?;
@@ -56,26 +46,14 @@ pub async fn emit(pool: &SqlitePool, events: &[NewEvent]) -> StoreResult<Vec<Emi
         rows.extend(pairs.iter().map(|(id, s)| (*id, index, *s)));
         fanned.push(Some(pairs));
     }
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
-             status, next_attempt_at, created_at, updated_at) ",
-        );
-        sql.push_values(chunk, |mut row, (id, index, subscription)| {
+    let rows: Vec<NewDelivery<'_>> = rows
+        .iter()
+        .map(|(id, index, subscription)| {
             let event = &stored[*index];
-            let now = to_micros(event.created_at);
-            row.push_bind(id.0)
-                .push_bind(event.organization_id.as_str().to_owned())
-                .push_bind(event.id.0)
-                .push_bind(*subscription)
-                .push_bind(event.event_type.as_str())
-                .push_bind("pending")
-                .push_bind(now)
-                .push_bind(now)
-                .push_bind(now);
-        });
-        sql.build().execute(&mut *tx).await?;
-    }
+            (*id, event, *subscription, event.created_at)
+        })
+        .collect();
+    insert_pending_deliveries(&mut tx, &rows).await?;
 
     // Repeated idempotency keys are answered after the deliveries are in, so
     // a key repeated inside this very group finds its first event's deliveries.
@@ -175,28 +153,46 @@ pub(super) async fn matching_subscriptions(
     .await?)
 }
 
-pub(super) async fn insert_pending_delivery(
+/// The row form of an event about to be stored.
+pub(super) fn stored(event: &NewEvent) -> StoredEvent {
+    StoredEvent {
+        id: event.id,
+        organization_id: event.organization_id.clone(),
+        event_type: event.event_type,
+        occurred_at: event.occurred_at,
+        created_at: event.now,
+        idempotency_key: event.idempotency_key.clone(),
+        data_json: event.data_json.clone(),
+    }
+}
+
+/// A pending delivery to insert: its id, its event, its subscription, and
+/// when it is created (and due).
+pub(super) type NewDelivery<'a> = (DeliveryId, &'a StoredEvent, Uuid, DateTime<Utc>);
+
+pub(super) async fn insert_pending_deliveries(
     conn: &mut SqliteConnection,
-    id: DeliveryId,
-    event: &StoredEvent,
-    subscription_id: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
+    rows: &[NewDelivery<'_>],
 ) -> StoreResult<()> {
-    let now = to_micros(now);
-    sqlx::query(
-        "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
-         status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-    )
-    .bind(id.0)
-    .bind(event.organization_id.as_str())
-    .bind(event.id.0)
-    .bind(subscription_id)
-    .bind(event.event_type.as_str())
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
+             status, next_attempt_at, created_at, updated_at) ",
+        );
+        sql.push_values(chunk, |mut row, (id, event, subscription, at)| {
+            let now = to_micros(*at);
+            row.push_bind(id.0)
+                .push_bind(event.organization_id.as_str().to_owned())
+                .push_bind(event.id.0)
+                .push_bind(*subscription)
+                .push_bind(event.event_type.as_str())
+                .push_bind("pending")
+                .push_bind(now)
+                .push_bind(now)
+                .push_bind(now);
+        });
+        sql.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

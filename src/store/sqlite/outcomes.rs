@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use crate::domain::delivery::NextStep;
+use crate::domain::delivery::{AttemptReport, NextStep};
 use crate::domain::health::Health;
 use crate::domain::time::to_micros;
 use crate::store::{AttemptOutcome, StoreResult, SubscriptionHealth};
@@ -25,7 +25,14 @@ pub async fn record_attempts(
     let mut tx = conn.begin().await?;
     for chunk in distinct_chunks(outcomes) {
         let numbers = advance_deliveries(&mut tx, chunk).await?;
-        insert_attempts(&mut tx, chunk, &numbers).await?;
+        let rows: Vec<(Uuid, i64, &AttemptReport)> = chunk
+            .iter()
+            .map(|o| {
+                let number = numbers.get(&o.delivery_id.0).copied().unwrap_or(1);
+                (o.delivery_id.0, number, &o.report)
+            })
+            .collect();
+        insert_attempts(&mut tx, &rows).await?;
     }
     let health = update_subscriptions(&mut tx, outcomes).await?;
     tx.commit().await?;
@@ -58,8 +65,9 @@ fn finished_at(outcome: &AttemptOutcome) -> i64 {
     to_micros(report.started_at) + i64::try_from(report.duration.as_micros()).unwrap_or(0)
 }
 
-fn error(outcome: &AttemptOutcome) -> Option<String> {
-    outcome.report.error.as_deref().map(|e| {
+/// An attempt's error as stored: at most [`MAX_ERROR_BYTES`], cut on a character boundary.
+pub(super) fn error_text(report: &AttemptReport) -> Option<String> {
+    report.error.as_deref().map(|e| {
         let mut end = e.len().min(MAX_ERROR_BYTES);
         while !e.is_char_boundary(end) {
             end -= 1;
@@ -95,7 +103,7 @@ async fn advance_deliveries(
             .push_bind(next_at)
             .push_bind(i64::from(outcome.round_failures))
             .push_bind(outcome.report.status_code.map(i64::from))
-            .push_bind(error(outcome))
+            .push_bind(error_text(&outcome.report))
             .push_bind(finished_at(outcome));
     });
     sql.push(
@@ -107,23 +115,22 @@ async fn advance_deliveries(
         .collect()
 }
 
-async fn insert_attempts(
+/// Inserts attempt rows: (delivery, attempt number, what happened).
+pub(super) async fn insert_attempts(
     tx: &mut SqliteConnection,
-    chunk: &[AttemptOutcome],
-    numbers: &HashMap<Uuid, i64>,
+    rows: &[(Uuid, i64, &AttemptReport)],
 ) -> StoreResult<()> {
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO attempts (delivery_id, number, started_at, duration_us, status_code, error, \
          response_excerpt) ",
     );
-    sql.push_values(chunk, |mut row, outcome| {
-        let report = &outcome.report;
-        row.push_bind(outcome.delivery_id.0)
-            .push_bind(numbers.get(&outcome.delivery_id.0).copied().unwrap_or(1))
+    sql.push_values(rows, |mut row, (delivery_id, number, report)| {
+        row.push_bind(*delivery_id)
+            .push_bind(*number)
             .push_bind(to_micros(report.started_at))
             .push_bind(i64::try_from(report.duration.as_micros()).unwrap_or(i64::MAX))
             .push_bind(report.status_code.map(i64::from))
-            .push_bind(error(outcome))
+            .push_bind(error_text(report))
             .push_bind(report.response_excerpt.clone());
     });
     sql.build().execute(&mut *tx).await?;
@@ -196,7 +203,7 @@ async fn update_subscriptions(
         if outcome.report.succeeded() {
             change.last_success = Some(finished_at(outcome));
         } else {
-            change.last_failure = Some((finished_at(outcome), error(outcome)));
+            change.last_failure = Some((finished_at(outcome), error_text(&outcome.report)));
         }
         results.push(SubscriptionHealth {
             consecutive_failures: after.consecutive_failures,

@@ -7,14 +7,10 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::rows;
-use crate::domain::delivery::AttemptReport;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::subscription::{SigningSecret, TargetUrl};
 use crate::domain::time::{from_micros, to_micros};
 use crate::store::{Lease, StoreError, StoreResult, WorkItem};
-
-/// Longest error text kept per attempt, in bytes.
-const MAX_ERROR_BYTES: usize = 1024;
 
 pub async fn due_subscriptions(
     pool: &SqlitePool,
@@ -137,44 +133,6 @@ fn work_item(row: &sqlx::sqlite::SqliteRow) -> StoreResult<WorkItem> {
             .map(SigningSecret::from_stored),
         round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
     })
-}
-
-fn truncate(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-pub(super) async fn insert_attempt(
-    conn: &mut SqliteConnection,
-    delivery_id: Uuid,
-    number: i64,
-    report: &AttemptReport,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO attempts (delivery_id, number, started_at, duration_us, status_code, error, \
-         response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(delivery_id)
-    .bind(number)
-    .bind(to_micros(report.started_at))
-    .bind(i64::try_from(report.duration.as_micros()).unwrap_or(i64::MAX))
-    .bind(report.status_code.map(i64::from))
-    .bind(
-        report
-            .error
-            .as_deref()
-            .map(|e| truncate(e, MAX_ERROR_BYTES)),
-    )
-    .bind(&report.response_excerpt)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 pub async fn release(pool: &SqlitePool, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {

@@ -5,7 +5,7 @@ use tracing::{Instrument, debug, info, warn};
 
 use super::Engine;
 use super::sender::Outgoing;
-use crate::domain::body::{Envelope, render};
+use crate::domain::body::Envelope;
 use crate::domain::delivery::{NextStep, next_step};
 use crate::domain::time;
 use crate::store::{AttemptOutcome, WorkItem};
@@ -24,23 +24,18 @@ pub async fn run(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
 
 async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
     let inner = &engine.inner;
-    let body = render(
-        &Envelope {
-            event_type: item.event_type,
-            occurred_at: item.occurred_at,
-            organization_id: &item.organization_id,
-            delivery_id: item.delivery_id,
-        },
-        &item.data_json,
-    );
     let report = inner
         .sender
         .send(Outgoing {
             url: &item.url,
-            event_type: item.event_type,
-            delivery_id: item.delivery_id,
-            body,
             secret: item.signing_secret.as_ref(),
+            envelope: Envelope {
+                event_type: item.event_type,
+                occurred_at: item.occurred_at,
+                organization_id: &item.organization_id,
+                delivery_id: item.delivery_id,
+            },
+            data_json: &item.data_json,
         })
         .await;
     let round_failures = if report.succeeded() {

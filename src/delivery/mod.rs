@@ -167,24 +167,19 @@ impl Engine {
             now,
         );
         let delivery_id = DeliveryId::new();
-        let body = crate::domain::body::render(
-            &crate::domain::body::Envelope {
-                event_type,
-                occurred_at: now,
-                organization_id: &subscription.organization_id,
-                delivery_id,
-            },
-            &event.data_json,
-        );
         let report = self
             .inner
             .sender
             .send(Outgoing {
                 url: &subscription.url,
-                event_type,
-                delivery_id,
-                body,
                 secret: subscription.signing_secret.as_ref(),
+                envelope: crate::domain::body::Envelope {
+                    event_type,
+                    occurred_at: now,
+                    organization_id: &subscription.organization_id,
+                    delivery_id,
+                },
+                data_json: &event.data_json,
             })
             .await;
         self.inner

@@ -9,9 +9,8 @@ use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 
 use super::target_guard::{PublicOnlyResolver, check_literal};
+use crate::domain::body::{Envelope, render};
 use crate::domain::delivery::AttemptReport;
-use crate::domain::event::EventType;
-use crate::domain::ids::DeliveryId;
 use crate::domain::signature;
 use crate::domain::subscription::{SigningSecret, TargetUrl};
 use crate::domain::time;
@@ -21,14 +20,15 @@ pub const USER_AGENT_VALUE: &str = "InboundFlow-Webhook/1.0";
 /// How much of a receiver's answer is kept in the log.
 pub const EXCERPT_BYTES: usize = 1024;
 
-/// A webhook ready to send.
+/// A delivery to send: where, signed with what, and what its body holds.
+/// The body is rendered here, so every caller sends the contract's bytes.
 #[derive(Debug)]
 pub struct Outgoing<'a> {
     pub url: &'a TargetUrl,
-    pub event_type: EventType,
-    pub delivery_id: DeliveryId,
-    pub body: String,
     pub secret: Option<&'a SigningSecret>,
+    pub envelope: Envelope<'a>,
+    /// The stored `data` object.
+    pub data_json: &'a str,
 }
 
 /// Sends webhooks; cheap to clone (one shared connection pool).
@@ -106,26 +106,23 @@ impl Sender {
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
         headers.insert(
             "X-InboundFlow-Event",
-            HeaderValue::from_static(webhook.event_type.as_str()),
+            HeaderValue::from_static(webhook.envelope.event_type.as_str()),
         );
         headers.insert(
             "X-InboundFlow-Delivery-Id",
-            header_value(&webhook.delivery_id.to_string())?,
+            header_value(&webhook.envelope.delivery_id.to_string())?,
         );
         headers.insert("X-InboundFlow-Timestamp", HeaderValue::from(timestamp));
+        let body = render(&webhook.envelope, webhook.data_json);
         if let Some(secret) = webhook.secret {
-            let signature = signature::sign(
-                secret.expose().as_bytes(),
-                timestamp,
-                webhook.body.as_bytes(),
-            );
+            let signature = signature::sign(secret.expose().as_bytes(), timestamp, body.as_bytes());
             headers.insert("X-InboundFlow-Signature", header_value(&signature)?);
         }
         let mut response = self
             .client
             .post(webhook.url.url().clone())
             .headers(headers)
-            .body(webhook.body)
+            .body(body)
             .send()
             .await
             .map_err(|e| self.describe(&e))?;

@@ -10,10 +10,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
 
     let api = PathBuf::from("proto/inboundflow/webhooks/v1");
-    let protos: Vec<PathBuf> = ["events", "event_service", "subscriptions", "deliveries"]
-        .iter()
-        .map(|name| api.join(format!("{name}.proto")))
-        .collect();
+    let protos: Vec<PathBuf> = [
+        "events",
+        "event_service",
+        "subscriptions",
+        "deliveries",
+        "api_keys",
+    ]
+    .iter()
+    .map(|name| api.join(format!("{name}.proto")))
+    .collect();
     let includes = vec![PathBuf::from("proto"), well_known];
 
     let mut config = tonic_prost_build::Config::new();

@@ -98,6 +98,16 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_ALLOW_PRIVATE_TARGETS")]
     pub allow_private_targets: bool,
 
+    /// Who may use gRPC server reflection (what `grpcurl list` and
+    /// `describe` read): anyone, or only callers with an API key.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_REFLECTION",
+        value_enum,
+        default_value = "public"
+    )]
+    pub reflection: Reflection,
+
     /// Log format.
     #[arg(
         long,
@@ -106,6 +116,15 @@ pub struct Config {
         default_value = "text"
     )]
     pub log_format: LogFormat,
+}
+
+/// Who may read the API's description through server reflection.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reflection {
+    /// Anyone who reaches the port (the API is published in the clients anyway).
+    Public,
+    /// Callers with any valid API key.
+    Authenticated,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 //! The `inboundflow-webhooks` command.
 
+mod cli;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
@@ -24,13 +26,37 @@ enum Command {
     Serve(Config),
     /// Create or upgrade the database schema, then exit.
     Migrate {
-        #[arg(
-            long,
-            env = "INBOUNDFLOW_DATABASE_URL",
-            default_value = "sqlite://inboundflow-webhooks.db"
-        )]
-        database_url: String,
+        #[command(flatten)]
+        database: Database,
     },
+    /// Create, list or revoke API keys on the database directly (the first
+    /// key is made this way; later ones can be made over the API).
+    Keys {
+        #[command(flatten)]
+        database: Database,
+        #[command(flatten)]
+        command: cli::keys::KeysCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct Database {
+    /// Database to use: `sqlite://FILE`.
+    #[arg(
+        long,
+        global = true,
+        env = "INBOUNDFLOW_DATABASE_URL",
+        default_value = "sqlite://inboundflow-webhooks.db"
+    )]
+    database_url: String,
+}
+
+impl Database {
+    async fn open(&self) -> anyhow::Result<SqliteStore> {
+        SqliteStore::connect(&self.database_url)
+            .await
+            .with_context(|| format!("cannot open {}", self.database_url))
+    }
 }
 
 #[tokio::main]
@@ -46,12 +72,15 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(stop_on_signal(shutdown.clone()));
             server::run(config, listener, shutdown).await?;
         }
-        Command::Migrate { database_url } => {
-            let store = SqliteStore::connect(&database_url)
-                .await
-                .with_context(|| format!("cannot open {database_url}"))?;
+        Command::Migrate { database } => {
+            database.open().await?.close().await;
+            println!("database at {} is up to date", database.database_url);
+        }
+        Command::Keys { database, command } => {
+            let store = database.open().await?;
+            let result = cli::keys::run(&store, command.action).await;
             store.close().await;
-            println!("database at {database_url} is up to date");
+            result?;
         }
     }
     Ok(())

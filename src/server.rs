@@ -14,9 +14,12 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tracing::{info, warn};
 
-use crate::api::{DeliveriesApi, EventsApi, SubscriptionsApi};
-use crate::config::{Config, ConfigError};
+use crate::api::auth::Authenticator;
+use crate::api::auth::layer::AuthLayer;
+use crate::api::{ApiKeysApi, DeliveriesApi, EventsApi, SubscriptionsApi};
+use crate::config::{Config, ConfigError, Reflection};
 use crate::delivery::Engine;
+use crate::pb::api_key_service_server::ApiKeyServiceServer;
 use crate::pb::delivery_service_server::DeliveryServiceServer;
 use crate::pb::event_service_server::EventServiceServer;
 use crate::pb::subscription_service_server::SubscriptionServiceServer;
@@ -63,6 +66,9 @@ pub async fn run(
     health
         .set_serving::<DeliveryServiceServer<DeliveriesApi>>()
         .await;
+    health
+        .set_serving::<ApiKeyServiceServer<ApiKeysApi>>()
+        .await;
     // Both reflection versions: older grpcurl builds speak only v1alpha. The
     // google.rpc descriptors let grpcurl decode BadRequest error details.
     let reflection = || {
@@ -84,6 +90,9 @@ pub async fn run(
     let subscriptions =
         SubscriptionsApi::new(store.clone(), engine.clone(), config.allow_private_targets);
     let deliveries = DeliveriesApi::new(store.clone(), engine.clone());
+    let auth = Arc::new(Authenticator::new(store.clone()));
+    let api_keys = ApiKeysApi::new(store.clone(), auth.clone());
+    let auth_layer = AuthLayer::new(auth, config.reflection == Reflection::Public);
 
     let address = listener.local_addr().ok();
     info!(address = ?address, database = %config.database_url, "serving gRPC");
@@ -101,12 +110,14 @@ pub async fn run(
         }
     };
     Server::builder()
+        .layer(auth_layer)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(EventServiceServer::new(events))
         .add_service(SubscriptionServiceServer::new(subscriptions))
         .add_service(DeliveryServiceServer::new(deliveries))
+        .add_service(ApiKeyServiceServer::new(api_keys))
         // No Nagle: small gRPC answers would otherwise wait for the peer's
         // delayed ACK (about 40 ms per call).
         .serve_with_incoming_shutdown(

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response};
 
+use super::auth::{Caller, Foreign, caller};
 use super::convert::deliveries::{delivery_to_pb, status_filter};
 use super::convert::{instant, opt_instant};
 use super::error::{ApiError, ApiResult};
@@ -27,9 +28,14 @@ impl DeliveriesApi {
     }
 }
 
-fn target(org: &str, id: &str) -> Result<(OrganizationId, DeliveryId), ApiError> {
+fn target(caller: &Caller, org: &str, id: &str) -> Result<(OrganizationId, DeliveryId), ApiError> {
     let mut v = Violations::new();
-    let org = OrganizationId::parse(org, "organization_id", &mut v);
+    let org = caller.organization(
+        org,
+        "organization_id",
+        Foreign::NotFound("delivery"),
+        &mut v,
+    )?;
     let id = DeliveryId::parse(id, "delivery_id", &mut v);
     match (org, id) {
         (Some(org), Some(id)) => Ok((org, id)),
@@ -43,9 +49,15 @@ impl DeliveryService for DeliveriesApi {
         &self,
         request: Request<pb::ListDeliveriesRequest>,
     ) -> ApiResult<pb::ListDeliveriesResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = OrganizationId::parse(&req.organization_id, "organization_id", &mut v);
+        let org = caller.organization(
+            &req.organization_id,
+            "organization_id",
+            Foreign::Denied,
+            &mut v,
+        )?;
         let limit = paging::page_size(req.page_size, &mut v);
         let before = paging::decode(&req.page_token, &mut v).map(DeliveryId);
         let subscription_id = (!req.subscription_id.is_empty())
@@ -88,8 +100,9 @@ impl DeliveryService for DeliveriesApi {
         &self,
         request: Request<pb::GetDeliveryRequest>,
     ) -> ApiResult<pb::GetDeliveryResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
-        let (org, id) = target(&req.organization_id, &req.delivery_id)?;
+        let (org, id) = target(&caller, &req.organization_id, &req.delivery_id)?;
         let (delivery, attempts) = self
             .store
             .get_delivery(&org, id)
@@ -106,8 +119,9 @@ impl DeliveryService for DeliveriesApi {
         &self,
         request: Request<pb::RedeliverDeliveryRequest>,
     ) -> ApiResult<pb::RedeliverDeliveryResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
-        let (org, id) = target(&req.organization_id, &req.delivery_id)?;
+        let (org, id) = target(&caller, &req.organization_id, &req.delivery_id)?;
         let delivery = match self
             .store
             .redeliver(&org, id, time::now())
@@ -146,9 +160,15 @@ impl DeliveryService for DeliveriesApi {
         &self,
         request: Request<pb::ReplayDeliveriesRequest>,
     ) -> ApiResult<pb::ReplayDeliveriesResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = OrganizationId::parse(&req.organization_id, "organization_id", &mut v);
+        let org = caller.organization(
+            &req.organization_id,
+            "organization_id",
+            Foreign::NotFound("subscription"),
+            &mut v,
+        )?;
         let id = SubscriptionId::parse(&req.subscription_id, "subscription_id", &mut v);
         let since = match &req.start_time {
             Some(ts) => instant(ts, "start_time", &mut v),
@@ -167,7 +187,7 @@ impl DeliveryService for DeliveriesApi {
             .map_err(ApiError::from)?
             .ok_or(ApiError::NotFound("subscription"))?;
         self.engine.due([id]);
-        tracing::info!(subscription_id = %id, created = counts.created, rescheduled = counts.rescheduled, "replay scheduled");
+        tracing::info!(target: "audit", action = "deliveries.replay", by_key_id = %caller.key_id, organization_id = %org, subscription_id = %id, created = counts.created, rescheduled = counts.rescheduled, "replay scheduled");
         Ok(Response::new(pb::ReplayDeliveriesResponse {
             created_count: u32::try_from(counts.created).unwrap_or(u32::MAX),
             rescheduled_count: u32::try_from(counts.rescheduled).unwrap_or(u32::MAX),

@@ -21,6 +21,8 @@ pub enum ApiError {
     AlreadyExists { field: String, message: String },
     #[error("{0}")]
     FailedPrecondition(String),
+    #[error("{0}")]
+    PermissionDenied(String),
     #[error(transparent)]
     Store(StoreError),
     #[error("overloaded")]
@@ -78,6 +80,7 @@ impl From<ApiError> for Status {
                 ErrorDetails::with_bad_request(vec![FieldViolation::new(field, message)]),
             ),
             ApiError::FailedPrecondition(message) => Status::failed_precondition(message),
+            ApiError::PermissionDenied(message) => Status::permission_denied(message),
             ApiError::Overloaded { retry_after } => Status::with_error_details(
                 Code::ResourceExhausted,
                 "the service is overloaded; nothing was stored, retry later",

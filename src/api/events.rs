@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use super::auth::{Foreign, caller};
 use super::convert::events::{event_to_pb, parse_emit};
 use super::error::{ApiError, ApiResult};
 use crate::delivery::Engine;
-use crate::domain::ids::{EventId, OrganizationId};
+use crate::domain::ids::EventId;
 use crate::domain::time;
 use crate::domain::validation::Violations;
 use crate::pb;
@@ -63,8 +64,16 @@ impl EventService for EventsApi {
         &self,
         request: Request<pb::EmitEventRequest>,
     ) -> ApiResult<pb::EmitEventResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
         let mut v = Violations::new();
-        let event = parse_emit(request.into_inner(), "", time::now(), &mut v);
+        let org = caller.organization(
+            &req.organization_id,
+            "organization_id",
+            Foreign::Denied,
+            &mut v,
+        )?;
+        let event = parse_emit(req, org, "", time::now(), &mut v);
         let event = match (event, v.is_empty()) {
             (Some(event), true) => event,
             _ => return Err(ApiError::Invalid(v).into()),
@@ -93,6 +102,7 @@ impl EventService for EventsApi {
         &self,
         request: Request<pb::BatchEmitEventsRequest>,
     ) -> ApiResult<pb::BatchEmitEventsResponse> {
+        let caller = caller(&request)?;
         let requests = request.into_inner().requests;
         let mut v = Violations::new();
         if requests.is_empty() {
@@ -103,11 +113,13 @@ impl EventService for EventsApi {
             return Err(ApiError::Invalid(v).into());
         }
         let now = time::now();
-        let events: Vec<_> = requests
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, req)| parse_emit(req, &format!("requests[{i}]."), now, &mut v))
-            .collect();
+        let mut events = Vec::with_capacity(requests.len());
+        for (i, req) in requests.into_iter().enumerate() {
+            let prefix = format!("requests[{i}].");
+            let field = format!("{prefix}organization_id");
+            let org = caller.organization(&req.organization_id, &field, Foreign::Denied, &mut v)?;
+            events.extend(parse_emit(req, org, &prefix, now, &mut v));
+        }
         if !v.is_empty() {
             return Err(ApiError::Invalid(v).into());
         }
@@ -123,9 +135,15 @@ impl EventService for EventsApi {
         &self,
         request: Request<pb::GetEventRequest>,
     ) -> ApiResult<pb::GetEventResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = OrganizationId::parse(&req.organization_id, "organization_id", &mut v);
+        let org = caller.organization(
+            &req.organization_id,
+            "organization_id",
+            Foreign::NotFound("event"),
+            &mut v,
+        )?;
         let id = EventId::parse(&req.event_id, "event_id", &mut v);
         let (Some(org), Some(id)) = (org, id) else {
             return Err(ApiError::Invalid(v).into());

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response};
 
+use super::auth::{Caller, Foreign, caller};
 use super::convert::subscriptions::{parse_create, parse_update, subscription_to_pb};
 use super::convert::{duration, event_type};
 use super::error::{ApiError, ApiResult};
@@ -43,10 +44,19 @@ impl SubscriptionsApi {
     }
 }
 
-/// The organization and subscription a request names.
-fn target(org: &str, id: &str) -> Result<(OrganizationId, SubscriptionId), ApiError> {
+/// The organization and subscription a request names, as its caller may see them.
+fn target(
+    caller: &Caller,
+    org: &str,
+    id: &str,
+) -> Result<(OrganizationId, SubscriptionId), ApiError> {
     let mut v = Violations::new();
-    let org = OrganizationId::parse(org, "organization_id", &mut v);
+    let org = caller.organization(
+        org,
+        "organization_id",
+        Foreign::NotFound("subscription"),
+        &mut v,
+    )?;
     let id = SubscriptionId::parse(id, "subscription_id", &mut v);
     match (org, id) {
         (Some(org), Some(id)) => Ok((org, id)),
@@ -61,19 +71,33 @@ impl SubscriptionService for SubscriptionsApi {
         &self,
         request: Request<pb::CreateSubscriptionRequest>,
     ) -> ApiResult<pb::CreateSubscriptionResponse> {
-        let new = parse_create(
-            request.into_inner(),
-            self.allow_private_targets,
-            time::now(),
-        )
-        .map_err(ApiError::Invalid)?;
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let org = caller.organization(
+            &req.organization_id,
+            "organization_id",
+            Foreign::Denied,
+            &mut v,
+        )?;
+        let new = parse_create(req, org, self.allow_private_targets, time::now(), v)
+            .map_err(ApiError::Invalid)?;
         let secret = new.signing_secret.as_ref().map(|s| s.expose().to_owned());
         let created = self
             .store
             .create_subscription(new)
             .await
             .map_err(ApiError::from)?;
-        tracing::info!(subscription_id = %created.id, "subscription created");
+        tracing::info!(
+            target: "audit",
+            action = "subscription.create",
+            by_key_id = %caller.key_id,
+            organization_id = %created.organization_id,
+            subscription_id = %created.id,
+            url = created.url.as_str(),
+            signed = created.signing_secret.is_some(),
+            "subscription created"
+        );
         Ok(Response::new(pb::CreateSubscriptionResponse {
             subscription: Some(subscription_to_pb(created)),
             signing_secret: secret.unwrap_or_default(),
@@ -84,8 +108,9 @@ impl SubscriptionService for SubscriptionsApi {
         &self,
         request: Request<pb::GetSubscriptionRequest>,
     ) -> ApiResult<pb::GetSubscriptionResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
-        let (org, id) = target(&req.organization_id, &req.subscription_id)?;
+        let (org, id) = target(&caller, &req.organization_id, &req.subscription_id)?;
         let found = self.find(&org, id).await?;
         Ok(Response::new(pb::GetSubscriptionResponse {
             subscription: Some(subscription_to_pb(found)),
@@ -96,9 +121,15 @@ impl SubscriptionService for SubscriptionsApi {
         &self,
         request: Request<pb::ListSubscriptionsRequest>,
     ) -> ApiResult<pb::ListSubscriptionsResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = OrganizationId::parse(&req.organization_id, "organization_id", &mut v);
+        let org = caller.organization(
+            &req.organization_id,
+            "organization_id",
+            Foreign::Denied,
+            &mut v,
+        )?;
         let limit = paging::page_size(req.page_size, &mut v);
         let before = paging::decode(&req.page_token, &mut v).map(SubscriptionId);
         let enabled = match pb::SubscriptionStatus::try_from(req.status) {
@@ -135,9 +166,19 @@ impl SubscriptionService for SubscriptionsApi {
         &self,
         request: Request<pb::UpdateSubscriptionRequest>,
     ) -> ApiResult<pb::UpdateSubscriptionResponse> {
-        let (org, id, patch) = parse_update(request.into_inner(), self.allow_private_targets)
-            .map_err(ApiError::Invalid)?;
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let org = caller.organization(
+            &req.organization_id,
+            "organization_id",
+            Foreign::NotFound("subscription"),
+            &mut v,
+        )?;
+        let (org, id, patch) =
+            parse_update(req, org, self.allow_private_targets, v).map_err(ApiError::Invalid)?;
         let reactivated = patch.enabled == Some(true);
+        let changed = audited_changes(&patch);
         let new_secret = patch
             .signing_secret
             .as_ref()
@@ -151,6 +192,19 @@ impl SubscriptionService for SubscriptionsApi {
         if reactivated {
             self.engine.due([id]);
         }
+        if !changed.is_empty() {
+            tracing::info!(
+                target: "audit",
+                action = "subscription.update",
+                by_key_id = %caller.key_id,
+                organization_id = %org,
+                subscription_id = %id,
+                changed = changed.join(","),
+                url = updated.url.as_str(),
+                signed = updated.signing_secret.is_some(),
+                "subscription changed"
+            );
+        }
         Ok(Response::new(pb::UpdateSubscriptionResponse {
             subscription: Some(subscription_to_pb(updated)),
             signing_secret: new_secret.unwrap_or_default(),
@@ -162,15 +216,24 @@ impl SubscriptionService for SubscriptionsApi {
         &self,
         request: Request<pb::DeleteSubscriptionRequest>,
     ) -> ApiResult<pb::DeleteSubscriptionResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
-        let (org, id) = target(&req.organization_id, &req.subscription_id)?;
+        let (org, id) = target(&caller, &req.organization_id, &req.subscription_id)?;
         let cancelled = self
             .store
             .delete_subscription(&org, id, time::now())
             .await
             .map_err(ApiError::from)?
             .ok_or(ApiError::NotFound("subscription"))?;
-        tracing::info!(subscription_id = %id, cancelled, "subscription deleted");
+        tracing::info!(
+            target: "audit",
+            action = "subscription.delete",
+            by_key_id = %caller.key_id,
+            organization_id = %org,
+            subscription_id = %id,
+            cancelled,
+            "subscription deleted"
+        );
         Ok(Response::new(pb::DeleteSubscriptionResponse {
             cancelled_deliveries: u32::try_from(cancelled).unwrap_or(u32::MAX),
         }))
@@ -181,8 +244,9 @@ impl SubscriptionService for SubscriptionsApi {
         &self,
         request: Request<pb::TestSubscriptionRequest>,
     ) -> ApiResult<pb::TestSubscriptionResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
-        let (org, id) = target(&req.organization_id, &req.subscription_id)?;
+        let (org, id) = target(&caller, &req.organization_id, &req.subscription_id)?;
         let mut v = Violations::new();
         let requested = (req.event_type != 0)
             .then(|| event_type(req.event_type, "event_type", &mut v))
@@ -217,8 +281,9 @@ impl SubscriptionService for SubscriptionsApi {
         &self,
         request: Request<pb::ReactivateSubscriptionRequest>,
     ) -> ApiResult<pb::ReactivateSubscriptionResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
-        let (org, id) = target(&req.organization_id, &req.subscription_id)?;
+        let (org, id) = target(&caller, &req.organization_id, &req.subscription_id)?;
         let patch = SubscriptionPatch {
             enabled: Some(true),
             ..SubscriptionPatch::default()
@@ -230,9 +295,32 @@ impl SubscriptionService for SubscriptionsApi {
             .map_err(ApiError::from)?
             .ok_or(ApiError::NotFound("subscription"))?;
         self.engine.due([id]);
-        tracing::info!(subscription_id = %id, "subscription reactivated");
+        tracing::info!(
+            target: "audit",
+            action = "subscription.reactivate",
+            by_key_id = %caller.key_id,
+            organization_id = %org,
+            subscription_id = %id,
+            "subscription reactivated"
+        );
         Ok(Response::new(pb::ReactivateSubscriptionResponse {
             subscription: Some(subscription_to_pb(updated)),
         }))
     }
+}
+
+/// The changes an audit line records: where deliveries go, how they are
+/// signed, and whether they go at all.
+fn audited_changes(patch: &SubscriptionPatch) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    if patch.url.is_some() {
+        changed.push("url");
+    }
+    if patch.signing_secret.is_some() {
+        changed.push("signing_secret");
+    }
+    if patch.enabled.is_some() {
+        changed.push("status");
+    }
+    changed
 }

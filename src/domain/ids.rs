@@ -62,6 +62,10 @@ uuid_id!(
     /// Identifies a delivery; this is the `delivery_id` receivers see.
     DeliveryId
 );
+uuid_id!(
+    /// Identifies an API key (not the key itself).
+    ApiKeyId
+);
 
 /// An organization's identifier as the rest of InboundFlow uses it: 1 to 64
 /// ASCII letters, digits, `-` or `_` (UUIDs included). Everything is scoped by it.

@@ -6,6 +6,7 @@
 //! ([`signature`]), when a failed delivery is tried again ([`retry`]) and where
 //! a delivery goes after an attempt ([`delivery`]).
 
+pub mod api_key;
 pub mod body;
 pub mod delivery;
 pub mod event;

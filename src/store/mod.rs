@@ -10,13 +10,16 @@
 //! - every query is scoped by organization where a client names a resource.
 
 pub mod group_commit;
+pub mod keys;
 pub mod records;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::api_key::KeyHash;
+use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
+pub use keys::*;
 pub use records::*;
 
 /// What went wrong in the store.
@@ -123,4 +126,18 @@ pub trait Store: Send + Sync + 'static {
     /// Called once at start: a single-node store frees leases a crashed
     /// process left behind; a shared store leaves them to expire.
     async fn recover_leases(&self) -> StoreResult<u64>;
+
+    // API keys.
+    async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord>;
+    /// The key with this hash, revoked or not.
+    async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn list_api_keys(&self, query: ApiKeyQuery) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Revokes a key of `org` (`None`: any key, for operators); returns it as
+    /// revoked (revoking twice keeps the first time), or `None` when there is none.
+    async fn revoke_api_key(
+        &self,
+        org: Option<&OrganizationId>,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ApiKeyRecord>>;
 }

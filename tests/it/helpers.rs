@@ -8,10 +8,16 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use inboundflow_webhooks::config::Config;
+use inboundflow_webhooks::domain::api_key::Role;
+use inboundflow_webhooks::domain::ids::OrganizationId;
+use inboundflow_webhooks::domain::time;
 use inboundflow_webhooks::pb;
+use inboundflow_webhooks::pb::api_key_service_client::ApiKeyServiceClient;
 use inboundflow_webhooks::pb::delivery_service_client::DeliveryServiceClient;
 use inboundflow_webhooks::pb::event_service_client::EventServiceClient;
 use inboundflow_webhooks::pb::subscription_service_client::SubscriptionServiceClient;
@@ -34,13 +40,66 @@ pub const FAST: &[&str] = &[
     "0",
 ];
 
-/// A running service and clients for its three APIs.
+/// A channel that sends an API key with every call.
+pub type Api = InterceptedService<Channel, Bearer>;
+
+/// Adds `authorization: Bearer <key>` to every request (nothing for `None`).
+#[derive(Clone)]
+pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl Bearer {
+    pub fn new(key: Option<&str>) -> Self {
+        Self(key.map(|k| format!("Bearer {k}").parse().expect("ASCII key")))
+    }
+}
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// Clients of every API, all sending the same key.
+#[derive(Clone)]
+pub struct Clients {
+    pub events: EventServiceClient<Api>,
+    pub subscriptions: SubscriptionServiceClient<Api>,
+    pub deliveries: DeliveryServiceClient<Api>,
+    pub api_keys: ApiKeyServiceClient<Api>,
+}
+
+impl Clients {
+    pub fn new(channel: Channel, key: Option<&str>) -> Self {
+        let with = |c: &Channel| InterceptedService::new(c.clone(), Bearer::new(key));
+        Self {
+            events: EventServiceClient::new(with(&channel)),
+            subscriptions: SubscriptionServiceClient::new(with(&channel)),
+            deliveries: DeliveryServiceClient::new(with(&channel)),
+            api_keys: ApiKeyServiceClient::new(with(&channel)),
+        }
+    }
+}
+
+/// A running service and clients for its APIs, which act with an operator
+/// key (any organization) unless a test makes others with [`TestApp::clients`].
 pub struct TestApp {
     pub address: SocketAddr,
     pub database_url: String,
-    pub events: EventServiceClient<Channel>,
-    pub subscriptions: SubscriptionServiceClient<Channel>,
-    pub deliveries: DeliveryServiceClient<Channel>,
+    pub events: EventServiceClient<Api>,
+    pub subscriptions: SubscriptionServiceClient<Api>,
+    pub deliveries: DeliveryServiceClient<Api>,
+    pub api_keys: ApiKeyServiceClient<Api>,
+    /// The operator key the clients above send.
+    pub operator_key: String,
+    channel: Channel,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -61,9 +120,26 @@ pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
     app
 }
 
+/// Stores a new key on the database directly (migrating it first, as the
+/// `keys create` command does) and returns it.
+pub async fn create_key(database_url: &str, role: Role, org: Option<&str>) -> String {
+    let store = inboundflow_webhooks::store::sqlite::SqliteStore::connect(database_url)
+        .await
+        .expect("open the database");
+    let org = org.map(|o| OrganizationId::from_stored(o.to_owned()));
+    let (new, key) =
+        inboundflow_webhooks::store::NewApiKey::generate(org, role, "test".into(), time::now());
+    inboundflow_webhooks::store::Store::create_api_key(&store, new)
+        .await
+        .expect("create a key");
+    store.close().await;
+    key.expose().to_owned()
+}
+
 /// Starts the service on an existing database.
 pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
     init_logs();
+    let operator_key = create_key(database_url, Role::Operator, None).await;
     let mut argv = vec!["test", "--database-url", database_url];
     argv.extend_from_slice(flags);
     let config = Args::try_parse_from(argv).expect("valid test flags").config;
@@ -80,7 +156,7 @@ pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
                 .expect("server runs");
         }
     });
-    let mut app = attach(address).await;
+    let mut app = attach(address, &operator_key).await;
     app.database_url = database_url.to_owned();
     app.shutdown = shutdown;
     app.server = Some(server);
@@ -88,14 +164,18 @@ pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
 }
 
 /// Clients for a service already running at `address` (for example the
-/// real binary started by a test).
-pub async fn attach(address: SocketAddr) -> TestApp {
+/// real binary started by a test), acting with `operator_key`.
+pub async fn attach(address: SocketAddr, operator_key: &str) -> TestApp {
     let channel = connect(address).await;
+    let clients = Clients::new(channel.clone(), Some(operator_key));
     TestApp {
         address,
-        events: EventServiceClient::new(channel.clone()),
-        subscriptions: SubscriptionServiceClient::new(channel.clone()),
-        deliveries: DeliveryServiceClient::new(channel),
+        events: clients.events,
+        subscriptions: clients.subscriptions,
+        deliveries: clients.deliveries,
+        api_keys: clients.api_keys,
+        operator_key: operator_key.to_owned(),
+        channel,
         database_url: String::new(),
         shutdown: CancellationToken::new(),
         server: None,
@@ -122,6 +202,32 @@ fn init_logs() {
 }
 
 impl TestApp {
+    /// Clients that send `key` (or no key at all).
+    pub fn clients(&self, key: Option<&str>) -> Clients {
+        Clients::new(self.channel.clone(), key)
+    }
+
+    /// A new key of `role` for `org`, made over the API with the operator key.
+    pub async fn key(&mut self, role: pb::ApiKeyRole, org: &str) -> String {
+        self.api_keys
+            .create_api_key(pb::CreateApiKeyRequest {
+                organization_id: if role == pb::ApiKeyRole::Operator {
+                    String::new()
+                } else {
+                    org.into()
+                },
+                api_key: Some(pb::ApiKey {
+                    role: role as i32,
+                    name: "test".into(),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("create API key")
+            .into_inner()
+            .key
+    }
+
     /// Stops the server gracefully and waits for it, keeping the database.
     pub async fn stop(self) -> Option<tempfile::TempDir> {
         self.shutdown.cancel();
@@ -298,6 +404,7 @@ pub async fn refused_address() -> SocketAddr {
 /// The real service binary on `database_url`, with loopback receivers allowed
 /// and these extra flags; killed when the returned child is dropped.
 pub async fn start_binary(database_url: &str, extra: &[&str]) -> (tokio::process::Child, TestApp) {
+    let operator_key = create_key(database_url, Role::Operator, None).await;
     let address = refused_address().await;
     let log = if std::env::var_os("TEST_LOG").is_some() {
         std::process::Stdio::inherit()
@@ -319,5 +426,5 @@ pub async fn start_binary(database_url: &str, extra: &[&str]) -> (tokio::process
         .kill_on_drop(true)
         .spawn()
         .expect("start the service binary");
-    (child, attach(address).await)
+    (child, attach(address, &operator_key).await)
 }

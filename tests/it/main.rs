@@ -1,6 +1,7 @@
 //! Black-box tests: each starts the real service on a random port with its
 //! own database and drives it over gRPC, with real HTTP receivers.
 
+mod auth;
 mod conformance;
 mod contract;
 mod events_fixture;

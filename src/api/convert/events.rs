@@ -19,15 +19,17 @@ const MAX_IDEMPOTENCY_KEY_BYTES: usize = 255;
 /// to 100 kB by default; this keeps every delivery well below that.
 const MAX_DATA_BYTES: usize = 64 * 1024;
 
-/// Parses one emit request; `prefix` is its path in a batch (`requests[3].`) or empty.
+/// Parses one emit request for `org` (already resolved from the request and
+/// its caller; `None` when that failed and was recorded); `prefix` is its
+/// path in a batch (`requests[3].`) or empty.
 pub fn parse_emit(
     req: pb::EmitEventRequest,
+    org: Option<OrganizationId>,
     prefix: &str,
     now: DateTime<Utc>,
     v: &mut Violations,
 ) -> Option<NewEvent> {
     let f = |name: &str| format!("{prefix}{name}");
-    let org = OrganizationId::parse(&req.organization_id, &f("organization_id"), v);
     let key = req.idempotency_key;
     if key.len() > MAX_IDEMPOTENCY_KEY_BYTES || key.chars().any(char::is_control) {
         v.add(

@@ -2,6 +2,7 @@
 //! place: parsing (`pb` → domain, recording every problem with its field
 //! path) and presenting (domain → `pb`).
 
+pub mod api_keys;
 pub mod deliveries;
 pub mod events;
 pub mod subscriptions;

@@ -86,13 +86,15 @@ fn signing_secret(given: &str, generate: bool, v: &mut Violations) -> Option<Sig
 }
 
 /// A create request as a new subscription, with the secret to return (if any).
+/// `org` is already resolved from the request and its caller; `v` holds what
+/// was found wrong so far.
 pub fn parse_create(
     req: pb::CreateSubscriptionRequest,
+    org: Option<OrganizationId>,
     allow_private: bool,
     now: DateTime<Utc>,
+    mut v: Violations,
 ) -> Result<NewSubscription, Violations> {
-    let mut v = Violations::new();
-    let org = OrganizationId::parse(&req.organization_id, "organization_id", &mut v);
     let Some(sub) = req.subscription else {
         v.add("subscription", "is required");
         return Err(v);
@@ -137,10 +139,10 @@ const UPDATABLE: [&str; 6] = [
 /// An update request as (organization, subscription, patch).
 pub fn parse_update(
     req: pb::UpdateSubscriptionRequest,
+    org: Option<OrganizationId>,
     allow_private: bool,
+    mut v: Violations,
 ) -> Result<(OrganizationId, SubscriptionId, SubscriptionPatch), Violations> {
-    let mut v = Violations::new();
-    let org = OrganizationId::parse(&req.organization_id, "organization_id", &mut v);
     let Some(sub) = req.subscription else {
         v.add("subscription", "is required");
         return Err(v);

@@ -4,22 +4,45 @@ use inboundflow_webhooks::pb;
 use inboundflow_webhooks::pb::delivery_service_client::DeliveryServiceClient;
 use inboundflow_webhooks::pb::event_service_client::EventServiceClient;
 use inboundflow_webhooks::pb::subscription_service_client::SubscriptionServiceClient;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+/// Sends the API key with every call.
+#[derive(Clone)]
+pub struct Bearer(MetadataValue<Ascii>);
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+type Api = InterceptedService<Channel, Bearer>;
 
 #[derive(Clone)]
 pub struct Client {
-    pub events: EventServiceClient<Channel>,
-    pub subscriptions: SubscriptionServiceClient<Channel>,
-    pub deliveries: DeliveryServiceClient<Channel>,
+    pub events: EventServiceClient<Api>,
+    pub subscriptions: SubscriptionServiceClient<Api>,
+    pub deliveries: DeliveryServiceClient<Api>,
 }
 
 impl Client {
-    pub fn new(channel: Channel) -> Self {
-        Self {
-            events: EventServiceClient::new(channel.clone()),
-            subscriptions: SubscriptionServiceClient::new(channel.clone()),
-            deliveries: DeliveryServiceClient::new(channel),
-        }
+    pub fn new(channel: Channel, key: &str) -> anyhow::Result<Self> {
+        let bearer = Bearer(format!("Bearer {key}").parse()?);
+        let with = || InterceptedService::new(channel.clone(), bearer.clone());
+        Ok(Self {
+            events: EventServiceClient::new(with()),
+            subscriptions: SubscriptionServiceClient::new(with()),
+            deliveries: DeliveryServiceClient::new(with()),
+        })
     }
 
     pub async fn subscribe(

@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
         &args.service_flags,
     )
     .await?;
-    let client = Client::new(service.channel.clone());
+    let client = Client::new(service.channel.clone(), &service.key)?;
     let progress = Progress::start(Arc::clone(&receiver));
     let mut report: Vec<(String, String)> = Vec::new();
     let fast = |name: &str| format!("http://{address}/fast/{name}");

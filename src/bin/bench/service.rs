@@ -12,6 +12,8 @@ use tonic::transport::Channel;
 pub struct Service {
     child: Child,
     pub channel: Channel,
+    /// An operator key, made on the database before the service starts.
+    pub key: String,
 }
 
 impl Service {
@@ -20,6 +22,15 @@ impl Service {
             let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
             probe.local_addr()?
         };
+        let database_url = format!("sqlite://{}", database.display());
+        let made = Command::new(binary)
+            .args(["keys", "create", "--role", "operator", "--database-url"])
+            .arg(&database_url)
+            .stderr(Stdio::null())
+            .output()
+            .await?;
+        anyhow::ensure!(made.status.success(), "could not create an API key");
+        let key = String::from_utf8(made.stdout)?.trim().to_owned();
         let child = Command::new(binary)
             .args([
                 "serve",
@@ -28,7 +39,7 @@ impl Service {
                 &address.to_string(),
             ])
             .arg("--database-url")
-            .arg(format!("sqlite://{}", database.display()))
+            .arg(&database_url)
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -45,7 +56,11 @@ impl Service {
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         };
-        Ok(Self { child, channel })
+        Ok(Self {
+            child,
+            channel,
+            key,
+        })
     }
 
     /// Peak resident memory so far (VmHWM), in MiB.

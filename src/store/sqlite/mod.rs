@@ -6,6 +6,7 @@
 //! Reads use a separate pool and run beside the writer, as WAL allows.
 //! `synchronous=FULL`: a commit is on disk before an emit is acknowledged.
 
+mod api_keys;
 mod deliveries;
 mod events;
 mod outcomes;
@@ -22,7 +23,8 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::*;
-use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::api_key::KeyHash;
+use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
 
 /// How a write transaction's commit reaches the disk.
 #[derive(Clone, Copy, Debug)]
@@ -238,5 +240,26 @@ impl Store for SqliteStore {
 
     async fn recover_leases(&self) -> StoreResult<u64> {
         work::recover_leases(&self.writer).await
+    }
+
+    async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord> {
+        api_keys::create(&self.writer, new).await
+    }
+
+    async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKeyRecord>> {
+        api_keys::find(&self.reader, hash).await
+    }
+
+    async fn list_api_keys(&self, query: ApiKeyQuery) -> StoreResult<Vec<ApiKeyRecord>> {
+        api_keys::list(&self.reader, query).await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        org: Option<&OrganizationId>,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ApiKeyRecord>> {
+        api_keys::revoke(&self.writer, org, id, now).await
     }
 }

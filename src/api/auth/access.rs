@@ -1,0 +1,63 @@
+//! What each method needs: the one table of the API's permissions.
+
+use crate::domain::api_key::Role;
+use crate::pb::event_service_server::SERVICE_NAME as EVENTS;
+
+/// What a request to a path needs before it reaches its service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// No key (health checks; reflection when it is public).
+    Open,
+    /// A valid key whose role includes this one.
+    Key(Role),
+}
+
+/// Reflection describes the API, which the generated clients publish anyway;
+/// an operator may still want it behind a key.
+pub fn required(path: &str, public_reflection: bool) -> Access {
+    let (service, method) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((path, ""));
+    match service {
+        "grpc.health.v1.Health" => Access::Open,
+        "grpc.reflection.v1.ServerReflection" | "grpc.reflection.v1alpha.ServerReflection" => {
+            if public_reflection {
+                Access::Open
+            } else {
+                Access::Key(Role::Emitter)
+            }
+        }
+        s if s == EVENTS && matches!(method, "EmitEvent" | "BatchEmitEvents") => {
+            Access::Key(Role::Emitter)
+        }
+        // Everything else of ours, and unknown paths (which then answer
+        // UNIMPLEMENTED only to a caller with a key).
+        _ => Access::Key(Role::Admin),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emitters_emit_admins_manage_health_is_open() {
+        let emit = "/inboundflow.webhooks.v1.EventService/EmitEvent";
+        let batch = "/inboundflow.webhooks.v1.EventService/BatchEmitEvents";
+        let get_event = "/inboundflow.webhooks.v1.EventService/GetEvent";
+        let list = "/inboundflow.webhooks.v1.SubscriptionService/ListSubscriptions";
+        assert_eq!(required(emit, true), Access::Key(Role::Emitter));
+        assert_eq!(required(batch, true), Access::Key(Role::Emitter));
+        assert_eq!(required(get_event, true), Access::Key(Role::Admin));
+        assert_eq!(required(list, true), Access::Key(Role::Admin));
+        assert_eq!(
+            required("/grpc.health.v1.Health/Check", false),
+            Access::Open
+        );
+        let reflect = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
+        assert_eq!(required(reflect, true), Access::Open);
+        assert_eq!(required(reflect, false), Access::Key(Role::Emitter));
+        assert_eq!(required("/x.Y/Z", true), Access::Key(Role::Admin));
+    }
+}

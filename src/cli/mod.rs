@@ -1,0 +1,3 @@
+//! Subcommands of the `inboundflow-webhooks` binary besides `serve`.
+
+pub mod keys;

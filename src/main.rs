@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use inboundflow_webhooks::config::Config;
+use inboundflow_webhooks::config::{Config, DatabaseArgs, LogFormat};
 use inboundflow_webhooks::store::sqlite::SqliteStore;
 use inboundflow_webhooks::{server, telemetry};
 
@@ -23,14 +23,10 @@ enum Command {
     /// Run the gRPC service and the delivery engine.
     Serve(Config),
     /// Create or upgrade the database schema, then exit.
-    Migrate {
-        #[arg(
-            long,
-            env = "INBOUNDFLOW_DATABASE_URL",
-            default_value = "sqlite://inboundflow-webhooks.db"
-        )]
-        database_url: String,
-    },
+    Migrate(DatabaseArgs),
+    /// Seal every stored signing secret again with the first of the secret
+    /// keys, so the others can be dropped; prints how many were sealed.
+    RotateSecrets(DatabaseArgs),
 }
 
 #[tokio::main]
@@ -46,15 +42,30 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(stop_on_signal(shutdown.clone()));
             server::run(config, listener, shutdown).await?;
         }
-        Command::Migrate { database_url } => {
-            let store = SqliteStore::connect(&database_url)
-                .await
-                .with_context(|| format!("cannot open {database_url}"))?;
+        Command::Migrate(database) => {
+            let store = open(&database).await?;
             store.close().await;
-            println!("database at {database_url} is up to date");
+            println!("database at {} is up to date", database.database_url);
+        }
+        Command::RotateSecrets(database) => {
+            let store = open(&database).await?;
+            let rotated = store.rotate_secrets().await;
+            store.close().await;
+            let rotated = rotated.context("cannot re-encrypt the signing secrets")?;
+            println!(
+                "re-encrypted {rotated} signing secrets with key {:?}",
+                store.sealing_key_id()
+            );
         }
     }
     Ok(())
+}
+
+async fn open(database: &DatabaseArgs) -> anyhow::Result<SqliteStore> {
+    telemetry::init(LogFormat::Text);
+    SqliteStore::connect(&database.database_url, database.secret_keys()?)
+        .await
+        .with_context(|| format!("cannot open {}", database.database_url))
 }
 
 /// Ctrl-C or SIGTERM starts a graceful shutdown.

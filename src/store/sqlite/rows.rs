@@ -50,14 +50,13 @@ fn status_code(row: &SqliteRow, col: &str) -> StoreResult<Option<u16>> {
         .transpose()
 }
 
-/// The signing secret in column `col`, opened with `keys`.
+/// The row's `signing_secret` column, opened with `keys`.
 pub fn signing_secret(
     row: &SqliteRow,
-    col: &str,
     keys: &SecretKeys,
     subscription: SubscriptionId,
 ) -> StoreResult<Option<SigningSecret>> {
-    row.try_get::<Option<&str>, _>(col)?
+    row.try_get::<Option<&str>, _>("signing_secret")?
         .map(|stored| {
             keys.open(stored, subscription)
                 .map_err(|source| StoreError::SigningSecret {
@@ -91,7 +90,7 @@ pub fn subscription(row: &SqliteRow, keys: &SecretKeys) -> StoreResult<Subscript
             .ok_or_else(|| corrupt("integration", &integration))?,
         event_types: EventTypes::from_mask(row.try_get("event_types")?),
         description: row.try_get("description")?,
-        signing_secret: signing_secret(row, "signing_secret", keys, id)?,
+        signing_secret: signing_secret(row, keys, id)?,
         state,
         consecutive_failures: count(row, "consecutive_failures")?,
         last_success_at: opt_time(row, "last_success_at")?,

@@ -170,7 +170,7 @@ fn work_item(row: &sqlx::sqlite::SqliteRow, keys: &SecretKeys) -> StoreResult<Wo
         data_json: row.try_get("data")?,
         url: TargetUrl::from_stored(&url)
             .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
-        signing_secret: rows::signing_secret(row, "signing_secret", keys, subscription_id)?,
+        signing_secret: rows::signing_secret(row, keys, subscription_id)?,
         round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
     })
 }

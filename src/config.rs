@@ -2,13 +2,17 @@
 //! `INBOUNDFLOW_*` environment variables (clap), checked once in
 //! [`Config::validate`] before anything starts.
 
+use std::convert::Infallible;
+use std::fmt;
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use crate::delivery::EngineConfig;
 use crate::domain::retry::RetryPolicy;
+use crate::domain::secret_box::SecretKeys;
 
 /// How the service runs.
 #[derive(Args, Clone, Debug)]
@@ -24,6 +28,12 @@ pub struct Config {
         default_value = "sqlite://inboundflow-webhooks.db"
     )]
     pub database_url: String,
+
+    /// Keys that seal signing secrets in the database: comma-separated
+    /// `key_id:base64(32 bytes)`; the first seals, all open. Without it, a key
+    /// file beside the SQLite database (`<file>.key`) is used, made on first start.
+    #[arg(long, env = "INBOUNDFLOW_SECRET_KEYS", hide_env_values = true)]
+    pub secret_keys: Option<SecretKeyList>,
 
     /// Delays before each retry of a failed delivery, comma-separated
     /// (one attempt more than delays in all).
@@ -127,6 +137,71 @@ pub enum Reflection {
     Authenticated,
 }
 
+/// The database and the keys of its signing secrets: all that `migrate` and
+/// `rotate-secrets` need.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseArgs {
+    /// Database to use: `sqlite://FILE` (created if missing).
+    #[arg(
+        long,
+        global = true,
+        env = "INBOUNDFLOW_DATABASE_URL",
+        default_value = "sqlite://inboundflow-webhooks.db"
+    )]
+    pub database_url: String,
+
+    /// Keys that seal signing secrets in the database: comma-separated
+    /// `key_id:base64(32 bytes)`; the first seals, all open. Without it, a key
+    /// file beside the SQLite database (`<file>.key`) is used, made on first start.
+    #[arg(
+        long,
+        global = true,
+        env = "INBOUNDFLOW_SECRET_KEYS",
+        hide_env_values = true
+    )]
+    pub secret_keys: Option<SecretKeyList>,
+}
+
+impl DatabaseArgs {
+    /// The configured keys, if any.
+    pub fn secret_keys(&self) -> Result<Option<SecretKeys>, ConfigError> {
+        self.secret_keys
+            .as_ref()
+            .map(SecretKeyList::keys)
+            .transpose()
+    }
+}
+
+/// `--secret-keys` as given, read only by [`SecretKeyList::keys`]: clap would
+/// repeat a value it cannot parse in its error, key material included, while
+/// a [`ConfigError`] names at most a key's id. `Debug` never shows it.
+#[derive(Clone)]
+pub struct SecretKeyList(String);
+
+impl SecretKeyList {
+    pub fn keys(&self) -> Result<SecretKeys, ConfigError> {
+        SecretKeys::parse(&self.0).map_err(|e| {
+            ConfigError(format!(
+                "--secret-keys (INBOUNDFLOW_SECRET_KEYS) is invalid: {e}"
+            ))
+        })
+    }
+}
+
+impl FromStr for SecretKeyList {
+    type Err = Infallible;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        Ok(Self(list.to_owned()))
+    }
+}
+
+impl fmt::Debug for SecretKeyList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKeyList(***)")
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -159,7 +234,16 @@ impl Config {
         if !self.database_url.starts_with("sqlite:") {
             return fail("--database-url must be a sqlite:// URL");
         }
+        self.secret_keys()?;
         Ok(())
+    }
+
+    /// The configured keys for signing secrets, if any.
+    pub fn secret_keys(&self) -> Result<Option<SecretKeys>, ConfigError> {
+        self.secret_keys
+            .as_ref()
+            .map(SecretKeyList::keys)
+            .transpose()
     }
 
     pub fn engine(&self) -> EngineConfig {

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use inboundflow_webhooks::config::Config;
+use inboundflow_webhooks::config::{Config, DatabaseArgs, LogFormat};
 use inboundflow_webhooks::store::sqlite::SqliteStore;
 use inboundflow_webhooks::{server, telemetry};
 
@@ -25,38 +25,18 @@ enum Command {
     /// Run the gRPC service and the delivery engine.
     Serve(Config),
     /// Create or upgrade the database schema, then exit.
-    Migrate {
-        #[command(flatten)]
-        database: Database,
-    },
+    Migrate(DatabaseArgs),
+    /// Seal every stored signing secret again with the first of the secret
+    /// keys, so the others can be dropped; prints how many were sealed.
+    RotateSecrets(DatabaseArgs),
     /// Create, list or revoke API keys on the database directly (the first
     /// key is made this way; later ones can be made over the API).
     Keys {
         #[command(flatten)]
-        database: Database,
+        database: DatabaseArgs,
         #[command(flatten)]
         command: cli::keys::KeysCommand,
     },
-}
-
-#[derive(clap::Args)]
-struct Database {
-    /// Database to use: `sqlite://FILE`.
-    #[arg(
-        long,
-        global = true,
-        env = "INBOUNDFLOW_DATABASE_URL",
-        default_value = "sqlite://inboundflow-webhooks.db"
-    )]
-    database_url: String,
-}
-
-impl Database {
-    async fn open(&self) -> anyhow::Result<SqliteStore> {
-        SqliteStore::connect(&self.database_url)
-            .await
-            .with_context(|| format!("cannot open {}", self.database_url))
-    }
 }
 
 #[tokio::main]
@@ -72,18 +52,36 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(stop_on_signal(shutdown.clone()));
             server::run(config, listener, shutdown).await?;
         }
-        Command::Migrate { database } => {
-            database.open().await?.close().await;
+        Command::Migrate(database) => {
+            let store = open(&database).await?;
+            store.close().await;
             println!("database at {} is up to date", database.database_url);
         }
+        Command::RotateSecrets(database) => {
+            let store = open(&database).await?;
+            let rotated = store.rotate_secrets().await;
+            store.close().await;
+            let rotated = rotated.context("cannot re-encrypt the signing secrets")?;
+            println!(
+                "re-encrypted {rotated} signing secrets with key {:?}",
+                store.sealing_key_id()
+            );
+        }
         Command::Keys { database, command } => {
-            let store = database.open().await?;
+            let store = open(&database).await?;
             let result = cli::keys::run(&store, command.action).await;
             store.close().await;
             result?;
         }
     }
     Ok(())
+}
+
+async fn open(database: &DatabaseArgs) -> anyhow::Result<SqliteStore> {
+    telemetry::init(LogFormat::Text);
+    SqliteStore::connect(&database.database_url, database.secret_keys()?)
+        .await
+        .with_context(|| format!("cannot open {}", database.database_url))
 }
 
 /// Ctrl-C or SIGTERM starts a graceful shutdown.

@@ -53,7 +53,7 @@ pub async fn run(
             "private and plain-HTTP targets are allowed: use this only for development and tests"
         );
     }
-    let sqlite = SqliteStore::connect(&config.database_url).await?;
+    let sqlite = SqliteStore::connect(&config.database_url, config.secret_keys()?).await?;
     let store: Arc<dyn Store> = Arc::new(sqlite.clone());
     let engine_stop = shutdown.child_token();
     let (engine, dispatcher) = Engine::start(store.clone(), config.engine(), engine_stop.clone())?;

@@ -1,5 +1,5 @@
-//! Logging, set up once per process. `RUST_LOG` chooses what is shown
-//! (default `info`).
+//! Logging, set up once per process, to standard error. `RUST_LOG` chooses
+//! what is shown (default `info`).
 
 use tracing_subscriber::EnvFilter;
 
@@ -9,8 +9,12 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // A broken log pipe must not take the service down (tracing-subscriber
     // would otherwise report it with eprintln!, which panics on it too).
+    // Logs go to standard error, so commands that print a result (`keys
+    // create`) keep standard output for it; colours only on a terminal.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .log_internal_errors(false);
     // `try_init`: a second call (several servers in one test process) keeps the first.
     let _already_set = match format {

@@ -3,8 +3,9 @@
 //! Everything here is decided before anything is stored or sent: what a valid
 //! event, subscription or URL is ([`validation`] collects what is wrong, field
 //! by field), the exact bytes a receiver gets ([`body`]), how they are signed
-//! ([`signature`]), when a failed delivery is tried again ([`retry`]) and where
-//! a delivery goes after an attempt ([`delivery`]).
+//! ([`signature`]), how signing secrets are sealed for storage
+//! ([`secret_box`]), when a failed delivery is tried again ([`retry`]) and
+//! where a delivery goes after an attempt ([`delivery`]).
 
 pub mod api_key;
 pub mod body;
@@ -14,6 +15,7 @@ pub mod health;
 pub mod ids;
 pub mod retry;
 pub mod sample;
+pub mod secret_box;
 pub mod signature;
 pub mod subscription;
 pub mod time;

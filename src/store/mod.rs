@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::api_key::KeyHash;
 use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::secret_box::OpenError;
 pub use keys::*;
 pub use records::*;
 
@@ -35,6 +36,16 @@ pub enum StoreError {
     /// A stored row could not be read back (a bug or a hand-edited database).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// A stored signing secret does not open with the configured keys.
+    #[error("signing secret of subscription {subscription} cannot be read")]
+    SigningSecret {
+        subscription: SubscriptionId,
+        #[source]
+        source: OpenError,
+    },
+    /// The database's files, or the key file beside it, cannot be set up.
+    #[error("cannot set up the database files")]
+    Files(#[from] sqlite::FileError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

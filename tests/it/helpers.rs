@@ -121,9 +121,22 @@ pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
 }
 
 /// Stores a new key on the database directly (migrating it first, as the
-/// `keys create` command does) and returns it.
-pub async fn create_key(database_url: &str, role: Role, org: Option<&str>) -> String {
-    let store = inboundflow_webhooks::store::sqlite::SqliteStore::connect(database_url)
+/// `keys create` command does) for a service that runs with these flags
+/// (their secret keys open the database), and returns it.
+pub async fn create_key_for(
+    database_url: &str,
+    flags: &[&str],
+    role: Role,
+    org: Option<&str>,
+) -> String {
+    let mut argv = vec!["test", "--database-url", database_url];
+    argv.extend_from_slice(flags);
+    let keys = Args::try_parse_from(argv)
+        .expect("valid test flags")
+        .config
+        .secret_keys()
+        .expect("valid secret keys");
+    let store = inboundflow_webhooks::store::sqlite::SqliteStore::connect(database_url, keys)
         .await
         .expect("open the database");
     let org = org.map(|o| OrganizationId::from_stored(o.to_owned()));
@@ -139,7 +152,7 @@ pub async fn create_key(database_url: &str, role: Role, org: Option<&str>) -> St
 /// Starts the service on an existing database.
 pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
     init_logs();
-    let operator_key = create_key(database_url, Role::Operator, None).await;
+    let operator_key = create_key_for(database_url, flags, Role::Operator, None).await;
     let mut argv = vec!["test", "--database-url", database_url];
     argv.extend_from_slice(flags);
     let config = Args::try_parse_from(argv).expect("valid test flags").config;
@@ -404,7 +417,7 @@ pub async fn refused_address() -> SocketAddr {
 /// The real service binary on `database_url`, with loopback receivers allowed
 /// and these extra flags; killed when the returned child is dropped.
 pub async fn start_binary(database_url: &str, extra: &[&str]) -> (tokio::process::Child, TestApp) {
-    let operator_key = create_key(database_url, Role::Operator, None).await;
+    let operator_key = create_key_for(database_url, extra, Role::Operator, None).await;
     let address = refused_address().await;
     let log = if std::env::var_os("TEST_LOG").is_some() {
         std::process::Stdio::inherit()

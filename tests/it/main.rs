@@ -11,6 +11,7 @@ mod management;
 mod receiver;
 mod restart;
 mod retries;
+mod secrets_at_rest;
 mod test_webhook;
 mod updates;
 mod validation;

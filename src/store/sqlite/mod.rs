@@ -5,14 +5,20 @@
 //! that reads before it writes would otherwise fail with a busy snapshot).
 //! Reads use a separate pool and run beside the writer, as WAL allows.
 //! `synchronous=FULL`: a commit is on disk before an emit is acknowledged.
+//! Signing secrets are stored sealed ([`SecretKeys`]); the database file is
+//! private to its owner ([`files`]).
 
 mod api_keys;
 mod deliveries;
 mod events;
+mod files;
 mod outcomes;
 mod rows;
+mod secrets;
 mod subscriptions;
 mod work;
+
+pub use files::FileError;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -25,6 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use super::*;
 use crate::domain::api_key::KeyHash;
 use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::secret_box::SecretKeys;
 
 /// How a write transaction's commit reaches the disk.
 #[derive(Clone, Copy, Debug)]
@@ -61,6 +68,7 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     checkpointer: SqlitePool,
+    keys: SecretKeys,
 }
 
 /// How often the WAL is copied back into the database file: often, so each
@@ -69,9 +77,21 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `url`
-    /// (`sqlite://path/to/file.db`).
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
+    /// (`sqlite://path/to/file.db`), and seals any plain-text signing secret
+    /// in it. Secrets are sealed with `keys`, or without them with the key
+    /// file beside the database (created on first use).
+    pub async fn connect(url: &str, keys: Option<SecretKeys>) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?;
+        let file = files::database_file(url, &options);
+        let keys = match (keys, &file) {
+            (Some(keys), _) => keys,
+            (None, Some(path)) => files::key_file_keys(path)?,
+            (None, None) => return Err(FileError::NoKeys.into()),
+        };
+        if let Some(path) = &file {
+            files::prepare_database(path)?;
+        }
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -86,6 +106,14 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let sealed = secrets::seal_plaintext(&writer, &keys).await?;
+        if sealed > 0 {
+            tracing::info!(
+                subscriptions = sealed,
+                key_id = keys.sealing_key_id(),
+                "sealed signing secrets stored in plain text"
+            );
+        }
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone().read_only(true))
@@ -99,7 +127,19 @@ impl SqliteStore {
             writer,
             reader,
             checkpointer,
+            keys,
         })
+    }
+
+    /// Seals every stored signing secret again with the first key, so older
+    /// keys can be dropped; returns how many there are.
+    pub async fn rotate_secrets(&self) -> StoreResult<u64> {
+        secrets::reseal_all(&self.writer, &self.keys).await
+    }
+
+    /// The id of the key that seals signing secrets.
+    pub fn sealing_key_id(&self) -> &str {
+        self.keys.sealing_key_id()
     }
 
     /// Closes the pools, waiting for running queries.
@@ -130,7 +170,7 @@ async fn checkpoint_loop(pool: SqlitePool) {
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription> {
-        subscriptions::create(&self.writer, new).await
+        subscriptions::create(&self.writer, &self.keys, new).await
     }
 
     async fn get_subscription(
@@ -138,11 +178,11 @@ impl Store for SqliteStore {
         org: &OrganizationId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        subscriptions::get(&self.reader, org, id).await
+        subscriptions::get(&self.reader, &self.keys, org, id).await
     }
 
     async fn list_subscriptions(&self, query: SubscriptionQuery) -> StoreResult<Vec<Subscription>> {
-        subscriptions::list(&self.reader, query).await
+        subscriptions::list(&self.reader, &self.keys, query).await
     }
 
     async fn update_subscription(
@@ -152,7 +192,7 @@ impl Store for SqliteStore {
         patch: SubscriptionPatch,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Subscription>> {
-        subscriptions::update(&self.writer, org, id, patch, now).await
+        subscriptions::update(&self.writer, &self.keys, org, id, patch, now).await
     }
 
     async fn delete_subscription(
@@ -220,11 +260,11 @@ impl Store for SqliteStore {
         lease: Lease<'_>,
         wants: &[(SubscriptionId, u32)],
     ) -> StoreResult<Vec<WorkItem>> {
-        work::claim(&self.writer, lease, wants).await
+        work::claim(&self.writer, &self.keys, lease, wants).await
     }
 
     async fn claim_expired(&self, lease: Lease<'_>, limit: u32) -> StoreResult<Vec<WorkItem>> {
-        work::claim_expired(&self.writer, lease, limit).await
+        work::claim_expired(&self.writer, &self.keys, lease, limit).await
     }
 
     async fn record_attempts(

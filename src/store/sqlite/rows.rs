@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::{
     DisabledReason, EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
 };
@@ -49,7 +50,25 @@ fn status_code(row: &SqliteRow, col: &str) -> StoreResult<Option<u16>> {
         .transpose()
 }
 
-pub fn subscription(row: &SqliteRow) -> StoreResult<Subscription> {
+/// The row's `signing_secret` column, opened with `keys`.
+pub fn signing_secret(
+    row: &SqliteRow,
+    keys: &SecretKeys,
+    subscription: SubscriptionId,
+) -> StoreResult<Option<SigningSecret>> {
+    row.try_get::<Option<&str>, _>("signing_secret")?
+        .map(|stored| {
+            keys.open(stored, subscription)
+                .map_err(|source| StoreError::SigningSecret {
+                    subscription,
+                    source,
+                })
+        })
+        .transpose()
+}
+
+pub fn subscription(row: &SqliteRow, keys: &SecretKeys) -> StoreResult<Subscription> {
+    let id = SubscriptionId(row.try_get::<Uuid, _>("id")?);
     let url: String = row.try_get("url")?;
     let integration: String = row.try_get("integration")?;
     let status: String = row.try_get("status")?;
@@ -64,16 +83,14 @@ pub fn subscription(row: &SqliteRow) -> StoreResult<Subscription> {
         ),
     };
     Ok(Subscription {
-        id: SubscriptionId(row.try_get::<Uuid, _>("id")?),
+        id,
         organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
         url: TargetUrl::from_stored(&url).ok_or_else(|| corrupt("url", &url))?,
         integration: Integration::parse(&integration)
             .ok_or_else(|| corrupt("integration", &integration))?,
         event_types: EventTypes::from_mask(row.try_get("event_types")?),
         description: row.try_get("description")?,
-        signing_secret: row
-            .try_get::<Option<String>, _>("signing_secret")?
-            .map(SigningSecret::from_stored),
+        signing_secret: signing_secret(row, keys, id)?,
         state,
         consecutive_failures: count(row, "consecutive_failures")?,
         last_success_at: opt_time(row, "last_success_at")?,

@@ -1,4 +1,5 @@
-//! Subscription rows.
+//! Subscription rows. Signing secrets are sealed on the way in and opened on
+//! the way out, bound to their subscription's id.
 
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
@@ -6,6 +7,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use super::rows::{self, SUBSCRIPTION_COLUMNS};
 use crate::domain::ids::{OrganizationId, SubscriptionId};
+use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::SubscriptionState;
 use crate::domain::time::to_micros;
 use crate::store::{
@@ -19,7 +21,11 @@ fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str
     }
 }
 
-pub async fn create(pool: &SqlitePool, new: NewSubscription) -> StoreResult<Subscription> {
+pub async fn create(
+    pool: &SqlitePool,
+    keys: &SecretKeys,
+    new: NewSubscription,
+) -> StoreResult<Subscription> {
     let (status, reason) = state_columns(new.state);
     let now = to_micros(new.now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
@@ -35,7 +41,7 @@ pub async fn create(pool: &SqlitePool, new: NewSubscription) -> StoreResult<Subs
     .bind(new.integration.as_str())
     .bind(new.event_types.mask())
     .bind(&new.description)
-    .bind(new.signing_secret.as_ref().map(|s| s.expose().to_owned()))
+    .bind(new.signing_secret.as_ref().map(|s| keys.seal(s, new.id)))
     .bind(status)
     .bind(reason)
     .bind(now)
@@ -44,13 +50,14 @@ pub async fn create(pool: &SqlitePool, new: NewSubscription) -> StoreResult<Subs
     .await?;
     tx.commit().await?;
     drop(conn);
-    get(pool, &new.organization_id, new.id)
+    get(pool, keys, &new.organization_id, new.id)
         .await?
         .ok_or_else(|| crate::store::StoreError::Corrupt("created subscription vanished".into()))
 }
 
 pub async fn get(
     pool: &SqlitePool,
+    keys: &SecretKeys,
     org: &OrganizationId,
     id: SubscriptionId,
 ) -> StoreResult<Option<Subscription>> {
@@ -63,10 +70,16 @@ pub async fn get(
         .bind(org.as_str())
         .fetch_optional(pool)
         .await?;
-    row.as_ref().map(rows::subscription).transpose()
+    row.as_ref()
+        .map(|row| rows::subscription(row, keys))
+        .transpose()
 }
 
-pub async fn list(pool: &SqlitePool, query: SubscriptionQuery) -> StoreResult<Vec<Subscription>> {
+pub async fn list(
+    pool: &SqlitePool,
+    keys: &SecretKeys,
+    query: SubscriptionQuery,
+) -> StoreResult<Vec<Subscription>> {
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
         "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE deleted_at IS NULL AND organization_id = "
     ));
@@ -81,11 +94,15 @@ pub async fn list(pool: &SqlitePool, query: SubscriptionQuery) -> StoreResult<Ve
     sql.push(" ORDER BY id DESC LIMIT ")
         .push_bind(i64::from(query.limit));
     let found = sql.build().fetch_all(pool).await?;
-    found.iter().map(rows::subscription).collect()
+    found
+        .iter()
+        .map(|row| rows::subscription(row, keys))
+        .collect()
 }
 
 pub async fn update(
     pool: &SqlitePool,
+    keys: &SecretKeys,
     org: &OrganizationId,
     id: SubscriptionId,
     patch: SubscriptionPatch,
@@ -118,7 +135,7 @@ pub async fn update(
     }
     if let Some(secret) = &patch.signing_secret {
         sql.push(", signing_secret = ")
-            .push_bind(secret.as_ref().map(|s| s.expose().to_owned()));
+            .push_bind(secret.as_ref().map(|s| keys.seal(s, id)));
     }
     if let Some(description) = &patch.description {
         sql.push(", description = ").push_bind(description.clone());
@@ -160,7 +177,7 @@ pub async fn update(
     }
     tx.commit().await?;
     drop(conn);
-    get(pool, org, id).await
+    get(pool, keys, org, id).await
 }
 
 pub async fn delete(

@@ -1,5 +1,10 @@
 //! What the delivery engine asks of the store: leasing due work, recording
 //! attempts with their consequences, and giving leases back.
+//!
+//! A delivery whose signing secret does not open (its key is not configured)
+//! is never handed out, so never sent unsigned: its lease is given back in
+//! the same transaction and the error names the key, while the other
+//! subscriptions' work goes out as usual.
 
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
@@ -8,7 +13,8 @@ use uuid::Uuid;
 
 use super::rows;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
-use crate::domain::subscription::{SigningSecret, TargetUrl};
+use crate::domain::secret_box::SecretKeys;
+use crate::domain::subscription::TargetUrl;
 use crate::domain::time::{from_micros, to_micros};
 use crate::store::{Lease, StoreError, StoreResult, WorkItem};
 
@@ -29,6 +35,7 @@ pub async fn due_subscriptions(
 
 pub async fn claim(
     pool: &SqlitePool,
+    keys: &SecretKeys,
     lease: Lease<'_>,
     wants: &[(SubscriptionId, u32)],
 ) -> StoreResult<Vec<WorkItem>> {
@@ -55,7 +62,7 @@ pub async fn claim(
         .await?;
         ids.extend(claimed);
     }
-    let items = load(&mut tx, &ids).await?;
+    let items = load(&mut tx, keys, &ids).await?;
     tx.commit().await?;
     drop(conn);
     Ok(items)
@@ -63,6 +70,7 @@ pub async fn claim(
 
 pub async fn claim_expired(
     pool: &SqlitePool,
+    keys: &SecretKeys,
     lease: Lease<'_>,
     limit: u32,
 ) -> StoreResult<Vec<WorkItem>> {
@@ -83,18 +91,25 @@ pub async fn claim_expired(
     .bind(i64::from(limit))
     .fetch_all(&mut *tx)
     .await?;
-    let items = load(&mut tx, &ids).await?;
+    let items = load(&mut tx, keys, &ids).await?;
     tx.commit().await?;
     drop(conn);
     Ok(items)
 }
 
-/// Everything needed to send the given (just leased) deliveries.
-async fn load(conn: &mut SqliteConnection, ids: &[Uuid]) -> StoreResult<Vec<WorkItem>> {
+/// Everything needed to send the given (just leased) deliveries; those whose
+/// secret does not open are put back to wait.
+async fn load(
+    conn: &mut SqliteConnection,
+    keys: &SecretKeys,
+    ids: &[Uuid],
+) -> StoreResult<Vec<WorkItem>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut items = Vec::with_capacity(ids.len());
+    let mut unopened: Vec<Uuid> = Vec::new();
+    let mut reported: Vec<SubscriptionId> = Vec::new();
     // Stay well below SQLite's limit on bound parameters.
     for chunk in ids.chunks(500) {
         let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -109,28 +124,53 @@ async fn load(conn: &mut SqliteConnection, ids: &[Uuid]) -> StoreResult<Vec<Work
         }
         load.push(") ORDER BY d.next_attempt_at");
         for row in load.build().fetch_all(&mut *conn).await? {
-            items.push(work_item(&row)?);
+            match work_item(&row, keys) {
+                Ok(item) => items.push(item),
+                Err(e @ StoreError::SigningSecret { subscription, .. }) => {
+                    if !reported.contains(&subscription) {
+                        tracing::error!(
+                            %subscription,
+                            error = %crate::telemetry::error_chain(&e),
+                            "deliveries held back: the subscription's signing secret does not open"
+                        );
+                        reported.push(subscription);
+                    }
+                    unopened.push(row.try_get("id")?);
+                }
+                Err(e) => return Err(e),
+            }
         }
+    }
+    for chunk in unopened.chunks(500) {
+        let mut back: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "UPDATE deliveries SET status = 'pending', lease_owner = NULL, \
+             lease_expires_at = NULL WHERE id IN (",
+        );
+        let mut list = back.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        back.push(")");
+        back.build().execute(&mut *conn).await?;
     }
     Ok(items)
 }
 
-fn work_item(row: &sqlx::sqlite::SqliteRow) -> StoreResult<WorkItem> {
+fn work_item(row: &sqlx::sqlite::SqliteRow, keys: &SecretKeys) -> StoreResult<WorkItem> {
+    let subscription_id = SubscriptionId(row.try_get("subscription_id")?);
     let url: String = row.try_get("url")?;
     let round_failures: i64 = row.try_get("round_failures")?;
     Ok(WorkItem {
         delivery_id: DeliveryId(row.try_get("id")?),
         organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
         event_id: EventId(row.try_get("event_id")?),
-        subscription_id: SubscriptionId(row.try_get("subscription_id")?),
+        subscription_id,
         event_type: rows::event_type(row.try_get("event_type")?)?,
         occurred_at: from_micros(row.try_get("occurred_at")?),
         data_json: row.try_get("data")?,
         url: TargetUrl::from_stored(&url)
             .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
-        signing_secret: row
-            .try_get::<Option<String>, _>("signing_secret")?
-            .map(SigningSecret::from_stored),
+        signing_secret: rows::signing_secret(row, keys, subscription_id)?,
         round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
     })
 }

@@ -75,6 +75,12 @@ pub struct Config {
     )]
     pub max_in_flight_per_subscription: u32,
 
+    /// Delivery attempts in flight at once to one organization's
+    /// subscriptions, so one organization cannot take the whole
+    /// --max-in-flight pool [default: a quarter of --max-in-flight].
+    #[arg(long, env = "INBOUNDFLOW_MAX_IN_FLIGHT_PER_ORGANIZATION")]
+    pub max_in_flight_per_organization: Option<usize>,
+
     /// Longest wait between looks at the database for due deliveries.
     #[arg(
         long,
@@ -228,6 +234,13 @@ impl Config {
         if self.max_in_flight == 0 || self.max_in_flight_per_subscription == 0 {
             return fail("--max-in-flight and --max-in-flight-per-subscription must be at least 1");
         }
+        match self.max_in_flight_per_organization {
+            Some(0) => return fail("--max-in-flight-per-organization must be at least 1"),
+            Some(n) if n > self.max_in_flight => {
+                return fail("--max-in-flight-per-organization must not exceed --max-in-flight");
+            }
+            _ => {}
+        }
         if self.idle_poll.is_zero() {
             return fail("--idle-poll must be more than 0");
         }
@@ -256,8 +269,55 @@ impl Config {
             attempt_timeout: self.attempt_timeout,
             max_in_flight: self.max_in_flight,
             max_in_flight_per_subscription: self.max_in_flight_per_subscription,
+            max_in_flight_per_organization: u32::try_from(
+                self.max_in_flight_per_organization
+                    .unwrap_or(self.max_in_flight / 4)
+                    .max(1),
+            )
+            .unwrap_or(u32::MAX),
             idle_poll: self.idle_poll,
             allow_private_targets: self.allow_private_targets,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn config(flags: &[&str]) -> Config {
+        Cli::try_parse_from(std::iter::once("test").chain(flags.iter().copied()))
+            .expect("flags parse")
+            .config
+    }
+
+    #[test]
+    fn an_organizations_share_defaults_to_a_quarter_of_the_pool_and_never_exceeds_it() {
+        let default = config(&["--max-in-flight", "100"]);
+        assert!(default.validate().is_ok());
+        assert_eq!(default.engine().max_in_flight_per_organization, 25);
+        assert_eq!(
+            config(&["--max-in-flight", "2"])
+                .engine()
+                .max_in_flight_per_organization,
+            1
+        );
+        let set = config(&["--max-in-flight-per-organization", "40"]);
+        assert_eq!(set.engine().max_in_flight_per_organization, 40);
+        for bad in ["0", "513"] {
+            assert!(
+                config(&["--max-in-flight-per-organization", bad])
+                    .validate()
+                    .is_err()
+            );
         }
     }
 }

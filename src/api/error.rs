@@ -6,6 +6,7 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
+use crate::delivery::TestError;
 use crate::domain::validation::Violations;
 use crate::store::StoreError;
 use crate::store::group_commit::EmitError;
@@ -27,6 +28,12 @@ pub enum ApiError {
     Store(StoreError),
     #[error("overloaded")]
     Overloaded { retry_after: std::time::Duration },
+    /// A cap on attempts in flight had no room; `what` names whose.
+    #[error("{what} is busy")]
+    Busy {
+        what: &'static str,
+        retry_after: std::time::Duration,
+    },
     #[error("shutting down")]
     ShuttingDown,
 }
@@ -37,6 +44,18 @@ impl From<EmitError> for ApiError {
             EmitError::Overloaded { retry_after } => ApiError::Overloaded { retry_after },
             EmitError::Store(e) => e.into(),
             EmitError::ShuttingDown => ApiError::ShuttingDown,
+        }
+    }
+}
+
+impl From<TestError> for ApiError {
+    fn from(e: TestError) -> Self {
+        match e {
+            TestError::Busy { busy, retry_after } => ApiError::Busy {
+                what: busy.what(),
+                retry_after,
+            },
+            TestError::Store(e) => e.into(),
         }
     }
 }
@@ -84,6 +103,11 @@ impl From<ApiError> for Status {
             ApiError::Overloaded { retry_after } => Status::with_error_details(
                 Code::ResourceExhausted,
                 "the service is overloaded; nothing was stored, retry later",
+                ErrorDetails::with_retry_info(Some(retry_after)),
+            ),
+            ApiError::Busy { what, retry_after } => Status::with_error_details(
+                Code::ResourceExhausted,
+                format!("{what} is busy with attempts in flight; nothing was sent, retry later"),
                 ErrorDetails::with_retry_info(Some(retry_after)),
             ),
             ApiError::ShuttingDown => {

@@ -1,6 +1,7 @@
 //! Leases due deliveries and starts their attempts, one subscription at a
-//! time and within its free slots, so a subscription at its cap costs nothing
-//! and never delays another's work.
+//! time and within its free slots and its organization's share, so a
+//! subscription or an organization at its cap costs nothing and never delays
+//! another's work.
 //!
 //! It learns what is due from hints ([`Hint`]): an emit names the
 //! subscriptions it created deliveries for (they go out at once, no polling
@@ -9,6 +10,7 @@
 //! which subscriptions have due work, which covers everything a hint cannot:
 //! work left by a crash or another process, retries scheduled before a restart.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +21,7 @@ use tracing::{error, info};
 
 use super::Engine;
 use super::schedule::Schedule;
-use crate::domain::ids::{DeliveryId, SubscriptionId};
+use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
 use crate::domain::time;
 use crate::store::{StoreResult, WorkItem};
 use crate::telemetry::error_chain;
@@ -101,36 +103,34 @@ async fn sweep(engine: &Engine, schedule: &mut Schedule, now: DateTime<Utc>) -> 
     if free > 0 {
         let lease = inner.lease(now);
         let items = inner.store.claim_expired(lease, free as u32).await?;
-        start(engine, items).await?;
+        start(engine, schedule, items).await?;
     }
     Ok(())
 }
 
-/// Claims for ready subscriptions within their free slots until the global
-/// cap is reached or nothing ready is left.
+/// Claims for ready subscriptions within their free slots and their
+/// organization's share until the global cap is reached or nothing ready is
+/// left. A subscription whose organization is at its share is parked without
+/// a claim (see [`Schedule`]), so it delays no one.
 async fn claim_ready(engine: &Engine, schedule: &mut Schedule) -> StoreResult<()> {
     let inner = &engine.inner;
     loop {
-        let mut free_global = inner.permits.available_permits();
-        let mut wants: Vec<(SubscriptionId, u32)> = Vec::new();
-        while free_global > 0 && wants.len() < SUBSCRIPTIONS_PER_CLAIM {
+        schedule.unpark(|organization| inner.organization_slots.free(organization) > 0);
+        let free_global = inner.permits.available_permits();
+        let mut candidates = Vec::new();
+        while candidates.len() < SUBSCRIPTIONS_PER_CLAIM.min(free_global) {
             let Some(subscription) = schedule.pop_ready() else {
                 break;
             };
-            // At its cap, or busy with only a slot or two free: the attempts
-            // that free slots will hint it again, so claims come in batches
-            // (each claim is a transaction) rather than one per finished attempt.
-            let free = inner.slots.free(subscription) as usize;
-            if free == 0 || (free < inner.slots.batch() as usize && inner.slots.busy(subscription))
-            {
-                continue;
-            }
-            let n = free.min(free_global);
-            free_global -= n;
-            wants.push((subscription, n as u32));
+            candidates.push(subscription);
         }
-        if wants.is_empty() {
+        if candidates.is_empty() {
             return Ok(());
+        }
+        learn_organizations(engine, schedule, &candidates).await?;
+        let wants = share(engine, schedule, candidates, free_global);
+        if wants.is_empty() {
+            continue;
         }
         let items = inner.store.claim(inner.lease(time::now()), &wants).await?;
         for (subscription, wanted) in &wants {
@@ -141,32 +141,112 @@ async fn claim_ready(engine: &Engine, schedule: &mut Schedule) -> StoreResult<()
             // A full claim means there may be more behind it.
             if got as u32 == *wanted {
                 schedule.ready(*subscription);
+            } else if got == 0 && !inner.slots.busy(subscription) {
+                schedule.forget(*subscription);
             }
         }
-        start(engine, items).await?;
+        start(engine, schedule, items).await?;
     }
 }
 
+/// Asks the store for the organization of candidates not seen before.
+async fn learn_organizations(
+    engine: &Engine,
+    schedule: &mut Schedule,
+    candidates: &[SubscriptionId],
+) -> StoreResult<()> {
+    let unknown: Vec<SubscriptionId> = candidates
+        .iter()
+        .copied()
+        .filter(|s| schedule.organization(*s).is_none())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    for (subscription, organization) in engine
+        .inner
+        .store
+        .subscription_organizations(&unknown)
+        .await?
+    {
+        schedule.learn(subscription, &organization);
+    }
+    Ok(())
+}
+
+/// How many deliveries to claim for each candidate, in order: no more than
+/// its free slots, its organization's room and what is left of the global
+/// cap. Candidates with no room are parked (organization at its share),
+/// left to the hint of their next finished attempt (subscription at its
+/// cap), or put back first in line (global cap reached).
+fn share(
+    engine: &Engine,
+    schedule: &mut Schedule,
+    candidates: Vec<SubscriptionId>,
+    mut free_global: usize,
+) -> Vec<(SubscriptionId, u32)> {
+    let inner = &engine.inner;
+    let mut wants: Vec<(SubscriptionId, u32)> = Vec::new();
+    let mut taken: HashMap<OrganizationId, usize> = HashMap::new();
+    let mut candidates = candidates.into_iter();
+    while free_global > 0 {
+        let Some(subscription) = candidates.next() else {
+            break;
+        };
+        // Deleted since it was hinted: nothing to send.
+        let Some(organization) = schedule.organization(subscription).cloned() else {
+            continue;
+        };
+        // At its cap, or busy with only a slot or two free: the attempts
+        // that free slots will hint it again, so claims come in batches
+        // (each claim is a transaction) rather than one per finished attempt.
+        let free = inner.slots.free(&subscription) as usize;
+        if free == 0 || (free < inner.slots.batch() as usize && inner.slots.busy(&subscription)) {
+            continue;
+        }
+        let taken = taken.entry(organization.clone()).or_default();
+        let room = (inner.organization_slots.free(&organization) as usize).saturating_sub(*taken);
+        if room == 0 {
+            schedule.park(&organization, subscription);
+            continue;
+        }
+        let n = free.min(room).min(free_global);
+        *taken += n;
+        free_global -= n;
+        wants.push((subscription, n as u32));
+    }
+    schedule.ready_first(candidates.collect::<Vec<_>>().into_iter());
+    wants
+}
+
 /// Starts one attempt task per leased delivery, each holding its
-/// subscription's slot and a global permit until its outcome is recorded.
-async fn start(engine: &Engine, items: Vec<WorkItem>) -> StoreResult<()> {
+/// subscription's slot, its organization's slot and a global permit until
+/// its outcome is recorded; what finds no room goes back to the store.
+async fn start(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) -> StoreResult<()> {
     let inner = &engine.inner;
     let mut give_back: Vec<DeliveryId> = Vec::new();
     for item in items {
-        let Some(slot) = inner.slots.try_take(item.subscription_id) else {
+        schedule.learn(item.subscription_id, &item.organization_id);
+        let Some(slot) = inner.slots.try_take(&item.subscription_id) else {
             give_back.push(item.delivery_id);
             continue;
         };
-        let Ok(permit) = inner.permits.clone().try_acquire_owned() else {
+        let Some(share) = inner.organization_slots.try_take(&item.organization_id) else {
             give_back.push(item.delivery_id);
+            schedule.park(&item.organization_id, item.subscription_id);
+            continue;
+        };
+        let Ok(permit) = inner.permits.clone().try_acquire_owned() else {
+            // Taken by a "Test webhook" meanwhile: try again when one is free.
+            give_back.push(item.delivery_id);
+            schedule.ready(item.subscription_id);
             continue;
         };
         let engine = engine.clone();
         inner.tasks.spawn(async move {
             let subscription = item.subscription_id;
             let retry_at = super::attempt::run(&engine, item).await;
-            drop(slot);
-            drop(permit);
+            drop((slot, share, permit));
             engine.hint(Hint::Ready(subscription));
             if let Some(at) = retry_at {
                 engine.hint(Hint::At(subscription, at));

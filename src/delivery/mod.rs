@@ -4,22 +4,33 @@
 //!
 //! - [`dispatcher`] leases due deliveries (woken at once by new emits, else at
 //!   the next due retry) and starts one task per delivery, bounded by a global
-//!   cap and a per-subscription cap ([`slots`]) so one slow endpoint cannot
-//!   hold up anyone else.
+//!   cap, a per-organization share and a per-subscription cap ([`slots`]), so
+//!   neither one slow endpoint nor one organization's many endpoints can hold
+//!   up anyone else.
 //! - [`attempt`] renders, signs and sends one delivery ([`sender`]), then
 //!   records the attempt and its consequences in one store transaction.
-//! - [`target_guard`] keeps requests off private networks.
+//! - [`test_webhook`] sends "Test webhook" samples within the same caps.
+//! - [`target_guard`] keeps requests off private networks; [`fault`] tells
+//!   the service's own failures from the receiver's.
+//!
+//! Failures that are the service's own (no socket could be opened, the guard
+//! refused the target) are logged as attempts and follow the delivery's retry
+//! schedule like any failure, so a delivery is never retried forever; they
+//! never count toward disabling the subscription, so load caused by one
+//! organization can never disable another's subscriptions.
 //!
 //! Crash safety comes from the store: a lease that is not settled expires and
 //! the delivery is claimed again with the same id (at-least-once).
 
 mod attempt;
 mod dispatcher;
+mod fault;
 mod recorder;
 mod schedule;
 pub mod sender;
 mod slots;
 pub mod target_guard;
+mod test_webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,16 +41,13 @@ use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::domain::delivery::AttemptReport;
-use crate::domain::event::EventType;
-use crate::domain::ids::{DeliveryId, SubscriptionId};
+use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::retry::RetryPolicy;
-use crate::domain::sample::sample;
-use crate::domain::time;
-use crate::store::{Lease, NewEvent, Store, StoreResult, Subscription, TestDeliveryRecord};
+use crate::store::{Lease, Store};
 use dispatcher::Hint;
-use sender::{Outgoing, Sender};
+use sender::Sender;
 use slots::Slots;
+pub use test_webhook::{Busy, TestError};
 
 /// How the engine behaves; all of it comes from [`crate::config::Config`].
 #[derive(Clone, Debug)]
@@ -53,6 +61,8 @@ pub struct EngineConfig {
     pub max_in_flight: usize,
     /// Attempts in flight at once to one subscription.
     pub max_in_flight_per_subscription: u32,
+    /// Attempts in flight at once to one organization's subscriptions.
+    pub max_in_flight_per_organization: u32,
     /// Longest wait between looks at the store for due work.
     pub idle_poll: Duration,
     pub allow_private_targets: bool,
@@ -95,7 +105,8 @@ struct Inner {
     sweep: AtomicBool,
     wake: Notify,
     permits: Arc<Semaphore>,
-    slots: Slots,
+    slots: Slots<SubscriptionId>,
+    organization_slots: Slots<OrganizationId>,
     tasks: TaskTracker,
 }
 
@@ -122,6 +133,7 @@ impl Engine {
             wake: Notify::new(),
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
             slots: Slots::new(config.max_in_flight_per_subscription),
+            organization_slots: Slots::new(config.max_in_flight_per_organization),
             tasks: TaskTracker::new(),
             config,
         });
@@ -149,49 +161,6 @@ impl Engine {
         if self.inner.hints.try_send(hint).is_err() {
             self.wake();
         }
-    }
-
-    /// The "Test webhook" button: sends a sample of `event_type` to the
-    /// subscription now, records it as a test delivery, and reports.
-    pub async fn test(
-        &self,
-        subscription: &Subscription,
-        event_type: EventType,
-    ) -> StoreResult<(DeliveryId, AttemptReport)> {
-        let now = time::now();
-        let event = NewEvent::new(
-            subscription.organization_id.clone(),
-            &sample(event_type),
-            now,
-            None,
-            now,
-        );
-        let delivery_id = DeliveryId::new();
-        let report = self
-            .inner
-            .sender
-            .send(Outgoing {
-                url: &subscription.url,
-                secret: subscription.signing_secret.as_ref(),
-                envelope: crate::domain::body::Envelope {
-                    event_type,
-                    occurred_at: now,
-                    organization_id: &subscription.organization_id,
-                    delivery_id,
-                },
-                data_json: &event.data_json,
-            })
-            .await;
-        self.inner
-            .store
-            .record_test_delivery(TestDeliveryRecord {
-                event,
-                delivery_id,
-                subscription_id: subscription.id,
-                report: report.clone(),
-            })
-            .await?;
-        Ok((delivery_id, report))
     }
 
     /// Waits for running attempts to finish, at most `deadline`. Attempts

@@ -7,17 +7,29 @@
 //! which subscriptions have due work, so anything missed here (work another
 //! process left, a retry scheduled before a restart) is found within one
 //! sweep interval.
+//!
+//! Fairness between organizations: a ready subscription whose organization
+//! has no free share is parked under that organization, off the ready queue,
+//! until the organization has room again. So the queue holds only work that
+//! can be claimed now, and an organization with thousands of ready
+//! subscriptions costs the others nothing once it is at its share.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::ids::SubscriptionId;
+use crate::domain::ids::{OrganizationId, SubscriptionId};
 
 #[derive(Debug, Default)]
 pub struct Schedule {
     ready: VecDeque<SubscriptionId>,
     in_ready: HashSet<SubscriptionId>,
+    /// Ready subscriptions waiting for their organization's share, in the
+    /// order they were parked.
+    parked: HashMap<OrganizationId, VecDeque<SubscriptionId>>,
+    in_parked: HashSet<SubscriptionId>,
+    /// Each active subscription's organization, as the store told it.
+    organizations: HashMap<SubscriptionId, OrganizationId>,
     /// The earliest future time each subscription has work due, and the same
     /// ordered by time.
     due_at: HashMap<SubscriptionId, DateTime<Utc>>,
@@ -25,10 +37,66 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// The subscription may have work due now.
+    /// The subscription may have work due now. A parked one stays parked:
+    /// it is served when its organization has room.
     pub fn ready(&mut self, subscription: SubscriptionId) {
-        if self.in_ready.insert(subscription) {
+        if !self.in_parked.contains(&subscription) && self.in_ready.insert(subscription) {
             self.ready.push_back(subscription);
+        }
+    }
+
+    /// Puts subscriptions taken off the queue back at its head, in order.
+    pub fn ready_first(&mut self, subscriptions: impl DoubleEndedIterator<Item = SubscriptionId>) {
+        for subscription in subscriptions.rev() {
+            if !self.in_parked.contains(&subscription) && self.in_ready.insert(subscription) {
+                self.ready.push_front(subscription);
+            }
+        }
+    }
+
+    /// The subscription has work, but its organization is at its share.
+    pub fn park(&mut self, organization: &OrganizationId, subscription: SubscriptionId) {
+        if self.in_parked.insert(subscription) {
+            self.parked
+                .entry(organization.clone())
+                .or_default()
+                .push_back(subscription);
+        }
+    }
+
+    /// Moves the parked subscriptions of every organization that `has_room`
+    /// says may run more attempts back to the ready queue.
+    pub fn unpark(&mut self, mut has_room: impl FnMut(&OrganizationId) -> bool) {
+        let freed: Vec<OrganizationId> = self
+            .parked
+            .keys()
+            .filter(|organization| has_room(organization))
+            .cloned()
+            .collect();
+        for organization in freed {
+            for subscription in self.parked.remove(&organization).unwrap_or_default() {
+                self.in_parked.remove(&subscription);
+                self.ready(subscription);
+            }
+        }
+    }
+
+    /// The subscription's organization, if known.
+    pub fn organization(&self, subscription: SubscriptionId) -> Option<&OrganizationId> {
+        self.organizations.get(&subscription)
+    }
+
+    pub fn learn(&mut self, subscription: SubscriptionId, organization: &OrganizationId) {
+        self.organizations
+            .entry(subscription)
+            .or_insert_with(|| organization.clone());
+    }
+
+    /// Drops what is known about an idle subscription, so memory follows the
+    /// active subscriptions only.
+    pub fn forget(&mut self, subscription: SubscriptionId) {
+        if !self.in_ready.contains(&subscription) && !self.in_parked.contains(&subscription) {
+            self.organizations.remove(&subscription);
         }
     }
 
@@ -104,5 +172,44 @@ mod tests {
         s.advance(t0 + chrono::Duration::seconds(6));
         assert_eq!(s.pop_ready(), Some(a));
         assert_eq!(s.next_timer(), None);
+    }
+
+    #[test]
+    fn a_parked_subscription_waits_for_its_organizations_room() {
+        let mut s = Schedule::default();
+        let (a, b, c) = (
+            SubscriptionId::new(),
+            SubscriptionId::new(),
+            SubscriptionId::new(),
+        );
+        let (busy, idle) = (
+            OrganizationId::from_stored("busy".into()),
+            OrganizationId::from_stored("idle".into()),
+        );
+        s.park(&busy, a);
+        s.park(&idle, b);
+        s.ready(a);
+        s.ready(c);
+        assert_eq!(s.pop_ready(), Some(c), "parked ones stay off the queue");
+        s.unpark(|org| *org == idle);
+        assert_eq!(s.pop_ready(), Some(b));
+        assert_eq!(s.pop_ready(), None);
+        s.unpark(|_| true);
+        assert_eq!(s.pop_ready(), Some(a));
+    }
+
+    #[test]
+    fn subscriptions_put_back_first_keep_their_order() {
+        let mut s = Schedule::default();
+        let (a, b, c) = (
+            SubscriptionId::new(),
+            SubscriptionId::new(),
+            SubscriptionId::new(),
+        );
+        s.ready(c);
+        s.ready_first([a, b].into_iter());
+        assert_eq!(s.pop_ready(), Some(a));
+        assert_eq!(s.pop_ready(), Some(b));
+        assert_eq!(s.pop_ready(), Some(c));
     }
 }

@@ -1,6 +1,7 @@
 //! One HTTP attempt: the contract's headers, the signature over this
 //! attempt's timestamp, a POST with a total timeout and no redirects, and a
-//! report of what happened. Never panics on anything the network does.
+//! report of what happened, including whose fault a failure was
+//! ([`super::fault`]). Never panics on anything the network does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 
+use super::fault::{self, Failure};
 use super::target_guard::{PublicOnlyResolver, check_literal};
 use crate::domain::body::{Envelope, render};
 use crate::domain::delivery::AttemptReport;
@@ -83,22 +85,27 @@ impl Sender {
                     duration,
                     status_code: Some(status),
                     error,
+                    local: false,
                     response_excerpt: excerpt,
                 }
             }
-            Err(error) => AttemptReport {
+            Err(failure) => AttemptReport {
                 started_at,
                 duration,
                 status_code: None,
-                error: Some(error),
+                error: Some(failure.message),
+                local: failure.local,
                 response_excerpt: String::new(),
             },
         }
     }
 
-    async fn post(&self, webhook: Outgoing<'_>) -> Result<(u16, String), String> {
+    async fn post(&self, webhook: Outgoing<'_>) -> Result<(u16, String), Failure> {
         if !self.allow_private {
-            check_literal(webhook.url)?;
+            if webhook.url.url().scheme() != "https" {
+                return Err(Failure::local("only https:// targets are allowed"));
+            }
+            check_literal(webhook.url).map_err(Failure::local)?;
         }
         let timestamp = Utc::now().timestamp();
         let mut headers = HeaderMap::new();
@@ -125,7 +132,10 @@ impl Sender {
             .body(body)
             .send()
             .await
-            .map_err(|e| self.describe(&e))?;
+            .map_err(|e| Failure {
+                message: self.describe(&e),
+                local: fault::is_local(&e),
+            })?;
         let status = response.status().as_u16();
         let mut excerpt = Vec::new();
         // The excerpt is best effort: a receiver that answers and then stalls
@@ -162,6 +172,6 @@ impl Sender {
     }
 }
 
-fn header_value(value: &str) -> Result<HeaderValue, String> {
-    HeaderValue::from_str(value).map_err(|e| format!("invalid header value: {e}"))
+fn header_value(value: &str) -> Result<HeaderValue, Failure> {
+    HeaderValue::from_str(value).map_err(|e| Failure::local(format!("invalid header value: {e}")))
 }

@@ -14,10 +14,12 @@ use crate::domain::subscription::{TargetUrl, is_public_ip};
 #[derive(Debug, Default, Clone)]
 pub struct PublicOnlyResolver;
 
+/// The guard's refusal; typed so a refused target is told apart from a
+/// receiver's DNS failure.
 #[derive(Debug, thiserror::Error)]
 #[error("{host} resolves only to non-public addresses")]
-struct NoPublicAddress {
-    host: String,
+pub struct NoPublicAddress {
+    pub host: String,
 }
 
 impl Resolve for PublicOnlyResolver {

@@ -1,6 +1,14 @@
 //! A delivery's life: pending → in flight → succeeded, or back to pending for
 //! a retry, or failed when the retry schedule is spent. Cancelled when its
 //! subscription is deleted. Decided here, purely; the store only records it.
+//!
+//! A failed attempt is either the receiver's (a timeout, a refused
+//! connection, TLS, DNS, a non-2xx answer) or the service's own ([`Verdict`]):
+//! no file descriptor or buffer for a socket, the target guard or scheme
+//! check refusing the URL, a request that could not be built. Both kinds
+//! follow the retry schedule, so a delivery is never tried forever; only the
+//! receiver's failures count toward disabling the subscription
+//! ([`super::health`]), so one tenant's load can never disable another's.
 
 use std::time::Duration;
 
@@ -51,13 +59,35 @@ pub struct AttemptReport {
     pub status_code: Option<u16>,
     /// Why it failed; `None` exactly when it succeeded.
     pub error: Option<String>,
+    /// The failure was the service's own, not the receiver's; meaningless
+    /// when the attempt succeeded.
+    pub local: bool,
     /// The first bytes of the answer, lossily decoded.
     pub response_excerpt: String,
+}
+
+/// Whose side an attempt ended on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A 2xx answer.
+    Delivered,
+    /// The receiver failed or could not be reached.
+    ReceiverFailed,
+    /// The service could not make the attempt (resources, its own guard).
+    LocalFailure,
 }
 
 impl AttemptReport {
     pub fn succeeded(&self) -> bool {
         self.error.is_none()
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        match (&self.error, self.local) {
+            (None, _) => Verdict::Delivered,
+            (Some(_), false) => Verdict::ReceiverFailed,
+            (Some(_), true) => Verdict::LocalFailure,
+        }
     }
 }
 
@@ -109,6 +139,23 @@ mod tests {
             NextStep::RetryAt(now + chrono::Duration::seconds(2))
         );
         assert_eq!(next_step(false, 3, &policy, now), NextStep::Failed);
+    }
+
+    #[test]
+    fn a_failure_is_the_receivers_unless_marked_local() {
+        let mut report = AttemptReport {
+            started_at: Utc::now(),
+            duration: Duration::ZERO,
+            status_code: Some(200),
+            error: None,
+            local: false,
+            response_excerpt: String::new(),
+        };
+        assert_eq!(report.verdict(), Verdict::Delivered);
+        report.error = Some("HTTP 503".into());
+        assert_eq!(report.verdict(), Verdict::ReceiverFailed);
+        report.local = true;
+        assert_eq!(report.verdict(), Verdict::LocalFailure);
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! A subscription's delivery health: consecutive failed attempts, reset by a
-//! success, and automatic disabling when they reach the threshold.
+//! success, and automatic disabling when they reach the threshold. Only the
+//! receiver's failures count: a failure that was the service's own (see
+//! [`Verdict::LocalFailure`]) leaves the health exactly as it was, so a
+//! subscription is never disabled for load it did not cause.
+
+use super::delivery::Verdict;
 
 /// What the service knows about a subscription's health.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,17 +25,19 @@ pub struct AfterAttempt {
 
 impl Health {
     /// Applies one attempt's outcome, in the order attempts finished.
-    pub fn record(&mut self, succeeded: bool, threshold: u32) -> AfterAttempt {
+    pub fn record(&mut self, verdict: Verdict, threshold: u32) -> AfterAttempt {
         let mut disabled_now = false;
-        if succeeded {
-            self.consecutive_failures = 0;
-        } else {
-            self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-            if self.enabled && self.consecutive_failures >= threshold {
-                self.enabled = false;
-                self.disabled_for_failures = true;
-                disabled_now = true;
+        match verdict {
+            Verdict::Delivered => self.consecutive_failures = 0,
+            Verdict::ReceiverFailed => {
+                self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+                if self.enabled && self.consecutive_failures >= threshold {
+                    self.enabled = false;
+                    self.disabled_for_failures = true;
+                    disabled_now = true;
+                }
             }
+            Verdict::LocalFailure => {}
         }
         AfterAttempt {
             consecutive_failures: self.consecutive_failures,
@@ -50,15 +57,18 @@ mod tests {
             consecutive_failures: 7,
             disabled_for_failures: false,
         };
-        assert!(!h.record(false, 10).disabled_now);
-        assert_eq!(h.record(true, 10).consecutive_failures, 0);
+        assert!(!h.record(Verdict::ReceiverFailed, 10).disabled_now);
+        assert_eq!(h.record(Verdict::Delivered, 10).consecutive_failures, 0);
         for _ in 0..9 {
-            assert!(!h.record(false, 10).disabled_now);
+            assert!(!h.record(Verdict::ReceiverFailed, 10).disabled_now);
         }
-        let tenth = h.record(false, 10);
+        let tenth = h.record(Verdict::ReceiverFailed, 10);
         assert!(tenth.disabled_now && !h.enabled && h.disabled_for_failures);
         assert_eq!(tenth.consecutive_failures, 10);
-        assert!(!h.record(false, 10).disabled_now, "disabled once only");
+        assert!(
+            !h.record(Verdict::ReceiverFailed, 10).disabled_now,
+            "disabled once only"
+        );
     }
 
     #[test]
@@ -68,7 +78,7 @@ mod tests {
             consecutive_failures: 20,
             disabled_for_failures: false,
         };
-        let after = h.record(false, 10);
+        let after = h.record(Verdict::ReceiverFailed, 10);
         assert_eq!(
             after,
             AfterAttempt {
@@ -77,5 +87,26 @@ mod tests {
             }
         );
         assert!(!h.disabled_for_failures);
+    }
+
+    #[test]
+    fn the_services_own_failures_neither_count_nor_disable_nor_reset() {
+        let mut h = Health {
+            enabled: true,
+            consecutive_failures: 9,
+            disabled_for_failures: false,
+        };
+        for _ in 0..50 {
+            let after = h.record(Verdict::LocalFailure, 10);
+            assert_eq!(
+                after,
+                AfterAttempt {
+                    consecutive_failures: 9,
+                    disabled_now: false
+                }
+            );
+        }
+        assert!(h.enabled);
+        assert!(h.record(Verdict::ReceiverFailed, 10).disabled_now);
     }
 }

@@ -115,6 +115,11 @@ pub trait Store: Send + Sync + 'static {
     // The delivery engine.
     /// Enabled subscriptions with deliveries due now.
     async fn due_subscriptions(&self, now: DateTime<Utc>) -> StoreResult<Vec<SubscriptionId>>;
+    /// The organization of each of these subscriptions that is not deleted.
+    async fn subscription_organizations(
+        &self,
+        ids: &[SubscriptionId],
+    ) -> StoreResult<Vec<(SubscriptionId, OrganizationId)>>;
     /// Leases, per subscription, up to the given number of its due
     /// deliveries (oldest due first), if the subscription is enabled.
     async fn claim(

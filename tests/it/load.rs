@@ -19,6 +19,10 @@ async fn a_fast_endpoint_is_not_held_up_by_a_hanging_one_and_a_slow_one() {
         "8",
         "--max-in-flight-per-subscription",
         "2",
+        // One organization here: its share is the whole pool, so only the
+        // per-subscription caps are at work.
+        "--max-in-flight-per-organization",
+        "8",
         "--retry-schedule",
         "1h",
     ])

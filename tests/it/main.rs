@@ -6,6 +6,7 @@ mod conformance;
 mod contract;
 mod events_fixture;
 mod helpers;
+mod isolation;
 mod load;
 mod management;
 mod receiver;

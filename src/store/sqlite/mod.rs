@@ -255,6 +255,13 @@ impl Store for SqliteStore {
         work::due_subscriptions(&self.reader, now).await
     }
 
+    async fn subscription_organizations(
+        &self,
+        ids: &[SubscriptionId],
+    ) -> StoreResult<Vec<(SubscriptionId, OrganizationId)>> {
+        work::subscription_organizations(&self.reader, ids).await
+    }
+
     async fn claim(
         &self,
         lease: Lease<'_>,

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use crate::domain::delivery::{AttemptReport, NextStep};
+use crate::domain::delivery::{AttemptReport, NextStep, Verdict};
 use crate::domain::health::Health;
 use crate::domain::time::to_micros;
 use crate::store::{AttemptOutcome, StoreResult, SubscriptionHealth};
@@ -194,16 +194,19 @@ async fn update_subscriptions(
             });
             continue;
         };
-        let after = change
-            .health
-            .record(outcome.report.succeeded(), outcome.failure_threshold);
+        let verdict = outcome.report.verdict();
+        let after = change.health.record(verdict, outcome.failure_threshold);
         if after.disabled_now {
             change.reason = Some("too_many_failures".into());
         }
-        if outcome.report.succeeded() {
-            change.last_success = Some(finished_at(outcome));
-        } else {
-            change.last_failure = Some((finished_at(outcome), error_text(&outcome.report)));
+        // The subscription's last error is the receiver's: the service's own
+        // failures are in the attempt log only.
+        match verdict {
+            Verdict::Delivered => change.last_success = Some(finished_at(outcome)),
+            Verdict::ReceiverFailed => {
+                change.last_failure = Some((finished_at(outcome), error_text(&outcome.report)));
+            }
+            Verdict::LocalFailure => {}
         }
         results.push(SubscriptionHealth {
             consecutive_failures: after.consecutive_failures,

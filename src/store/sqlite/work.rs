@@ -33,6 +33,30 @@ pub async fn due_subscriptions(
     Ok(ids.into_iter().map(SubscriptionId).collect())
 }
 
+pub async fn subscription_organizations(
+    pool: &SqlitePool,
+    ids: &[SubscriptionId],
+) -> StoreResult<Vec<(SubscriptionId, OrganizationId)>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT id, organization_id FROM subscriptions WHERE deleted_at IS NULL AND id IN (",
+        );
+        let mut list = sql.separated(", ");
+        for id in chunk {
+            list.push_bind(id.0);
+        }
+        sql.push(")");
+        for row in sql.build().fetch_all(pool).await? {
+            found.push((
+                SubscriptionId(row.try_get("id")?),
+                OrganizationId::from_stored(row.try_get("organization_id")?),
+            ));
+        }
+    }
+    Ok(found)
+}
+
 pub async fn claim(
     pool: &SqlitePool,
     keys: &SecretKeys,

@@ -3,6 +3,7 @@
 //! ([`convert`]), call the store or the engine, and convert back. Every error
 //! becomes a status in one place ([`error`]).
 
+pub mod codec;
 mod convert;
 mod deliveries;
 mod error;

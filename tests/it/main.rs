@@ -3,6 +3,7 @@
 
 mod conformance;
 mod contract;
+mod edge;
 mod events_fixture;
 mod helpers;
 mod load;

@@ -31,6 +31,19 @@ pub struct Outgoing<'a> {
     pub data_json: &'a str,
 }
 
+/// Why an attempt got no answer from the receiver.
+#[derive(Debug, thiserror::Error)]
+enum AttemptError {
+    /// Not sent: the target breaks the outbound policy. Our own decision,
+    /// nothing the receiver did.
+    #[error("{0}")]
+    Refused(String),
+    /// The request could not be made or got no answer: DNS, connection,
+    /// TLS, the timeout.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// Sends webhooks; cheap to clone (one shared connection pool).
 #[derive(Clone, Debug)]
 pub struct Sender {
@@ -90,15 +103,20 @@ impl Sender {
                 started_at,
                 duration,
                 status_code: None,
-                error: Some(error),
+                error: Some(error.to_string()),
                 response_excerpt: String::new(),
             },
         }
     }
 
-    async fn post(&self, webhook: Outgoing<'_>) -> Result<(u16, String), String> {
+    async fn post(&self, webhook: Outgoing<'_>) -> Result<(u16, String), AttemptError> {
         if !self.allow_private {
-            check_literal(webhook.url)?;
+            // Plain http was only accepted at save time under
+            // --allow-private-targets; a restart without it must not honour it.
+            if webhook.url.url().scheme() != "https" {
+                return Err(AttemptError::Refused("not sent: https is required".into()));
+            }
+            check_literal(webhook.url).map_err(AttemptError::Refused)?;
         }
         let timestamp = Utc::now().timestamp();
         let mut headers = HeaderMap::new();
@@ -125,7 +143,7 @@ impl Sender {
             .body(body)
             .send()
             .await
-            .map_err(|e| self.describe(&e))?;
+            .map_err(|e| AttemptError::Failed(self.describe(&e)))?;
         let status = response.status().as_u16();
         let mut excerpt = Vec::new();
         // The excerpt is best effort: a receiver that answers and then stalls
@@ -162,6 +180,7 @@ impl Sender {
     }
 }
 
-fn header_value(value: &str) -> Result<HeaderValue, String> {
-    HeaderValue::from_str(value).map_err(|e| format!("invalid header value: {e}"))
+fn header_value(value: &str) -> Result<HeaderValue, AttemptError> {
+    HeaderValue::from_str(value)
+        .map_err(|e| AttemptError::Failed(format!("invalid header value: {e}")))
 }

@@ -50,7 +50,11 @@ fn public_only(
             if !public.is_empty() {
                 return Ok(public);
             }
-            tracing::debug!(host, addresses = ?private, "name resolves only to non-public addresses");
+            tracing::debug!(
+                host,
+                addresses = ?private,
+                "name resolves only to non-public addresses"
+            );
         }
         Err(error) => tracing::debug!(host, %error, "name lookup failed"),
     }

@@ -111,10 +111,11 @@ fn invalid_argument(violations: Violations) -> Status {
         })
         .collect();
     if omitted > 0 {
-        shown.push(FieldViolation::new(
-            "",
-            format!("{omitted} more violations were left out"),
-        ));
+        let count = match omitted {
+            1 => "1 more violation was left out".to_owned(),
+            n => format!("{n} more violations were left out"),
+        };
+        shown.push(FieldViolation::new("", count));
     }
     let listed: Vec<String> = shown
         .iter()

@@ -1,5 +1,6 @@
 //! Compiles the protobuf API with tonic's generator and writes the descriptor
-//! set that server reflection serves. Uses a vendored `protoc`, so a fresh
+//! set that server reflection serves. Services and clients use the crate's
+//! own codec (`src/api/codec.rs`). Uses a vendored `protoc`, so a fresh
 //! machine needs no system protobuf install.
 
 use std::path::PathBuf;
@@ -24,8 +25,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut config = tonic_prost_build::Config::new();
     config.protoc_executable(protoc);
+    // `prost::Name` lets the codec name the message that did not decode.
+    config.enable_type_names();
     tonic_prost_build::configure()
         .file_descriptor_set_path(out_dir.join("inboundflow_descriptor.bin"))
+        // Malformed requests are INVALID_ARGUMENT, not prost's INTERNAL.
+        .codec_path("crate::api::codec::StrictCodec")
         .compile_with_config(config, &protos, &includes)?;
 
     println!("cargo:rerun-if-changed=proto");

@@ -81,17 +81,7 @@ impl From<StoreError> for ApiError {
 impl From<ApiError> for Status {
     fn from(error: ApiError) -> Self {
         match error {
-            ApiError::Invalid(violations) => {
-                let message = format!("invalid request: {violations}");
-                let details = ErrorDetails::with_bad_request(
-                    violations
-                        .into_vec()
-                        .into_iter()
-                        .map(|v| FieldViolation::new(v.field, v.description))
-                        .collect::<Vec<_>>(),
-                );
-                Status::with_error_details(Code::InvalidArgument, message, details)
-            }
+            ApiError::Invalid(violations) => invalid_argument(violations),
             ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
             ApiError::AlreadyExists { field, message } => Status::with_error_details(
                 Code::AlreadyExists,
@@ -121,4 +111,116 @@ impl From<ApiError> for Status {
     }
 }
 
+/// Violations returned one by one; the rest are only counted.
+const MAX_VIOLATIONS: usize = 20;
+/// Bounds, in bytes, of `grpc-message` and of each violation's field path and
+/// description (which echo client input, such as update-mask paths).
+const MAX_MESSAGE_BYTES: usize = 1024;
+const MAX_FIELD_BYTES: usize = 128;
+const MAX_DESCRIPTION_BYTES: usize = 192;
+
+/// `INVALID_ARGUMENT` with the first violations and a count of the others.
+/// A status travels in trailers, and C-core clients (Python) refuse more
+/// than 16 KiB of them, turning the answer into `RESOURCE_EXHAUSTED`. Here
+/// the message is at most 1 KiB and the details (which repeat it) at most
+/// about 8 KiB, so even base64-encoded the whole stays below that limit.
+fn invalid_argument(violations: Violations) -> Status {
+    let all = violations.into_vec();
+    let omitted = all.len().saturating_sub(MAX_VIOLATIONS);
+    let mut shown: Vec<FieldViolation> = all
+        .into_iter()
+        .take(MAX_VIOLATIONS)
+        .map(|v| {
+            FieldViolation::new(
+                cut(v.field, MAX_FIELD_BYTES),
+                cut(v.description, MAX_DESCRIPTION_BYTES),
+            )
+        })
+        .collect();
+    if omitted > 0 {
+        let count = match omitted {
+            1 => "1 more violation was left out".to_owned(),
+            n => format!("{n} more violations were left out"),
+        };
+        shown.push(FieldViolation::new("", count));
+    }
+    let listed: Vec<String> = shown
+        .iter()
+        .map(|v| match v.field.as_str() {
+            "" => v.description.clone(),
+            field => format!("{field}: {}", v.description),
+        })
+        .collect();
+    let message = cut(
+        format!("invalid request: {}", listed.join("; ")),
+        MAX_MESSAGE_BYTES,
+    );
+    Status::with_error_details(
+        Code::InvalidArgument,
+        message,
+        ErrorDetails::with_bad_request(shown),
+    )
+}
+
+/// `text` if it fits in `max` bytes, else its longest prefix that fits with
+/// an ellipsis, cut on a character boundary.
+fn cut(mut text: String, max: usize) -> String {
+    const ELLIPSIS: char = '…';
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max.saturating_sub(ELLIPSIS.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push(ELLIPSIS);
+    text
+}
+
 pub type ApiResult<T> = Result<tonic::Response<T>, Status>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_keeps_short_text_and_cuts_long_text_on_a_character_boundary() {
+        assert_eq!(cut("short".into(), 8), "short");
+        assert_eq!(cut("abcdefghij".into(), 8), "abcde…");
+        // 'é' is two bytes; cutting through it would not be UTF-8.
+        let cut_text = cut("éééééé".into(), 8);
+        assert!(cut_text.len() <= 8, "{cut_text}");
+        assert_eq!(cut_text, "éé…");
+    }
+
+    #[test]
+    fn the_first_violations_are_kept_and_the_others_counted() {
+        let mut v = Violations::new();
+        for i in 0..25 {
+            v.add(format!("requests[{i}].payload"), "x".repeat(1000));
+        }
+        let status = Status::from(ApiError::Invalid(v));
+        let shown = status
+            .get_details_bad_request()
+            .expect("bad request details")
+            .field_violations;
+        assert_eq!(shown.len(), MAX_VIOLATIONS + 1);
+        assert!(
+            shown
+                .iter()
+                .all(|v| v.description.len() <= MAX_DESCRIPTION_BYTES)
+        );
+        let last = shown.last().expect("a count");
+        assert_eq!(
+            (last.field.as_str(), last.description.as_str()),
+            ("", "5 more violations were left out")
+        );
+        assert!(status.message().len() <= MAX_MESSAGE_BYTES);
+        assert!(
+            status
+                .message()
+                .starts_with("invalid request: requests[0].payload: xxx")
+        );
+    }
+}

@@ -7,6 +7,7 @@
 
 mod api_keys;
 pub mod auth;
+pub mod codec;
 mod convert;
 mod deliveries;
 mod error;

@@ -102,8 +102,10 @@ impl Sender {
 
     async fn post(&self, webhook: Outgoing<'_>) -> Result<(u16, String), Failure> {
         if !self.allow_private {
+            // Plain http was only accepted at save time under
+            // --allow-private-targets; a restart without it must not honour it.
             if webhook.url.url().scheme() != "https" {
-                return Err(Failure::local("only https:// targets are allowed"));
+                return Err(Failure::local("not sent: https is required"));
             }
             check_literal(webhook.url).map_err(Failure::local)?;
         }

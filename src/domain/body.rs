@@ -90,3 +90,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "body_proptests.rs"]
+mod proptests;

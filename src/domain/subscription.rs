@@ -97,6 +97,12 @@ impl TargetUrl {
                 return None;
             }
         }
+        // Kept in the URL they would be stored, shown on every read and sent
+        // as credentials: secrets belong in the signing secret.
+        if !url.username().is_empty() || url.password().is_some() {
+            v.add(field, "must not contain a user name or password");
+            return None;
+        }
         if url.fragment().is_some() {
             v.add(field, "must not have a #fragment");
             return None;
@@ -144,6 +150,11 @@ fn is_local_name(name: &str) -> bool {
 /// True for addresses on the public internet; false for loopback, private,
 /// link-local, shared, documentation, multicast and reserved ranges, so a
 /// subscription cannot make the service call into its own network.
+///
+/// IPv6 ranges that carry an IPv4 address to some translator or relay (SIIT,
+/// NAT64, 6to4, Teredo) are refused whole: where the packet ends up depends
+/// on which box on the path does the translating, possibly one inside our
+/// own network, and no webhook receiver needs them.
 pub fn is_public_ip(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(ip) => is_public_v4(ip),
@@ -157,8 +168,13 @@ pub fn is_public_ip(ip: IpAddr) -> bool {
                 || ip.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside sites)
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-                || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64 (embeds v4)
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo (embeds v4)
+                || s[0] == 0x2002 // 6to4 (embeds v4)
+                || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64, well-known and local-use (embeds v4)
+                || s[..4] == [0x0100, 0, 0, 0] // discard-only
+                || s[..6] == [0, 0, 0, 0, 0xffff, 0] // IPv4-translated, SIIT (embeds v4)
                 || s[..6] == [0, 0, 0, 0, 0, 0]) // v4-compatible
         }
     }
@@ -296,6 +312,52 @@ mod tests {
         assert!(parse("https://169.254.169.254/latest/meta-data", false).is_err());
         assert!(parse("ftp://example.com/", false).is_err());
         assert!(parse("not a url", false).is_err());
+    }
+
+    #[test]
+    fn ipv6_ranges_that_reach_ipv4_or_go_nowhere_are_not_public() {
+        for ip in [
+            "::ffff:0:7f00:1",     // IPv4-translated (SIIT), 127.0.0.1
+            "::ffff:0:808:808",    // IPv4-translated, even of a public address
+            "2002:7f00:1::1",      // 6to4 of 127.0.0.1
+            "2002:808:808::1",     // 6to4, relayed by whoever announces it
+            "2001:0:4136:e378::1", // Teredo
+            "64:ff9b:1::a00:1",    // local-use NAT64
+            "100::1",              // discard-only
+            "fec0::1",             // site-local
+        ] {
+            let ip: IpAddr = ip.parse().expect("an IPv6 address");
+            assert!(!is_public_ip(ip), "{ip} must not count as public");
+            assert!(
+                parse(&format!("https://[{ip}]/"), false).is_err(),
+                "{ip} is refused as a target"
+            );
+        }
+        for ip in [
+            "2606:4700::6810:85e5",
+            "2a00:1450:4001:80b::200e",
+            "2001:4860::8888",
+        ] {
+            let ip: IpAddr = ip.parse().expect("an IPv6 address");
+            assert!(is_public_ip(ip), "{ip} is public");
+        }
+    }
+
+    #[test]
+    fn target_urls_carry_no_user_name_or_password() {
+        for raw in [
+            "https://user:pass@hooks.zapier.com/hooks/catch/1/",
+            "https://user@hooks.zapier.com/",
+            "https://:pass@hooks.zapier.com/",
+        ] {
+            let violations = parse(raw, true).expect_err(raw).into_vec();
+            assert_eq!(violations.len(), 1, "{raw}: {violations:?}");
+            assert_eq!(violations[0].field, "subscription.url");
+            assert_eq!(
+                violations[0].description,
+                "must not contain a user name or password"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod auth;
 mod conformance;
 mod contract;
+mod edge;
 mod events_fixture;
 mod helpers;
 mod isolation;

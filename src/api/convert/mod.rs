@@ -7,6 +7,9 @@ pub mod deliveries;
 pub mod events;
 pub mod subscriptions;
 
+#[cfg(test)]
+mod proptests;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::event::EventType;

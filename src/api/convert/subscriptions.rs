@@ -136,6 +136,20 @@ const UPDATABLE: [&str; 6] = [
     "signing_secret",
 ];
 
+/// How much of a path the client sent is repeated in a violation.
+const MAX_ECHOED_PATH_CHARS: usize = 64;
+
+/// The start of a client-supplied path, marked when cut: enough to recognise
+/// it, without returning whatever size the client sent.
+fn echo(path: &str) -> String {
+    let mut chars = path.chars();
+    let mut shown: String = chars.by_ref().take(MAX_ECHOED_PATH_CHARS).collect();
+    if chars.next().is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
 /// An update request as (organization, subscription, patch).
 pub fn parse_update(
     req: pb::UpdateSubscriptionRequest,
@@ -182,7 +196,8 @@ pub fn parse_update(
             other => v.add(
                 "update_mask",
                 format!(
-                    "unknown or read-only path '{other}'; updatable: {}",
+                    "unknown or read-only path '{}'; updatable: {}",
+                    echo(other),
                     UPDATABLE.join(", ")
                 ),
             ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the client SDKs: generated code is up to date with proto/, the API has
 # no lint errors or breaking changes, and each client passes its unit tests and
-# an end-to-end run against a live service (started here, stopped on exit).
+# an end-to-end run against a live service (started here with a fresh database
+# and an operator API key, stopped on exit).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -68,13 +69,23 @@ else
 fi
 
 step "live service"
-bin=${INBOUNDFLOW_BIN:-target/debug/inboundflow-webhooks}
-if [ ! -x "$bin" ]; then
+# INBOUNDFLOW_BIN is used as it is; otherwise the service is built (a no-op
+# when up to date), so a binary older than the API is never tested.
+bin=${INBOUNDFLOW_BIN:-}
+if [ -z "$bin" ]; then
   cargo build --quiet --bin inboundflow-webhooks
+  bin=${CARGO_TARGET_DIR:-target}/debug/inboundflow-webhooks
 fi
+db=sqlite://$work/db.sqlite
+# Every call but health needs an API key. The first one is made on the
+# database directly; the operator key acts for any organization, so each
+# suite uses its own organizations, and makes the other keys it needs through
+# the API. Only the key goes to stdout.
+api_key=$("$bin" keys create --role operator --name "client SDK tests" --database-url "$db" 2>"$work/keys.log") ||
+  { cat "$work/keys.log" >&2; echo "cannot create the operator API key" >&2; exit 1; }
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 addr=127.0.0.1:$port
-"$bin" serve --listen "$addr" --database-url "sqlite://$work/db.sqlite" \
+"$bin" serve --listen "$addr" --database-url "$db" \
   --allow-private-targets --retry-schedule 200ms,200ms >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
@@ -83,8 +94,8 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { cat "$work/server.log" >&2; echo "service not listening after 10 s" >&2; exit 1; }
-echo "serving on $addr"
-export INBOUNDFLOW_E2E_ADDR=$addr
+echo "serving on $addr, with an operator API key"
+export INBOUNDFLOW_E2E_ADDR=$addr INBOUNDFLOW_E2E_API_KEY=$api_key
 show_server_log() { echo "--- service log" >&2; tail -50 "$work/server.log" >&2; }
 trap 'show_server_log' ERR
 
@@ -95,7 +106,7 @@ step "go"
   go test -count=1 -v ./... >"$work/go.log" 2>&1 || { cat "$work/go.log"; exit 1; }
   grep -E '^(ok|FAIL|---)' "$work/go.log" || true
   echo "go: $(grep -cE '^\s*--- PASS' "$work/go.log") passed"
-  go run ./examples/quickstart -addr "$addr" -insecure -org org_go_quickstart >/dev/null
+  INBOUNDFLOW_API_KEY=$api_key go run ./examples/quickstart -addr "$addr" -insecure -org org_go_quickstart >/dev/null
   echo "go quickstart ok"
 )
 
@@ -107,7 +118,7 @@ step "python"
   cd clients/python
   "$py" -m mypy src/inboundflow examples
   "$py" -m pytest -q -p no:cacheprovider | tee "$work/python.log"
-  "$py" examples/quickstart.py --addr "$addr" --insecure --org org_py_quickstart >/dev/null
+  INBOUNDFLOW_API_KEY=$api_key "$py" examples/quickstart.py --addr "$addr" --insecure --org org_py_quickstart >/dev/null
   echo "python quickstart ok"
 )
 
@@ -117,7 +128,7 @@ step "typescript"
   npm run --silent build
   node --test dist/test/*.test.js >"$work/ts.log" 2>&1 || { cat "$work/ts.log"; exit 1; }
   grep -E '^# (tests|pass|fail|skipped)' "$work/ts.log" || true
-  node dist/examples/quickstart.js --addr "$addr" --insecure --org org_ts_quickstart >/dev/null
+  INBOUNDFLOW_API_KEY=$api_key node dist/examples/quickstart.js --addr "$addr" --insecure --org org_ts_quickstart >/dev/null
   echo "typescript quickstart ok"
   # The packed tarball, installed elsewhere, is what users get.
   npm pack --ignore-scripts --silent --pack-destination "$work" >/dev/null
@@ -125,7 +136,7 @@ step "typescript"
   cd "$work/ts-install"
   echo '{"name": "install-check", "private": true, "type": "module"}' >package.json
   npm install --prefer-offline --no-audit --no-fund --loglevel=error "$work"/inboundflow-webhooks-*.tgz >/dev/null
-  node -e 'import("@inboundflow/webhooks").then((m) => { if (typeof m.verify !== "function" || !m.v1.EventService) process.exit(1); })'
+  node -e 'import("@inboundflow/webhooks").then((m) => { if (typeof m.verify !== "function" || !m.v1.EventService || !m.v1.ApiKeyService) process.exit(1); })'
   echo "typescript package installs"
 )
 

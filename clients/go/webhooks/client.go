@@ -20,8 +20,10 @@ type Options struct {
 	// TLS overrides the TLS settings (custom roots, client certificates).
 	// Ignored when Insecure is set.
 	TLS *tls.Config
-	// BearerToken, when set, is sent as `authorization: Bearer <token>` on
-	// every call.
+	// BearerToken is the API key, sent as `authorization: Bearer <key>` on
+	// every call. The service refuses every call but health checks without
+	// one (Unauthenticated), and calls the key's role does not allow
+	// (PermissionDenied).
 	BearerToken string
 	// DialOptions are appended to the options built from the fields above.
 	DialOptions []grpc.DialOption
@@ -32,6 +34,7 @@ type Client struct {
 	Subscriptions webhooksv1.SubscriptionServiceClient
 	Events        webhooksv1.EventServiceClient
 	Deliveries    webhooksv1.DeliveryServiceClient
+	APIKeys       webhooksv1.ApiKeyServiceClient
 	conn          *grpc.ClientConn
 }
 
@@ -63,6 +66,7 @@ func NewClient(address string, opts Options) (*Client, error) {
 		Subscriptions: webhooksv1.NewSubscriptionServiceClient(conn),
 		Events:        webhooksv1.NewEventServiceClient(conn),
 		Deliveries:    webhooksv1.NewDeliveryServiceClient(conn),
+		APIKeys:       webhooksv1.NewApiKeyServiceClient(conn),
 		conn:          conn,
 	}, nil
 }

@@ -3,10 +3,12 @@
 Starts a receiver that verifies signatures, subscribes it, emits a
 call.completed event and prints the verified delivery:
 
-    python examples/quickstart.py --addr 127.0.0.1:50051 --insecure
+    INBOUNDFLOW_API_KEY=... python examples/quickstart.py --addr 127.0.0.1:50051 --insecure
 
-The service must allow plain-HTTP loopback targets (--allow-private-targets)
-for the local receiver; real subscriptions use HTTPS URLs.
+The API key (--api-key, or INBOUNDFLOW_API_KEY) must be an admin key of the
+organization (--org) or an operator key. The service must allow plain-HTTP
+loopback targets (--allow-private-targets) for the local receiver; real
+subscriptions use HTTPS URLs.
 """
 
 import argparse
@@ -56,12 +58,19 @@ def main() -> int:
     parser.add_argument("--addr", default="127.0.0.1:50051", help="service address, host:port")
     parser.add_argument("--insecure", action="store_true", help="plaintext connection (local service)")
     parser.add_argument("--org", default="org_quickstart", help="organization id")
+    # The environment is the safer place for a key: a flag shows in the
+    # process list and the shell history.
+    parser.add_argument("--api-key", help="API key, admin or operator (default: $INBOUNDFLOW_API_KEY)")
     args = parser.parse_args()
+    api_key = args.api_key or os.environ.get("INBOUNDFLOW_API_KEY")
+    if not api_key:
+        parser.error(
+            "no API key: set INBOUNDFLOW_API_KEY or pass --api-key (make one with `inboundflow-webhooks keys create`)"
+        )
 
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    token = os.environ.get("INBOUNDFLOW_API_KEY")
-    with WebhooksClient(args.addr, insecure=args.insecure, bearer_token=token) as client:
+    with WebhooksClient(args.addr, insecure=args.insecure, bearer_token=api_key) as client:
         subscription = client.subscriptions.CreateSubscription(
             subscriptions_pb2.CreateSubscriptionRequest(
                 organization_id=args.org,

@@ -1,6 +1,8 @@
 """Drives a live service with the Python client.
 
-Runs only when INBOUNDFLOW_E2E_ADDR names one (scripts/clients/test.sh starts it).
+Runs only when INBOUNDFLOW_E2E_ADDR names one, and then needs an operator API
+key in INBOUNDFLOW_E2E_API_KEY (scripts/clients/test.sh starts the service and
+makes the key).
 """
 
 import http.server
@@ -11,6 +13,7 @@ import threading
 import time
 from typing import Any, Dict, Iterator, List, Optional, Set
 
+import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.type.date_pb2 import Date
@@ -26,6 +29,7 @@ from inboundflow.webhooks import (
     verify,
 )
 from inboundflow.webhooks.v1 import (
+    api_keys_pb2,
     deliveries_pb2,
     event_service_pb2,
     events_pb2,
@@ -102,8 +106,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def client() -> Iterator[WebhooksClient]:
+    """A client with the operator key, which may act for any organization."""
     assert ADDR
-    with WebhooksClient(ADDR, insecure=True, bearer_token="e2e-api-key") as c:
+    key = os.environ.get("INBOUNDFLOW_E2E_API_KEY")
+    assert key, (
+        "INBOUNDFLOW_E2E_API_KEY not set: the service needs an operator key "
+        "(inboundflow-webhooks keys create --role operator)"
+    )
+    with WebhooksClient(ADDR, insecure=True, bearer_token=key) as c:
         yield c
 
 
@@ -239,3 +249,57 @@ def test_list_subscriptions_pages(client: WebhooksClient) -> None:
         assert pages < 5, "paging does not end"
     assert pages == 2
     assert sorted(listed) == sorted(created)
+
+
+def refusal(call: Any) -> grpc.StatusCode:
+    """The status code a call that must fail fails with."""
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    code: grpc.StatusCode = caught.value.code()
+    return code
+
+
+def test_call_without_a_key_is_unauthenticated(client: WebhooksClient) -> None:
+    org_id = org("nokey")
+    # The organization has a subscription, so only the missing key can
+    # explain a refusal.
+    subscribe(client, org_id, "https://hooks.example.com/nokey")
+    assert ADDR
+    with WebhooksClient(ADDR, insecure=True) as anonymous:
+        listing = subscriptions_pb2.ListSubscriptionsRequest(organization_id=org_id)
+        assert refusal(lambda: anonymous.subscriptions.ListSubscriptions(listing, timeout=10)) == (
+            grpc.StatusCode.UNAUTHENTICATED
+        )
+        emit = event_service_pb2.EmitEventRequest(
+            organization_id=org_id, lead_created=events_pb2.LeadCreated(call_id="call_py_nokey")
+        )
+        assert refusal(lambda: anonymous.events.EmitEvent(emit, timeout=10)) == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_emitter_key_emits_but_cannot_list_subscriptions(client: WebhooksClient) -> None:
+    org_id = org("emitter")
+    created = client.api_keys.CreateApiKey(
+        api_keys_pb2.CreateApiKeyRequest(
+            organization_id=org_id,
+            api_key=api_keys_pb2.ApiKey(role=api_keys_pb2.API_KEY_ROLE_EMITTER, name="Python end-to-end emitter"),
+        ),
+        timeout=10,
+    )
+    assert created.key
+    assert created.api_key.organization_id == org_id
+    assert created.api_key.role == api_keys_pb2.API_KEY_ROLE_EMITTER
+    assert ADDR
+    with WebhooksClient(ADDR, insecure=True, bearer_token=created.key) as emitter:
+        # An organization key may name its organization or leave it empty.
+        for named in (org_id, ""):
+            emitted = emitter.events.EmitEvent(
+                event_service_pb2.EmitEventRequest(
+                    organization_id=named, lead_created=events_pb2.LeadCreated(call_id="call_py_emitter")
+                ),
+                timeout=10,
+            )
+            assert emitted.event.organization_id == org_id
+        listing = subscriptions_pb2.ListSubscriptionsRequest(organization_id=org_id)
+        assert refusal(lambda: emitter.subscriptions.ListSubscriptions(listing, timeout=10)) == (
+            grpc.StatusCode.PERMISSION_DENIED
+        )

@@ -2,11 +2,13 @@
 // verifies signatures, subscribes it, emits a call.completed event and prints
 // the verified delivery.
 //
-//   npm run build && node dist/examples/quickstart.js --addr 127.0.0.1:50051 --insecure
+//   npm run build && INBOUNDFLOW_API_KEY=… node dist/examples/quickstart.js --addr 127.0.0.1:50051 --insecure
 //
-// The service must allow plain-HTTP loopback targets (--allow-private-targets)
-// for the local receiver; real subscriptions use HTTPS URLs. In your own code,
-// import from "@inboundflow/webhooks" instead of "../src/index.js".
+// The API key (--api-key, or INBOUNDFLOW_API_KEY) must be an admin key of the
+// organization (--org) or an operator key. The service must allow plain-HTTP
+// loopback targets (--allow-private-targets) for the local receiver; real
+// subscriptions use HTTPS URLs. In your own code, import from
+// "@inboundflow/webhooks" instead of "../src/index.js".
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -20,8 +22,16 @@ const { values: args } = parseArgs({
     addr: { type: "string", default: "127.0.0.1:50051" },
     insecure: { type: "boolean", default: false },
     org: { type: "string", default: "org_quickstart" },
+    // The environment is the safer place for a key: a flag shows in the
+    // process list and the shell history.
+    "api-key": { type: "string" },
   },
 });
+const apiKey = args["api-key"] || process.env.INBOUNDFLOW_API_KEY;
+if (!apiKey) {
+  console.error("no API key: set INBOUNDFLOW_API_KEY or pass --api-key (make one with `inboundflow-webhooks keys create`)");
+  process.exit(2);
+}
 
 let onVerified: (body: string) => void = () => {};
 const verified = new Promise<string>((resolve) => (onVerified = resolve));
@@ -46,7 +56,7 @@ const port = (receiver.address() as AddressInfo).port;
 
 const client = createWebhooksClient(args.addr!, {
   insecure: args.insecure!,
-  bearerToken: process.env.INBOUNDFLOW_API_KEY,
+  bearerToken: apiKey,
   defaultTimeoutMs: 10_000,
 });
 const organizationId = args.org!;

@@ -3,6 +3,7 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { SecureClientSessionOptions } from "node:http2";
 
+import { ApiKeyService } from "./gen/inboundflow/webhooks/v1/api_keys_pb.js";
 import { DeliveryService } from "./gen/inboundflow/webhooks/v1/deliveries_pb.js";
 import { EventService } from "./gen/inboundflow/webhooks/v1/event_service_pb.js";
 import { SubscriptionService } from "./gen/inboundflow/webhooks/v1/subscriptions_pb.js";
@@ -12,7 +13,12 @@ export interface ClientOptions {
   insecure?: boolean;
   /** TLS settings (custom `ca`, client `cert` and `key`); ignored when insecure. */
   tls?: Pick<SecureClientSessionOptions, "ca" | "cert" | "key" | "servername" | "rejectUnauthorized">;
-  /** Sent as `authorization: Bearer <token>` on every call. */
+  /**
+   * The API key, sent as `authorization: Bearer <key>` on every call. The
+   * service refuses every call but health checks without one
+   * (`Code.Unauthenticated`), and calls the key's role does not allow
+   * (`Code.PermissionDenied`).
+   */
   bearerToken?: string;
   /** More interceptors, run after the bearer token one. */
   interceptors?: Interceptor[];
@@ -24,6 +30,7 @@ export interface WebhooksClient {
   subscriptions: Client<typeof SubscriptionService>;
   events: Client<typeof EventService>;
   deliveries: Client<typeof DeliveryService>;
+  apiKeys: Client<typeof ApiKeyService>;
   /** Closes the connection; calls in flight fail. */
   close(): void;
 }
@@ -55,6 +62,7 @@ export function createWebhooksClient(address: string, options: ClientOptions = {
     subscriptions: createClient(SubscriptionService, transport),
     events: createClient(EventService, transport),
     deliveries: createClient(DeliveryService, transport),
+    apiKeys: createClient(ApiKeyService, transport),
     close: () => sessionManager.abort(),
   };
 }

@@ -18,6 +18,12 @@ async function fakeEventService(seen: (string | null)[]): Promise<Http2Server> {
             return { event: create(v1.EventSchema, { id: req.eventId }) };
           },
         });
+        router.service(v1.ApiKeyService, {
+          listApiKeys(_req, ctx) {
+            seen.push(ctx.requestHeader.get("authorization"));
+            return { apiKeys: [create(v1.ApiKeySchema, { id: "key_1" })] };
+          },
+        });
       },
     }),
   );
@@ -35,7 +41,10 @@ test("a bearer token is sent as authorization metadata", async () => {
     const res = await withToken.events.getEvent({ organizationId: "org", eventId: "evt_1" });
     assert.equal(res.event?.id, "evt_1");
     await without.events.getEvent({ organizationId: "org", eventId: "evt_2" });
-    assert.deepEqual(seen, ["Bearer key_123", null]);
+    // The API key service shares the transport, and so the token.
+    const keys = await withToken.apiKeys.listApiKeys({});
+    assert.deepEqual(keys.apiKeys.map((k) => k.id), ["key_1"]);
+    assert.deepEqual(seen, ["Bearer key_123", null, "Bearer key_123"]);
   } finally {
     withToken.close();
     without.close();

@@ -1,5 +1,7 @@
 // Drives a live service with the TypeScript client. Runs only when
-// INBOUNDFLOW_E2E_ADDR names one (scripts/clients/test.sh starts it).
+// INBOUNDFLOW_E2E_ADDR names one, and then needs an operator API key in
+// INBOUNDFLOW_E2E_API_KEY (scripts/clients/test.sh starts the service and
+// makes the key).
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,6 +9,7 @@ import { after, before, test } from "node:test";
 
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
 
 import {
   DELIVERY_ID_HEADER,
@@ -87,9 +90,17 @@ class Receiver {
   }
 }
 
+/** A client of the live service with `bearerToken` as its API key (none when undefined). */
+const connect = (bearerToken: string | undefined) =>
+  createWebhooksClient(ADDR!, { insecure: true, bearerToken, defaultTimeoutMs: 10_000 });
+
+/** With the operator key, which may act for any organization. */
 let client: WebhooksClient;
 before(() => {
-  if (ADDR) client = createWebhooksClient(ADDR, { insecure: true, bearerToken: "e2e-api-key", defaultTimeoutMs: 10_000 });
+  if (!ADDR) return;
+  const key = process.env.INBOUNDFLOW_E2E_API_KEY;
+  assert.ok(key, "INBOUNDFLOW_E2E_API_KEY not set: the service needs an operator key (inboundflow-webhooks keys create --role operator)");
+  client = connect(key);
 });
 after(() => client?.close());
 
@@ -200,4 +211,51 @@ test("listing subscriptions pages through all of them", { skip }, async () => {
   } while (pageToken);
   assert.equal(pages, 2);
   assert.deepEqual(listed.sort(), created.sort());
+});
+
+/** The code a call that must fail fails with. */
+async function refusal(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+  } catch (err) {
+    return Code[ConnectError.from(err).code];
+  }
+  assert.fail("the call succeeded");
+}
+
+test("a call without an API key is unauthenticated", { skip }, async () => {
+  const orgId = org("nokey");
+  // The organization has a subscription, so only the missing key can explain a refusal.
+  await subscribe(orgId, "https://hooks.example.com/nokey");
+  const anonymous = connect(undefined);
+  try {
+    assert.equal(await refusal(anonymous.subscriptions.listSubscriptions({ organizationId: orgId })), "Unauthenticated");
+    const lead = { case: "leadCreated" as const, value: create(v1.LeadCreatedSchema, { callId: "call_ts_nokey" }) };
+    assert.equal(await refusal(anonymous.events.emitEvent({ organizationId: orgId, payload: lead })), "Unauthenticated");
+  } finally {
+    anonymous.close();
+  }
+});
+
+test("an emitter key emits but cannot list subscriptions", { skip }, async () => {
+  const orgId = org("emitter");
+  const created = await client.apiKeys.createApiKey({
+    organizationId: orgId,
+    apiKey: { role: v1.ApiKeyRole.EMITTER, name: "TypeScript end-to-end emitter" },
+  });
+  assert.ok(created.key);
+  assert.equal(created.apiKey?.organizationId, orgId);
+  assert.equal(created.apiKey?.role, v1.ApiKeyRole.EMITTER);
+  const emitter = connect(created.key);
+  try {
+    // An organization key may name its organization or leave it empty.
+    for (const organizationId of [orgId, ""]) {
+      const lead = { case: "leadCreated" as const, value: create(v1.LeadCreatedSchema, { callId: "call_ts_emitter" }) };
+      const emitted = await emitter.events.emitEvent({ organizationId, payload: lead });
+      assert.equal(emitted.event?.organizationId, orgId);
+    }
+    assert.equal(await refusal(emitter.subscriptions.listSubscriptions({ organizationId: orgId })), "PermissionDenied");
+  } finally {
+    emitter.close();
+  }
 });

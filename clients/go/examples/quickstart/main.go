@@ -2,10 +2,12 @@
 // it starts a receiver that verifies signatures, subscribes it, emits a
 // call.completed event and prints the verified delivery.
 //
-//	go run ./examples/quickstart -addr 127.0.0.1:50051 -insecure
+//	INBOUNDFLOW_API_KEY=… go run ./examples/quickstart -addr 127.0.0.1:50051 -insecure
 //
-// The service must allow plain-HTTP loopback targets (--allow-private-targets)
-// for the local receiver; real subscriptions use HTTPS URLs.
+// The API key (-api-key, or INBOUNDFLOW_API_KEY) must be an admin key of the
+// organization (-org) or an operator key. The service must allow plain-HTTP
+// loopback targets (--allow-private-targets) for the local receiver; real
+// subscriptions use HTTPS URLs.
 package main
 
 import (
@@ -29,13 +31,24 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:50051", "service address, host:port")
 	insecure := flag.Bool("insecure", false, "plaintext connection (local service)")
 	org := flag.String("org", "org_quickstart", "organization id")
+	// The environment is the safer place for a key: a flag shows in the
+	// process list and the shell history. Not the flag's default, which -h
+	// would print.
+	apiKey := flag.String("api-key", "", "API key, admin or operator (default: $INBOUNDFLOW_API_KEY)")
 	flag.Parse()
-	if err := run(*addr, *insecure, *org); err != nil {
+	key := *apiKey
+	if key == "" {
+		key = os.Getenv("INBOUNDFLOW_API_KEY")
+	}
+	if key == "" {
+		log.Fatal("no API key: set INBOUNDFLOW_API_KEY or pass -api-key (make one with `inboundflow-webhooks keys create`)")
+	}
+	if err := run(*addr, *insecure, *org, key); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(addr string, insecure bool, org string) error {
+func run(addr string, insecure bool, org, apiKey string) error {
 	const secret = "quickstart-secret-0123456789"
 	verified := make(chan string, 1)
 
@@ -62,7 +75,7 @@ func run(addr string, insecure bool, org string) error {
 	go func() { _ = receiver.Serve(listener) }()
 	defer receiver.Close()
 
-	client, err := webhooks.NewClient(addr, webhooks.Options{Insecure: insecure, BearerToken: os.Getenv("INBOUNDFLOW_API_KEY")})
+	client, err := webhooks.NewClient(addr, webhooks.Options{Insecure: insecure, BearerToken: apiKey})
 	if err != nil {
 		return err
 	}

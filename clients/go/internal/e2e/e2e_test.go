@@ -1,5 +1,7 @@
 // Package e2e drives a live service with the Go client. It runs only when
-// INBOUNDFLOW_E2E_ADDR names one (scripts/clients/test.sh starts it).
+// INBOUNDFLOW_E2E_ADDR names one, and then needs an operator API key in
+// INBOUNDFLOW_E2E_API_KEY (scripts/clients/test.sh starts the service and
+// makes the key).
 package e2e
 
 import (
@@ -25,19 +27,43 @@ const (
 	timeout = 20 * time.Second
 )
 
+// connect returns a client with the operator key, which may act for any
+// organization.
 func connect(t *testing.T) (*webhooks.Client, context.Context) {
+	addr := liveAddr(t)
+	key := os.Getenv("INBOUNDFLOW_E2E_API_KEY")
+	if key == "" {
+		t.Fatal("INBOUNDFLOW_E2E_API_KEY not set: the service needs an operator key " +
+			"(inboundflow-webhooks keys create --role operator)")
+	}
+	return dial(t, addr, key), testContext(t)
+}
+
+// liveAddr is the service under test; without one the test is skipped.
+func liveAddr(t *testing.T) string {
+	t.Helper()
 	addr := os.Getenv("INBOUNDFLOW_E2E_ADDR")
 	if addr == "" {
 		t.Skip("INBOUNDFLOW_E2E_ADDR not set: no live server to test against")
 	}
-	client, err := webhooks.NewClient(addr, webhooks.Options{Insecure: true, BearerToken: "e2e-api-key"})
+	return addr
+}
+
+// dial connects to addr with key as the bearer token (none when empty).
+func dial(t *testing.T, addr, key string) *webhooks.Client {
+	t.Helper()
+	client, err := webhooks.NewClient(addr, webhooks.Options{Insecure: true, BearerToken: key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Close() })
+	return client
+}
+
+func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	return client, ctx
+	return ctx
 }
 
 func org(name string) string {

@@ -8,6 +8,7 @@ from typing import Any, Callable, Optional, Sequence, Tuple, Type
 import grpc
 
 from inboundflow.webhooks.v1 import (
+    api_keys_pb2_grpc,
     deliveries_pb2_grpc,
     event_service_pb2_grpc,
     subscriptions_pb2_grpc,
@@ -51,8 +52,10 @@ class WebhooksClient:
 
     `address` is `host:port`. TLS with the system's roots is the default; pass
     `root_certificates` (and a client key pair) to change it, or
-    `insecure=True` for plaintext to a local service. `bearer_token`, when
-    given, is sent as `authorization: Bearer <token>` on every call.
+    `insecure=True` for plaintext to a local service. `bearer_token` is the
+    API key, sent as `authorization: Bearer <key>` on every call: the service
+    refuses every call but health checks without one (UNAUTHENTICATED), and
+    calls the key's role does not allow (PERMISSION_DENIED).
 
     Use as a context manager, or call `close()`.
     """
@@ -85,6 +88,7 @@ class WebhooksClient:
         self.subscriptions = subscriptions_pb2_grpc.SubscriptionServiceStub(channel)
         self.events = event_service_pb2_grpc.EventServiceStub(channel)
         self.deliveries = deliveries_pb2_grpc.DeliveryServiceStub(channel)
+        self.api_keys = api_keys_pb2_grpc.ApiKeyServiceStub(channel)
 
     def close(self) -> None:
         self._channel.close()

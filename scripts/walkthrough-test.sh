@@ -20,18 +20,21 @@ hook_port=$(free_port)
 python3 scripts/dev-receiver.py "$hook_port" >"$work/receiver.log" 2>&1 &
 pids+=($!)
 cargo build --quiet --bin inboundflow-webhooks
-target/debug/inboundflow-webhooks serve --allow-private-targets \
-  --listen "127.0.0.1:$grpc_port" --database-url "sqlite://$work/walkthrough.db" >"$work/server.log" 2>&1 &
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/inboundflow-webhooks"
+# The walkthrough's `keys create` and the service share one database.
+export INBOUNDFLOW_DATABASE_URL="sqlite://$work/walkthrough.db"
+"$bin" serve --allow-private-targets --listen "127.0.0.1:$grpc_port" >"$work/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
   grpcurl -plaintext "127.0.0.1:$grpc_port" grpc.health.v1.Health/Check >/dev/null 2>&1 && break
   sleep 0.1
 done
 
-# The README uses the default ports; point them at this run's.
+# The README uses the default ports and a release build; point them at this run's.
 sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' README.md \
   | sed '/^```/d; /^<!--/d' \
   | sed "s/localhost:50051/127.0.0.1:$grpc_port/g; s/127.0.0.1:8081/127.0.0.1:$hook_port/g" \
+  | sed "s#cargo run --release --quiet --#$bin#g" \
   >"$work/walkthrough.sh"
 (cd "$work" && bash -euo pipefail walkthrough.sh) >"$work/out.txt" 2>&1 || {
   cat "$work/out.txt" "$work/server.log" >&2

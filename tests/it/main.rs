@@ -4,6 +4,7 @@
 mod conformance;
 mod contract;
 mod events_fixture;
+mod fanout;
 mod helpers;
 mod load;
 mod management;

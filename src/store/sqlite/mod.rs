@@ -7,6 +7,7 @@
 //! `synchronous=FULL`: a commit is on disk before an emit is acknowledged.
 
 mod deliveries;
+mod emit_plan;
 mod events;
 mod outcomes;
 mod rows;
@@ -59,6 +60,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     checkpointer: SqlitePool,
+    /// Subscriptions (not deleted) one organization may have.
+    max_subscriptions_per_organization: u32,
 }
 
 /// How often the WAL is copied back into the database file: often, so each
@@ -97,7 +100,14 @@ impl SqliteStore {
             writer,
             reader,
             checkpointer,
+            max_subscriptions_per_organization: u32::MAX,
         })
+    }
+
+    /// Caps the subscriptions one organization may have (none until set).
+    pub fn with_max_subscriptions_per_organization(mut self, max: u32) -> Self {
+        self.max_subscriptions_per_organization = max;
+        self
     }
 
     /// Closes the pools, waiting for running queries.
@@ -128,7 +138,7 @@ async fn checkpoint_loop(pool: SqlitePool) {
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription> {
-        subscriptions::create(&self.writer, new).await
+        subscriptions::create(&self.writer, new, self.max_subscriptions_per_organization).await
     }
 
     async fn get_subscription(
@@ -162,8 +172,12 @@ impl Store for SqliteStore {
         subscriptions::delete(&self.writer, org, id, now).await
     }
 
-    async fn emit_events(&self, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>> {
-        events::emit(&self.writer, events).await
+    async fn emit_events(
+        &self,
+        requests: &[&[NewEvent]],
+        limits: EmitLimits,
+    ) -> StoreResult<Vec<EmitOutcome>> {
+        events::emit(&self.writer, requests, limits).await
     }
 
     async fn get_event(

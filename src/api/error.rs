@@ -4,9 +4,7 @@
 //! `INTERNAL`.
 
 use tonic::{Code, Status};
-use tonic_types::{
-    ErrorDetails, FieldViolation, PreconditionViolation, QuotaViolation, StatusExt,
-};
+use tonic_types::{ErrorDetails, FieldViolation, PreconditionViolation, QuotaViolation, StatusExt};
 
 use crate::domain::validation::Violations;
 use crate::store::StoreError;

@@ -161,7 +161,8 @@ async fn commit(store: &dyn Store, group: Vec<Job>, limits: EmitLimits) -> VecDe
         }
         Ok(_) => {
             for job in group {
-                let e = StoreError::Corrupt("the store answered a different number of requests".into());
+                let e =
+                    StoreError::Corrupt("the store answered a different number of requests".into());
                 send(job.reply, Err(e.into()));
             }
         }

@@ -36,7 +36,9 @@ pub enum StoreError {
         limit: u32,
     },
     /// An emit request would create more deliveries than one request may.
-    #[error("the request would create {deliveries} deliveries, more than the {limit} one request may")]
+    #[error(
+        "the request would create {deliveries} deliveries, more than the {limit} one request may"
+    )]
     TooManyDeliveries { deliveries: u64, limit: u64 },
     /// A stored row could not be read back (a bug or a hand-edited database).
     #[error("stored data is invalid: {0}")]

@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::StoreError;
 use crate::domain::delivery::{AttemptReport, DeliveryStatus, NextStep};
 use crate::domain::event::{EventData, EventType};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
-use super::StoreError;
 use crate::domain::subscription::{
     EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
 };

@@ -52,7 +52,10 @@ impl<'t> Planner<'t> {
     /// The deliveries an event creates if it is new.
     pub fn fan_out(&self, event: &NewEvent) -> &'t [Uuid] {
         let key = (event.organization_id.as_str().to_owned(), event.event_type);
-        self.targets.get(&key).map(Vec::as_slice).unwrap_or_default()
+        self.targets
+            .get(&key)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     pub fn judge(&mut self, request: &[NewEvent]) -> Verdict {
@@ -62,8 +65,7 @@ impl<'t> Planner<'t> {
         for (index, event) in request.iter().enumerate() {
             if let Some(key) = &event.idempotency_key {
                 let key = (event.organization_id.as_str().to_owned(), key.clone());
-                if let Some((event_type, data)) =
-                    self.known.get(&key).or_else(|| claimed.get(&key))
+                if let Some((event_type, data)) = self.known.get(&key).or_else(|| claimed.get(&key))
                 {
                     if *event_type != event.event_type || *data != event.data_json {
                         return Verdict::Refuse(StoreError::IdempotencyConflict { index });
@@ -83,7 +85,8 @@ impl<'t> Planner<'t> {
             });
         }
         // The first request is always taken, so a transaction never ends up empty.
-        if self.deliveries > 0 && self.deliveries + deliveries > self.limits.deliveries_per_transaction
+        if self.deliveries > 0
+            && self.deliveries + deliveries > self.limits.deliveries_per_transaction
         {
             return Verdict::Defer;
         }
@@ -146,7 +149,10 @@ mod tests {
         assert!(taken(&plan.judge(&two)).is_some(), "16");
         assert!(matches!(plan.judge(&two), Verdict::Defer), "24 > 20");
         let other_org = [event("b", None, "{}")];
-        assert!(taken(&plan.judge(&other_org)).is_some(), "no deliveries fit anywhere");
+        assert!(
+            taken(&plan.judge(&other_org)).is_some(),
+            "no deliveries fit anywhere"
+        );
     }
 
     #[test]
@@ -158,21 +164,33 @@ mod tests {
         };
         let mut plan = Planner::new(limits, &targets, HashMap::new());
         assert!(taken(&plan.judge(&[event("a", None, "{}")])).is_some());
-        assert!(matches!(plan.judge(&[event("a", None, "{}")]), Verdict::Defer));
+        assert!(matches!(
+            plan.judge(&[event("a", None, "{}")]),
+            Verdict::Defer
+        ));
     }
 
     #[test]
     fn repeated_keys_create_nothing_and_a_different_event_under_a_key_is_refused() {
         let targets = targets("a", 4);
-        let stored = HashMap::from([(("a".into(), "old".into()), (EventType::CallCompleted, "{}".into()))]);
+        let stored = HashMap::from([(
+            ("a".into(), "old".into()),
+            (EventType::CallCompleted, "{}".into()),
+        )]);
         let mut plan = Planner::new(LIMITS, &targets, stored);
         let request = [
             event("a", Some("old"), "{}"),
             event("a", Some("new"), "{}"),
             event("a", Some("new"), "{}"),
         ];
-        assert_eq!(taken(&plan.judge(&request)), Some(&[false, true, false][..]));
-        let conflicting = [event("a", None, "{}"), event("a", Some("new"), r#"{"x":1}"#)];
+        assert_eq!(
+            taken(&plan.judge(&request)),
+            Some(&[false, true, false][..])
+        );
+        let conflicting = [
+            event("a", None, "{}"),
+            event("a", Some("new"), r#"{"x":1}"#),
+        ];
         assert!(matches!(
             plan.judge(&conflicting),
             Verdict::Refuse(StoreError::IdempotencyConflict { index: 1 })
@@ -183,7 +201,9 @@ mod tests {
     fn keys_of_a_refused_request_stay_free() {
         let targets = targets("a", 4);
         let mut plan = Planner::new(LIMITS, &targets, HashMap::new());
-        let too_big: Vec<_> = (0..3).map(|i| event("a", Some(&format!("k{i}")), "{}")).collect();
+        let too_big: Vec<_> = (0..3)
+            .map(|i| event("a", Some(&format!("k{i}")), "{}"))
+            .collect();
         assert!(matches!(plan.judge(&too_big), Verdict::Refuse(_)));
         assert_eq!(taken(&plan.judge(&too_big[..1])), Some(&[true][..]));
     }

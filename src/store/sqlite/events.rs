@@ -8,6 +8,7 @@
 //! database, so it cannot fail anyone else's, and the transaction's size is
 //! known before its first write.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -68,7 +69,11 @@ pub async fn emit(
     let rows: Vec<NewDelivery<'_>> = new_events
         .iter()
         .zip(&fanned)
-        .flat_map(|(event, pairs)| pairs.iter().map(move |(id, s)| (*id, event, *s, minted_at(*id))))
+        .flat_map(|(event, pairs)| {
+            pairs
+                .iter()
+                .map(move |(id, s)| (*id, event, *s, minted_at(*id)))
+        })
         .collect();
     insert_pending_deliveries(&mut tx, &rows).await?;
 
@@ -104,7 +109,11 @@ pub async fn emit(
 fn new_result(event: StoredEvent, pairs: &[(DeliveryId, Uuid)]) -> EmitResult {
     EmitResult {
         event,
-        delivery_ids: pairs.iter().take(LISTED_DELIVERY_IDS).map(|(id, _)| *id).collect(),
+        delivery_ids: pairs
+            .iter()
+            .take(LISTED_DELIVERY_IDS)
+            .map(|(id, _)| *id)
+            .collect(),
         delivery_count: pairs.len() as u64,
         subscription_ids: pairs.iter().map(|(_, s)| SubscriptionId(*s)).collect(),
         duplicate: false,
@@ -125,9 +134,10 @@ async fn targets(conn: &mut SqliteConnection, requests: &[&[NewEvent]]) -> Store
     let mut targets = Targets::new();
     for event in requests.iter().flat_map(|r| r.iter()) {
         let key = (event.organization_id.as_str().to_owned(), event.event_type);
-        if !targets.contains_key(&key) {
-            let found = matching_subscriptions(conn, &event.organization_id, event.event_type).await?;
-            targets.insert(key, found);
+        if let Entry::Vacant(entry) = targets.entry(key) {
+            let found =
+                matching_subscriptions(conn, &event.organization_id, event.event_type).await?;
+            entry.insert(found);
         }
     }
     Ok(targets)
@@ -164,7 +174,10 @@ async fn used_keys(
                 let key: String = row.try_get("idempotency_key")?;
                 let event_type: String = row.try_get("event_type")?;
                 let data: String = row.try_get("data")?;
-                used.insert((org.to_owned(), key), (rows::event_type(&event_type)?, data));
+                used.insert(
+                    (org.to_owned(), key),
+                    (rows::event_type(&event_type)?, data),
+                );
             }
         }
     }
@@ -205,7 +218,10 @@ pub(super) async fn insert_events(
 }
 
 /// The result of the event first stored under `attempted`'s idempotency key.
-async fn first_result(conn: &mut SqliteConnection, attempted: &NewEvent) -> StoreResult<EmitResult> {
+async fn first_result(
+    conn: &mut SqliteConnection,
+    attempted: &NewEvent,
+) -> StoreResult<EmitResult> {
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE organization_id = ? AND idempotency_key = ?"
     );

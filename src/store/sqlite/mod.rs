@@ -7,6 +7,7 @@
 //! `synchronous=FULL`: a commit is on disk before an emit is acknowledged.
 
 mod deliveries;
+mod delivery_log;
 mod emit_plan;
 mod events;
 mod outcomes;
@@ -189,7 +190,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
-        deliveries::list(&self.reader, query).await
+        delivery_log::list(&self.reader, query).await
     }
 
     async fn get_delivery(

@@ -3,7 +3,7 @@
 //! all capped, so one organization's volume cannot hold up another's calls.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tonic_types::StatusExt;
@@ -214,6 +214,28 @@ async fn a_batch_fanning_out_past_the_cap_is_refused_whole_without_failing_its_g
 }
 
 #[tokio::test]
+async fn a_batch_past_three_mib_is_refused_naming_requests() {
+    let app = spawn_app_with(QUIET).await;
+    // 1000 events of about 3.3 KB: under the 4 MiB a server decodes, over
+    // the 3 MiB that keeps every answer under a client's 4 MiB.
+    let mut request = batch("org_bulky", "bulky", 1000);
+    for entry in &mut request.requests {
+        if let Some(pb::emit_event_request::Payload::CallCompleted(call)) = &mut entry.payload {
+            call.summary = Some("x".repeat(3300));
+        }
+    }
+    let status = app
+        .events
+        .clone()
+        .batch_emit_events(request)
+        .await
+        .expect_err("too large");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["requests"]);
+}
+
+#[tokio::test]
 async fn one_event_past_the_cap_is_refused_and_stores_nothing() {
     let mut flags = QUIET.to_vec();
     flags.extend(["--max-deliveries-per-request", "3"]);
@@ -371,12 +393,14 @@ async fn a_huge_fan_out_does_not_hold_up_another_organizations_emit() {
     subscribe_many(&app, "org_quiet", &receiver.url(), 1).await;
 
     let stop = Arc::new(AtomicBool::new(false));
+    let answered_loud = Arc::new(AtomicUsize::new(0));
     let mut loud = tokio::task::JoinSet::new();
     // One batch of 500,000 deliveries, then batches at the 5,000 cap, from
     // three callers at once: the committer stays busy the whole time.
     for caller in 0..3 {
         let mut events = app.events.clone();
         let stop = Arc::clone(&stop);
+        let answered_loud = Arc::clone(&answered_loud);
         loud.spawn(async move {
             if caller == 0 {
                 let status = events
@@ -394,11 +418,15 @@ async fn a_huge_fan_out_does_not_hold_up_another_organizations_emit() {
                 {
                     assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
                 }
+                answered_loud.fetch_add(1, Ordering::Relaxed);
                 round += 1;
             }
         });
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually(Duration::from_secs(20), || {
+        std::future::ready((answered_loud.load(Ordering::Relaxed) >= 2).then_some(()))
+    })
+    .await;
 
     let mut events = app.events.clone();
     let mut answered = Vec::new();

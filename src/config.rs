@@ -13,6 +13,8 @@ use clap::{Args, ValueEnum};
 use crate::delivery::EngineConfig;
 use crate::domain::retry::RetryPolicy;
 use crate::domain::secret_box::SecretKeys;
+use crate::store::EmitLimits;
+use crate::store::group_commit::CommitConfig;
 
 /// How the service runs.
 #[derive(Args, Clone, Debug)]
@@ -99,7 +101,8 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_EMIT_GROUP_MAX", default_value_t = 2000)]
     pub emit_group_max: usize,
 
-    /// How long an emit waits for room in a full queue before it is refused.
+    /// How long an emit may wait, for room in a full queue and then for its
+    /// transaction to start, before it is refused (nothing stored).
     #[arg(
         long,
         env = "INBOUNDFLOW_EMIT_QUEUE_WAIT",
@@ -107,6 +110,33 @@ pub struct Config {
         default_value = "5s"
     )]
     pub emit_queue_wait: std::time::Duration,
+
+    /// Most deliveries one group-commit transaction creates; requests past
+    /// it wait for the next one. At least --max-deliveries-per-request.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_EMIT_GROUP_MAX_DELIVERIES",
+        default_value_t = 50_000
+    )]
+    pub emit_group_max_deliveries: u64,
+
+    /// Most deliveries one EmitEvent or BatchEmitEvents call may create; a
+    /// call past it is refused whole with FAILED_PRECONDITION.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_MAX_DELIVERIES_PER_REQUEST",
+        default_value_t = 10_000
+    )]
+    pub max_deliveries_per_request: u64,
+
+    /// Most subscriptions (not deleted) one organization may have; past it,
+    /// CreateSubscription answers RESOURCE_EXHAUSTED.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_MAX_SUBSCRIPTIONS_PER_ORGANIZATION",
+        default_value_t = 1000
+    )]
+    pub max_subscriptions_per_organization: u32,
 
     /// Allow `http://` URLs and loopback or private-network targets. For
     /// local development and tests only: it lets subscriptions reach
@@ -244,6 +274,16 @@ impl Config {
         if self.idle_poll.is_zero() {
             return fail("--idle-poll must be more than 0");
         }
+        if self.max_deliveries_per_request == 0 || self.max_subscriptions_per_organization == 0 {
+            return fail(
+                "--max-deliveries-per-request and --max-subscriptions-per-organization must be at least 1",
+            );
+        }
+        if self.emit_group_max_deliveries < self.max_deliveries_per_request {
+            return fail(
+                "--emit-group-max-deliveries must be at least --max-deliveries-per-request",
+            );
+        }
         if !self.database_url.starts_with("sqlite:") {
             return fail("--database-url must be a sqlite:// URL");
         }
@@ -257,6 +297,18 @@ impl Config {
             .as_ref()
             .map(SecretKeyList::keys)
             .transpose()
+    }
+
+    pub fn emit_commit(&self) -> CommitConfig {
+        CommitConfig {
+            queue: self.emit_queue,
+            max_group: self.emit_group_max,
+            wait: self.emit_queue_wait,
+            limits: EmitLimits {
+                deliveries_per_request: self.max_deliveries_per_request,
+                deliveries_per_transaction: self.emit_group_max_deliveries,
+            },
+        }
     }
 
     pub fn engine(&self) -> EngineConfig {

@@ -53,7 +53,9 @@ pub async fn run(
             "private and plain-HTTP targets are allowed: use this only for development and tests"
         );
     }
-    let sqlite = SqliteStore::connect(&config.database_url, config.secret_keys()?).await?;
+    let sqlite = SqliteStore::connect(&config.database_url, config.secret_keys()?)
+        .await?
+        .with_max_subscriptions_per_organization(config.max_subscriptions_per_organization);
     let store: Arc<dyn Store> = Arc::new(sqlite.clone());
     let engine_stop = shutdown.child_token();
     let (engine, dispatcher) = Engine::start(store.clone(), config.engine(), engine_stop.clone())?;
@@ -80,12 +82,7 @@ pub async fn run(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    let committer = GroupCommitter::start(
-        store.clone(),
-        config.emit_queue,
-        config.emit_group_max,
-        config.emit_queue_wait,
-    );
+    let committer = GroupCommitter::start(store.clone(), config.emit_commit());
     let events = EventsApi::new(store.clone(), committer, engine.clone());
     let subscriptions =
         SubscriptionsApi::new(store.clone(), engine.clone(), config.allow_private_targets);

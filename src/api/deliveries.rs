@@ -1,7 +1,14 @@
 //! `DeliveryService`: the delivery log, redelivery and replay.
+//!
+//! Delivery-log lists are rationed per organization ([`ListSlots`]): each is
+//! a bounded index scan, but a dashboard firing many at once could still
+//! hold every reader connection and make other organizations' reads wait.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response};
 
 use super::auth::{Caller, Foreign, caller};
@@ -17,14 +24,90 @@ use crate::pb;
 use crate::pb::delivery_service_server::DeliveryService;
 use crate::store::{DeliveryQuery, RedeliverOutcome, Store};
 
+/// Delivery-log lists one organization may run at once: fewer than the
+/// store's reader connections (4), so others always find one free.
+const LISTS_PER_ORGANIZATION: usize = 2;
+
+/// How long a list waits for its organization's turn before it is refused.
+const LIST_WAIT: Duration = Duration::from_secs(2);
+
 pub struct DeliveriesApi {
     store: Arc<dyn Store>,
     engine: Engine,
+    lists: ListSlots,
 }
 
 impl DeliveriesApi {
     pub fn new(store: Arc<dyn Store>, engine: Engine) -> Self {
-        Self { store, engine }
+        Self {
+            store,
+            engine,
+            lists: ListSlots::default(),
+        }
+    }
+}
+
+/// Per-organization slots for delivery-log lists. An organization has an
+/// entry only while one of its lists runs or waits, so the map stays as
+/// small as the traffic.
+#[derive(Default)]
+struct ListSlots {
+    by_organization: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// A list's turn; gives it back (and forgets an idle organization) when dropped.
+struct ListSlot<'a> {
+    slots: &'a ListSlots,
+    organization: String,
+    semaphore: Arc<Semaphore>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl ListSlots {
+    /// Waits up to [`LIST_WAIT`] for one of the organization's slots.
+    async fn acquire(&self, org: &OrganizationId) -> Result<ListSlot<'_>, ApiError> {
+        let semaphore = self
+            .by_organization
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(org.as_str().to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(LISTS_PER_ORGANIZATION)))
+            .clone();
+        // The guard exists while waiting, so a list that gives up cleans up too.
+        let mut slot = ListSlot {
+            slots: self,
+            organization: org.as_str().to_owned(),
+            semaphore: semaphore.clone(),
+            permit: None,
+        };
+        match tokio::time::timeout(LIST_WAIT, semaphore.acquire_owned()).await {
+            Ok(Ok(permit)) => {
+                slot.permit = Some(permit);
+                Ok(slot)
+            }
+            _ => Err(ApiError::ListsBusy {
+                retry_after: Duration::from_secs(1),
+            }),
+        }
+    }
+}
+
+impl Drop for ListSlot<'_> {
+    fn drop(&mut self) {
+        self.permit.take();
+        let mut map = self
+            .slots
+            .by_organization
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Held by the map and this slot only: nobody else runs or waits.
+        let idle = map
+            .get(&self.organization)
+            .is_some_and(|s| Arc::ptr_eq(s, &self.semaphore))
+            && Arc::strong_count(&self.semaphore) == 2;
+        if idle {
+            map.remove(&self.organization);
+        }
     }
 }
 
@@ -72,6 +155,7 @@ impl DeliveryService for DeliveriesApi {
         let Some(org) = org.filter(|_| v.is_empty()) else {
             return Err(ApiError::Invalid(v).into());
         };
+        let _slot = self.lists.acquire(&org).await?;
         let found = self
             .store
             .list_deliveries(DeliveryQuery {
@@ -192,5 +276,30 @@ impl DeliveryService for DeliveriesApi {
             created_count: u32::try_from(counts.created).unwrap_or(u32::MAX),
             rescheduled_count: u32::try_from(counts.rescheduled).unwrap_or(u32::MAX),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_organization_gets_its_slots_then_waits_and_is_forgotten_when_idle() {
+        let slots = ListSlots::default();
+        let mut v = Violations::new();
+        let busy = OrganizationId::parse("org_busy", "organization_id", &mut v).expect("org");
+        let other = OrganizationId::parse("org_other", "organization_id", &mut v).expect("org");
+        let first = slots.acquire(&busy).await.expect("first slot");
+        let second = slots.acquire(&busy).await.expect("second slot");
+        let elsewhere = slots
+            .acquire(&other)
+            .await
+            .expect("another organization's own slots");
+        let refused = slots.acquire(&busy).await;
+        assert!(matches!(refused, Err(ApiError::ListsBusy { .. })));
+        drop(first);
+        let third = slots.acquire(&busy).await.expect("a freed slot");
+        drop((second, third, elsewhere));
+        assert!(slots.by_organization.lock().expect("map").is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! `INTERNAL`.
 
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+use tonic_types::{ErrorDetails, FieldViolation, PreconditionViolation, QuotaViolation, StatusExt};
 
 use crate::delivery::TestError;
 use crate::domain::validation::Violations;
@@ -36,6 +36,20 @@ pub enum ApiError {
     },
     #[error("shutting down")]
     ShuttingDown,
+    /// An organization used up a quota (its subscriptions).
+    #[error("{description}")]
+    QuotaExceeded {
+        subject: String,
+        metric: &'static str,
+        limit: i64,
+        description: String,
+    },
+    /// An emit would create more deliveries than one request may.
+    #[error("the request would create {deliveries} deliveries, more than {limit}")]
+    TooManyDeliveries { deliveries: u64, limit: u64 },
+    /// The organization already runs as many delivery-log queries as it may.
+    #[error("too many delivery-log queries at once")]
+    ListsBusy { retry_after: std::time::Duration },
 }
 
 impl From<EmitError> for ApiError {
@@ -73,6 +87,20 @@ impl From<StoreError> for ApiError {
                 field: format!("requests[{index}].idempotency_key"),
                 message: "idempotency_key was already used for a different event".into(),
             },
+            StoreError::SubscriptionLimit {
+                organization,
+                limit,
+            } => ApiError::QuotaExceeded {
+                subject: format!("organization:{organization}"),
+                metric: "subscriptions_per_organization",
+                limit: i64::from(limit),
+                description: format!(
+                    "an organization may have at most {limit} subscriptions; delete one first"
+                ),
+            },
+            StoreError::TooManyDeliveries { deliveries, limit } => {
+                ApiError::TooManyDeliveries { deliveries, limit }
+            }
             other => ApiError::Store(other),
         }
     }
@@ -103,6 +131,42 @@ impl From<ApiError> for Status {
             ApiError::ShuttingDown => {
                 Status::unavailable("the service is shutting down; nothing was stored, retry")
             }
+            ApiError::QuotaExceeded {
+                subject,
+                metric,
+                limit,
+                description,
+            } => Status::with_error_details(
+                Code::ResourceExhausted,
+                description.clone(),
+                ErrorDetails::with_quota_failure(vec![QuotaViolation {
+                    subject,
+                    description,
+                    quota_metric: metric.into(),
+                    quota_value: limit,
+                    ..QuotaViolation::default()
+                }]),
+            ),
+            ApiError::TooManyDeliveries { deliveries, limit } => {
+                let description = format!(
+                    "the request would create {deliveries} deliveries, more than the {limit} \
+                     one request may; nothing was stored: send fewer events per call"
+                );
+                Status::with_error_details(
+                    Code::FailedPrecondition,
+                    description.clone(),
+                    ErrorDetails::with_precondition_failure(vec![PreconditionViolation::new(
+                        "DELIVERIES_PER_REQUEST",
+                        "request",
+                        description,
+                    )]),
+                )
+            }
+            ApiError::ListsBusy { retry_after } => Status::with_error_details(
+                Code::ResourceExhausted,
+                "the organization already runs as many delivery-log queries as it may at once; retry shortly",
+                ErrorDetails::with_retry_info(Some(retry_after)),
+            ),
             ApiError::Store(e) => {
                 tracing::error!(error = %error_chain(&e), "store failure");
                 Status::internal("internal error")

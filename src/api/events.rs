@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::auth::{Foreign, caller};
@@ -18,6 +19,21 @@ use crate::store::{EmitResult, Store, StoreError};
 
 /// Most events accepted in one `BatchEmitEvents` call.
 const MAX_BATCH: usize = 1000;
+
+/// Most delivery ids one answer lists over all its events (each event lists
+/// at most [`LISTED_DELIVERY_IDS`](crate::store::LISTED_DELIVERY_IDS)).
+const LISTED_PER_ANSWER: usize = 10_000;
+
+/// Largest `BatchEmitEvents` request accepted, encoded. With it, an answer
+/// always fits the 4 MiB (4,194,304 bytes) a gRPC client decodes by default,
+/// and that is known before anything is committed. An answer echoes each
+/// stored event, which is never larger than its request entry plus what the
+/// service adds (id, create and occurrence times, type: under 100 bytes with
+/// the result's own framing and counts), and lists delivery ids of 38 bytes
+/// each on the wire. So an answer is at most
+/// 3 MiB + 1000 × 100 B + 10,000 × 38 B = 3,625,728 bytes. A single
+/// `EmitEvent` needs no such check: its event's data is at most 64 KiB.
+const MAX_BATCH_BYTES: usize = 3 * 1024 * 1024;
 
 pub struct EventsApi {
     store: Arc<dyn Store>,
@@ -45,16 +61,34 @@ impl EventsApi {
     }
 }
 
-fn emit_response(result: EmitResult) -> Result<pb::EmitEventResponse, ApiError> {
+/// The answer for one event, listing at most `listable` delivery ids.
+fn emit_response(result: EmitResult, listable: usize) -> Result<pb::EmitEventResponse, ApiError> {
+    let listed = result.delivery_ids.len().min(listable);
+    let delivery_count = u32::try_from(result.delivery_count).unwrap_or(u32::MAX);
     Ok(pb::EmitEventResponse {
-        delivery_ids: result
-            .delivery_ids
+        delivery_ids: result.delivery_ids[..listed]
             .iter()
             .map(ToString::to_string)
             .collect(),
+        delivery_ids_truncated: (listed as u64) < result.delivery_count,
+        delivery_count,
         duplicate: result.duplicate,
         event: Some(event_to_pb(result.event)?),
     })
+}
+
+/// Answers for a batch, listing delivery ids in order until the answer's
+/// budget is spent.
+fn batch_responses(results: Vec<EmitResult>) -> Result<Vec<pb::EmitEventResponse>, ApiError> {
+    let mut budget = LISTED_PER_ANSWER;
+    results
+        .into_iter()
+        .map(|result| {
+            let response = emit_response(result, budget)?;
+            budget -= response.delivery_ids.len();
+            Ok(response)
+        })
+        .collect()
 }
 
 #[tonic::async_trait]
@@ -93,8 +127,8 @@ impl EventService for EventsApi {
             .into_iter()
             .next()
             .ok_or_else(|| Status::internal("no result"))?;
-        tracing::debug!(event_id = %result.event.id, deliveries = result.delivery_ids.len(), "event emitted");
-        Ok(Response::new(emit_response(result)?))
+        tracing::debug!(event_id = %result.event.id, deliveries = result.delivery_count, "event emitted");
+        Ok(Response::new(emit_response(result, LISTED_PER_ANSWER)?))
     }
 
     #[tracing::instrument(name = "BatchEmitEvents", skip_all)]
@@ -103,6 +137,7 @@ impl EventService for EventsApi {
         request: Request<pb::BatchEmitEventsRequest>,
     ) -> ApiResult<pb::BatchEmitEventsResponse> {
         let caller = caller(&request)?;
+        let size = request.get_ref().encoded_len();
         let requests = request.into_inner().requests;
         let mut v = Violations::new();
         if requests.is_empty() {
@@ -110,6 +145,13 @@ impl EventService for EventsApi {
         }
         if requests.len() > MAX_BATCH {
             v.add("requests", format!("must hold at most {MAX_BATCH} events"));
+            return Err(ApiError::Invalid(v).into());
+        }
+        if size > MAX_BATCH_BYTES {
+            v.add(
+                "requests",
+                format!("must be at most {MAX_BATCH_BYTES} bytes in all (encoded); this is {size}"),
+            );
             return Err(ApiError::Invalid(v).into());
         }
         let now = time::now();
@@ -123,11 +165,7 @@ impl EventService for EventsApi {
         if !v.is_empty() {
             return Err(ApiError::Invalid(v).into());
         }
-        let results = self.emit(events).await?;
-        let results = results
-            .into_iter()
-            .map(emit_response)
-            .collect::<Result<_, _>>()?;
+        let results = batch_responses(self.emit(events).await?)?;
         Ok(Response::new(pb::BatchEmitEventsResponse { results }))
     }
 

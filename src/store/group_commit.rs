@@ -2,23 +2,38 @@
 //! task writes everything queued in a single transaction, so one fsync
 //! serves many events and throughput does not hinge on the disk's sync rate.
 //!
-//! The queue is bounded: when the store falls behind, callers wait for room
-//! up to a deadline and are then told to come back later, so memory stays
-//! bounded and nothing is dropped silently. A group that fails is retried
-//! request by request, so one caller's bad request (a reused idempotency key)
-//! never fails another caller's events.
+//! Every wait is bounded:
+//! - the queue is bounded: when the store falls behind, callers wait for room
+//!   until their deadline (`wait` after they arrived) and are then told to
+//!   come back later, so memory stays bounded and nothing is dropped silently;
+//! - a request still queued when its deadline passes is refused the same way
+//!   before a transaction starts (the committer drops it), so the deadline
+//!   covers the wait for the commit too, not only for room in the queue;
+//! - a transaction creates a bounded number of deliveries
+//!   ([`EmitLimits`]): requests past its budget go first into the next one,
+//!   so a request whose transaction has started waits at most for that.
+//!
+//! The store answers each request on its own, so one caller's refused
+//! request (a reused idempotency key, too large a fan-out) never fails
+//! another caller's events.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
-use super::{EmitResult, NewEvent, Store, StoreError, StoreResult};
+use super::{EmitLimits, EmitOutcome, EmitResult, NewEvent, Store, StoreError};
+
+/// When a refused caller is told to come back.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Why an emit was not committed.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
-    /// The queue stayed full for the whole wait; nothing was stored.
+    /// The request waited its whole deadline for room or for a commit;
+    /// nothing was stored.
     #[error("the service is overloaded; retry after {retry_after:?}")]
     Overloaded { retry_after: Duration },
     #[error(transparent)]
@@ -28,9 +43,24 @@ pub enum EmitError {
     ShuttingDown,
 }
 
+/// How the committer batches and bounds its work.
+#[derive(Clone, Copy, Debug)]
+pub struct CommitConfig {
+    /// Requests that may wait at once.
+    pub queue: usize,
+    /// Most events gathered into one transaction.
+    pub max_group: usize,
+    /// How long a request may wait, for room and then for its transaction.
+    pub wait: Duration,
+    pub limits: EmitLimits,
+}
+
+type Reply = oneshot::Sender<Result<Vec<EmitResult>, EmitError>>;
+
 struct Job {
     events: Vec<NewEvent>,
-    reply: oneshot::Sender<StoreResult<Vec<EmitResult>>>,
+    deadline: Instant,
+    reply: Reply,
 }
 
 /// Handle to the committer task; cheap to clone.
@@ -41,89 +71,133 @@ pub struct GroupCommitter {
 }
 
 impl GroupCommitter {
-    /// Starts the committer. `queue` requests may wait at once; a group holds
-    /// at most `max_group` events; callers wait at most `wait` for room.
-    pub fn start(store: Arc<dyn Store>, queue: usize, max_group: usize, wait: Duration) -> Self {
-        let (tx, rx) = mpsc::channel(queue.max(1));
-        tokio::spawn(run(store, rx, max_group.max(1)));
-        Self { queue: tx, wait }
+    pub fn start(store: Arc<dyn Store>, config: CommitConfig) -> Self {
+        let (tx, rx) = mpsc::channel(config.queue.max(1));
+        tokio::spawn(run(store, rx, config));
+        Self {
+            queue: tx,
+            wait: config.wait,
+        }
     }
 
     /// Commits `events` (all or none of them) and returns once they are durable.
     pub async fn emit(&self, events: Vec<NewEvent>) -> Result<Vec<EmitResult>, EmitError> {
-        let permit = match tokio::time::timeout(self.wait, self.queue.reserve()).await {
+        let deadline = Instant::now() + self.wait;
+        let permit = match tokio::time::timeout_at(deadline, self.queue.reserve()).await {
             Ok(Ok(permit)) => permit,
             Ok(Err(_)) => return Err(EmitError::ShuttingDown),
             Err(_) => {
                 return Err(EmitError::Overloaded {
-                    retry_after: Duration::from_secs(1),
+                    retry_after: RETRY_AFTER,
                 });
             }
         };
         let (reply, answer) = oneshot::channel();
-        permit.send(Job { events, reply });
-        match answer.await {
-            Ok(result) => Ok(result?),
-            Err(_) => Err(EmitError::ShuttingDown),
-        }
+        permit.send(Job {
+            events,
+            deadline,
+            reply,
+        });
+        answer.await.unwrap_or(Err(EmitError::ShuttingDown))
     }
 }
 
-async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<Job>, max_group: usize) {
-    while let Some(first) = queue.recv().await {
-        let mut size = first.events.len();
-        let mut group = vec![first];
+async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<Job>, config: CommitConfig) {
+    let max_group = config.max_group.max(1);
+    // Requests past the last transaction's delivery budget: first in the next one.
+    let mut waiting: VecDeque<Job> = VecDeque::new();
+    loop {
+        // A request whose deadline passed before this instant spent its whole
+        // wait queued behind earlier transactions. One that arrives while the
+        // committer is idle is not waiting, even with a zero wait.
+        let free_since = Instant::now();
+        if waiting.is_empty() {
+            match queue.recv().await {
+                Some(job) => waiting.push_back(job),
+                None => return,
+            }
+        }
+        let mut size: usize = waiting.iter().map(|job| job.events.len()).sum();
         while size < max_group {
             match queue.try_recv() {
                 Ok(job) => {
                     size += job.events.len();
-                    group.push(job);
+                    waiting.push_back(job);
                 }
                 Err(_) => break,
             }
         }
-        commit(store.as_ref(), group).await;
+        let (group, expired): (Vec<Job>, Vec<Job>) = waiting
+            .drain(..)
+            .partition(|job| job.deadline >= free_since);
+        for job in expired {
+            send(
+                job.reply,
+                Err(EmitError::Overloaded {
+                    retry_after: RETRY_AFTER,
+                }),
+            );
+        }
+        if !group.is_empty() {
+            waiting = commit(store.as_ref(), group, config.limits).await;
+        }
     }
 }
 
-async fn commit(store: &dyn Store, mut group: Vec<Job>) {
-    if group.len() == 1 {
-        if let Some(job) = group.pop() {
-            let result = store.emit_events(&job.events).await;
-            send(job.reply, result);
-        }
-        return;
-    }
-    let mut all = Vec::with_capacity(group.iter().map(|job| job.events.len()).sum());
-    let mut callers = Vec::with_capacity(group.len());
-    for job in group {
-        callers.push((job.reply, job.events.len()));
-        all.extend(job.events);
-    }
-    match store.emit_events(&all).await {
-        Ok(results) => {
-            let mut results = results.into_iter();
-            for (reply, size) in callers {
-                send(reply, Ok(results.by_ref().take(size).collect()));
+/// Commits one group; returns the requests deferred to the next one.
+async fn commit(store: &dyn Store, group: Vec<Job>, limits: EmitLimits) -> VecDeque<Job> {
+    let requests: Vec<&[NewEvent]> = group.iter().map(|job| job.events.as_slice()).collect();
+    let outcomes = store.emit_events(&requests, limits).await;
+    let mut deferred = VecDeque::new();
+    match outcomes {
+        Ok(outcomes) if outcomes.len() == group.len() => {
+            for (job, outcome) in group.into_iter().zip(outcomes) {
+                match outcome {
+                    EmitOutcome::Stored(results) => send(job.reply, Ok(results)),
+                    EmitOutcome::Refused(e) => send(job.reply, Err(e.into())),
+                    EmitOutcome::Deferred => deferred.push_back(job),
+                }
             }
         }
-        Err(_) => {
-            // Nothing of the group was stored; find out whose request it was.
-            let mut events = all.into_iter();
-            for (reply, size) in callers {
-                let own: Vec<NewEvent> = events.by_ref().take(size).collect();
-                send(reply, store.emit_events(&own).await);
+        Ok(_) => {
+            for job in group {
+                let e =
+                    StoreError::Corrupt("the store answered a different number of requests".into());
+                send(job.reply, Err(e.into()));
+            }
+        }
+        Err(e) if group.len() == 1 => {
+            if let Some(job) = group.into_iter().next() {
+                send(job.reply, Err(e.into()));
+            }
+        }
+        Err(e) => {
+            // The whole transaction failed (an I/O error, say) and nothing was
+            // stored: each request is tried alone so each caller gets its own answer.
+            tracing::warn!(error = %crate::telemetry::error_chain(&e), "group commit failed; retrying its requests one by one");
+            for job in group {
+                match store.emit_events(&[job.events.as_slice()], limits).await {
+                    Ok(mut outcomes) => match outcomes.pop() {
+                        Some(EmitOutcome::Stored(results)) => send(job.reply, Ok(results)),
+                        Some(EmitOutcome::Refused(e)) => send(job.reply, Err(e.into())),
+                        // Alone, a request is never deferred; keep it if it is.
+                        Some(EmitOutcome::Deferred) => deferred.push_back(job),
+                        None => {
+                            let e = StoreError::Corrupt("the store answered no request".into());
+                            send(job.reply, Err(e.into()));
+                        }
+                    },
+                    Err(e) => send(job.reply, Err(e.into())),
+                }
             }
         }
     }
+    deferred
 }
 
 /// A caller that gave up waiting (its RPC was cancelled) just misses the answer;
 /// its events are committed all the same, as for any cancelled-but-sent request.
-fn send(
-    reply: oneshot::Sender<StoreResult<Vec<EmitResult>>>,
-    result: StoreResult<Vec<EmitResult>>,
-) {
+fn send(reply: Reply, result: Result<Vec<EmitResult>, EmitError>) {
     if reply.send(result).is_err() {
         tracing::debug!("emit caller went away before its commit finished");
     }

@@ -33,6 +33,17 @@ pub enum StoreError {
     /// An idempotency key was reused for a different event.
     #[error("idempotency key of request {index} was already used for a different event")]
     IdempotencyConflict { index: usize },
+    /// The organization already has as many subscriptions as it may.
+    #[error("organization {organization} already has {limit} subscriptions, the most it may have")]
+    SubscriptionLimit {
+        organization: OrganizationId,
+        limit: u32,
+    },
+    /// An emit request would create more deliveries than one request may.
+    #[error(
+        "the request would create {deliveries} deliveries, more than the {limit} one request may"
+    )]
+    TooManyDeliveries { deliveries: u64, limit: u64 },
     /// A stored row could not be read back (a bug or a hand-edited database).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
@@ -54,6 +65,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     // Subscriptions.
+    /// Creates a subscription unless its organization is at its cap
+    /// ([`StoreError::SubscriptionLimit`]), checked in the same transaction.
     async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription>;
     async fn get_subscription(
         &self,
@@ -78,8 +91,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<u64>>;
 
     // Events.
-    /// Stores events and their deliveries in one transaction: all or nothing.
-    async fn emit_events(&self, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>>;
+    /// Stores emit requests in one transaction, each all or nothing: one
+    /// outcome per request, in order. A request refused or deferred stores
+    /// nothing and leaves the others as they are.
+    async fn emit_events(
+        &self,
+        requests: &[&[NewEvent]],
+        limits: EmitLimits,
+    ) -> StoreResult<Vec<EmitOutcome>>;
     async fn get_event(
         &self,
         org: &OrganizationId,

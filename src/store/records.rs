@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::StoreError;
 use crate::domain::delivery::{AttemptReport, DeliveryStatus, NextStep};
 use crate::domain::event::{EventData, EventType};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
@@ -110,14 +111,45 @@ pub struct StoredEvent {
     pub data_json: String,
 }
 
+/// Most delivery ids an [`EmitResult`] lists for one event (the oldest);
+/// `delivery_count` counts them all.
+pub const LISTED_DELIVERY_IDS: usize = 100;
+
 /// What an emit stored (or found, for a repeated idempotency key).
 #[derive(Clone, Debug)]
 pub struct EmitResult {
     pub event: StoredEvent,
+    /// The event's first [`LISTED_DELIVERY_IDS`] deliveries, oldest first.
     pub delivery_ids: Vec<DeliveryId>,
-    /// The subscription of each new delivery, in the same order.
+    /// Every delivery of the event.
+    pub delivery_count: u64,
+    /// The subscription of every delivery this emit created (none for a
+    /// repeated key), so the engine can be told they have work.
     pub subscription_ids: Vec<SubscriptionId>,
     pub duplicate: bool,
+}
+
+/// Bounds on the deliveries emits create, so no request and no transaction
+/// grows with an organization's number of subscriptions unchecked.
+#[derive(Clone, Copy, Debug)]
+pub struct EmitLimits {
+    /// A request (all its events) creating more deliveries than this is refused whole.
+    pub deliveries_per_request: u64,
+    /// A transaction takes requests until their deliveries would pass this;
+    /// the rest wait for the next one. Its first request is always taken.
+    pub deliveries_per_transaction: u64,
+}
+
+/// What became of one request of a group commit.
+#[derive(Debug)]
+pub enum EmitOutcome {
+    /// Stored (or found again, for repeated idempotency keys): one result per event.
+    Stored(Vec<EmitResult>),
+    /// Refused whole; nothing of it was stored.
+    Refused(StoreError),
+    /// Past the transaction's delivery budget; nothing of it was stored, and
+    /// it goes first into the next transaction.
+    Deferred,
 }
 
 /// A delivery as the log shows it.

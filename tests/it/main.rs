@@ -6,6 +6,7 @@ mod conformance;
 mod contract;
 mod edge;
 mod events_fixture;
+mod fanout;
 mod helpers;
 mod isolation;
 mod load;

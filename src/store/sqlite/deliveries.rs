@@ -1,48 +1,20 @@
-//! The delivery log: reading it, redelivering, replaying, and recording tests.
+//! Reading one delivery with its attempts, and changing the delivery log:
+//! redelivering, replaying, recording tests. Lists are in
+//! [`delivery_log`](super::delivery_log).
 
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::SqlitePool;
 
-use super::events::{insert_events, insert_pending_deliveries, stored};
+use super::events::{insert_events, insert_pending_deliveries, minted_at, stored};
 use super::outcomes::{error_text, insert_attempts};
 use super::rows::{self, DELIVERY_COLUMNS};
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
 use crate::domain::time::to_micros;
 use crate::store::{
-    Attempt, Delivery, DeliveryQuery, RedeliverOutcome, ReplayCounts, StoreResult, StoredEvent,
-    TestDeliveryRecord,
+    Attempt, Delivery, RedeliverOutcome, ReplayCounts, StoreResult, StoredEvent, TestDeliveryRecord,
 };
-
-pub async fn list(pool: &SqlitePool, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
-    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE organization_id = "
-    ));
-    sql.push_bind(query.organization_id.as_str().to_owned());
-    if let Some(id) = query.subscription_id {
-        sql.push(" AND subscription_id = ").push_bind(id.0);
-    }
-    if let Some(id) = query.event_id {
-        sql.push(" AND event_id = ").push_bind(id.0);
-    }
-    if let Some(status) = query.status {
-        sql.push(" AND status = ").push_bind(status.as_str());
-    }
-    if let Some(from) = query.created_from {
-        sql.push(" AND created_at >= ").push_bind(to_micros(from));
-    }
-    if let Some(before) = query.created_before {
-        sql.push(" AND created_at < ").push_bind(to_micros(before));
-    }
-    if let Some(before) = query.before {
-        sql.push(" AND id < ").push_bind(before.0);
-    }
-    sql.push(" ORDER BY id DESC LIMIT ")
-        .push_bind(i64::from(query.limit));
-    let found = sql.build().fetch_all(pool).await?;
-    found.iter().map(rows::delivery).collect()
-}
 
 async fn get_one(
     pool: &SqlitePool,
@@ -174,7 +146,10 @@ pub async fn replay(
         .collect::<StoreResult<_>>()?;
     let new: Vec<_> = events
         .iter()
-        .map(|e| (DeliveryId::new(), e, id.0, now))
+        .map(|e| {
+            let delivery = DeliveryId::new();
+            (delivery, e, id.0, minted_at(delivery))
+        })
         .collect();
     insert_pending_deliveries(&mut tx, &new).await?;
     tx.commit().await?;

@@ -1,77 +1,187 @@
-//! Event rows, and the emit transaction that fans an event out into deliveries.
+//! Event rows, and the emit transaction that fans events out into deliveries.
+//!
+//! One transaction serves a whole group of callers' requests. It looks up
+//! what decides each request's fate (the subscriptions each event fans out
+//! to, idempotency keys already used), lets [`emit_plan`](super::emit_plan)
+//! judge every request, and only then writes the requests it took, in
+//! multi-row inserts. A request refused or deferred never touches the
+//! database, so it cannot fail anyone else's, and the transaction's size is
+//! known before its first write.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
-use sqlx::Connection;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::{Connection, Row};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
+use super::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict};
 use super::rows::{self, EVENT_COLUMNS};
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::time::to_micros;
-use crate::store::{EmitResult, NewEvent, StoreError, StoreResult, StoredEvent};
+use crate::store::{
+    EmitLimits, EmitOutcome, EmitResult, LISTED_DELIVERY_IDS, NewEvent, StoreError, StoreResult,
+    StoredEvent,
+};
 
 /// Rows per multi-row INSERT: 8 or 9 parameters each, far below SQLite's limit.
 const ROWS_PER_INSERT: usize = 400;
 
-pub async fn emit(pool: &SqlitePool, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>> {
-    let stored: Vec<StoredEvent> = events.iter().map(stored).collect();
+pub async fn emit(
+    pool: &SqlitePool,
+    requests: &[&[NewEvent]],
+    limits: EmitLimits,
+) -> StoreResult<Vec<EmitOutcome>> {
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
     let mut tx = conn.begin().await?;
-    let inserted = insert_events(&mut tx, &stored, false).await?;
+    // Within one transaction the matching subscriptions cannot change, so
+    // they are looked up once per (organization, type).
+    let targets = targets(&mut tx, requests).await?;
+    let stored_keys = used_keys(&mut tx, requests).await?;
+    let mut planner = Planner::new(limits, &targets, stored_keys);
+    let verdicts: Vec<Verdict> = requests.iter().map(|r| planner.judge(r)).collect();
 
-    // Within one transaction the matching subscriptions cannot change, so a
-    // group looks them up once per (organization, type).
-    let mut targets: HashMap<(String, EventType), Vec<Uuid>> = HashMap::new();
-    let mut fanned: Vec<Option<Vec<(DeliveryId, Uuid)>>> = Vec::with_capacity(stored.len());
-    let mut rows: Vec<(DeliveryId, usize, Uuid)> = Vec::new();
-    for (index, event) in stored.iter().enumerate() {
-        if !inserted.contains(&event.id.0) {
-            fanned.push(None);
+    let mut new_events = Vec::new();
+    let mut fanned = Vec::new();
+    for (request, verdict) in requests.iter().zip(&verdicts) {
+        let Verdict::Take(fresh) = verdict else {
             continue;
+        };
+        for (event, _) in request.iter().zip(fresh).filter(|(_, new)| **new) {
+            new_events.push(stored(event));
+            fanned.push(
+                planner
+                    .fan_out(event)
+                    .iter()
+                    .map(|s| (DeliveryId::new(), *s))
+                    .collect::<Vec<_>>(),
+            );
         }
-        let key = (event.organization_id.as_str().to_owned(), event.event_type);
-        if !targets.contains_key(&key) {
-            let found =
-                matching_subscriptions(&mut tx, &event.organization_id, event.event_type).await?;
-            targets.insert(key.clone(), found);
-        }
-        let subscriptions = targets.get(&key).map(Vec::as_slice).unwrap_or_default();
-        let pairs: Vec<(DeliveryId, Uuid)> = subscriptions
-            .iter()
-            .map(|s| (DeliveryId::new(), *s))
-            .collect();
-        rows.extend(pairs.iter().map(|(id, s)| (*id, index, *s)));
-        fanned.push(Some(pairs));
     }
-    let rows: Vec<NewDelivery<'_>> = rows
+    let inserted = insert_events(&mut tx, &new_events, false).await?;
+    if inserted.len() != new_events.len() {
+        return Err(StoreError::Corrupt(
+            "an idempotency key was used while the emit was planned".into(),
+        ));
+    }
+    let rows: Vec<NewDelivery<'_>> = new_events
         .iter()
-        .map(|(id, index, subscription)| {
-            let event = &stored[*index];
-            (*id, event, *subscription, event.created_at)
+        .zip(&fanned)
+        .flat_map(|(event, pairs)| {
+            pairs
+                .iter()
+                .map(move |(id, s)| (*id, event, *s, minted_at(*id)))
         })
         .collect();
     insert_pending_deliveries(&mut tx, &rows).await?;
 
-    // Repeated idempotency keys are answered after the deliveries are in, so
-    // a key repeated inside this very group finds its first event's deliveries.
-    let mut results = Vec::with_capacity(stored.len());
-    for (index, (event, pairs)) in stored.into_iter().zip(fanned).enumerate() {
-        results.push(match pairs {
-            Some(pairs) => EmitResult {
-                event,
-                delivery_ids: pairs.iter().map(|(id, _)| *id).collect(),
-                subscription_ids: pairs.iter().map(|(_, s)| SubscriptionId(*s)).collect(),
-                duplicate: false,
-            },
-            None => repeated(&mut tx, &event, index).await?,
+    // Repeated keys are answered after the deliveries are in, so a key
+    // repeated inside this very group finds its first event's deliveries.
+    let mut created = new_events.into_iter().zip(fanned);
+    let mut outcomes = Vec::with_capacity(requests.len());
+    for (request, verdict) in requests.iter().zip(verdicts) {
+        outcomes.push(match verdict {
+            Verdict::Refuse(e) => EmitOutcome::Refused(e),
+            Verdict::Defer => EmitOutcome::Deferred,
+            Verdict::Take(fresh) => {
+                let mut results = Vec::with_capacity(request.len());
+                for (event, new) in request.iter().zip(fresh) {
+                    results.push(if new {
+                        let (event, pairs) = created.next().ok_or_else(|| {
+                            StoreError::Corrupt("a planned event was not written".into())
+                        })?;
+                        new_result(event, &pairs)
+                    } else {
+                        first_result(&mut tx, event).await?
+                    });
+                }
+                EmitOutcome::Stored(results)
+            }
         });
     }
     tx.commit().await?;
     drop(conn);
-    Ok(results)
+    Ok(outcomes)
+}
+
+fn new_result(event: StoredEvent, pairs: &[(DeliveryId, Uuid)]) -> EmitResult {
+    EmitResult {
+        event,
+        delivery_ids: pairs
+            .iter()
+            .take(LISTED_DELIVERY_IDS)
+            .map(|(id, _)| *id)
+            .collect(),
+        delivery_count: pairs.len() as u64,
+        subscription_ids: pairs.iter().map(|(_, s)| SubscriptionId(*s)).collect(),
+        duplicate: false,
+    }
+}
+
+/// When a delivery was created: the instant its time-ordered id was minted,
+/// so that time filters on the delivery log can be ranges of ids.
+pub(super) fn minted_at(id: DeliveryId) -> DateTime<Utc> {
+    id.0.get_timestamp()
+        .map(|t| t.to_unix())
+        .and_then(|(secs, nanos)| Utc.timestamp_opt(i64::try_from(secs).ok()?, nanos).single())
+        .unwrap_or_else(Utc::now)
+}
+
+/// The subscriptions every (organization, type) of these requests fans out to.
+async fn targets(conn: &mut SqliteConnection, requests: &[&[NewEvent]]) -> StoreResult<Targets> {
+    let mut targets = Targets::new();
+    for event in requests.iter().flat_map(|r| r.iter()) {
+        let key = (event.organization_id.as_str().to_owned(), event.event_type);
+        if let Entry::Vacant(entry) = targets.entry(key) {
+            let found =
+                matching_subscriptions(conn, &event.organization_id, event.event_type).await?;
+            entry.insert(found);
+        }
+    }
+    Ok(targets)
+}
+
+/// The idempotency keys of these requests already stored, with what they were used for.
+async fn used_keys(
+    conn: &mut SqliteConnection,
+    requests: &[&[NewEvent]],
+) -> StoreResult<HashMap<Key, KeyedEvent>> {
+    let mut by_org: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for event in requests.iter().flat_map(|r| r.iter()) {
+        if let Some(key) = &event.idempotency_key {
+            by_org
+                .entry(event.organization_id.as_str())
+                .or_default()
+                .insert(key);
+        }
+    }
+    let mut used = HashMap::new();
+    for (org, keys) in by_org {
+        let keys: Vec<&str> = keys.into_iter().collect();
+        for chunk in keys.chunks(ROWS_PER_INSERT) {
+            let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "SELECT idempotency_key, event_type, data FROM events WHERE organization_id = ",
+            );
+            sql.push_bind(org).push(" AND idempotency_key IN (");
+            let mut list = sql.separated(", ");
+            for key in chunk {
+                list.push_bind(*key);
+            }
+            sql.push(")");
+            for row in sql.build().fetch_all(&mut *conn).await? {
+                let key: String = row.try_get("idempotency_key")?;
+                let event_type: String = row.try_get("event_type")?;
+                let data: String = row.try_get("data")?;
+                used.insert(
+                    (org.to_owned(), key),
+                    (rows::event_type(&event_type)?, data),
+                );
+            }
+        }
+    }
+    Ok(used)
 }
 
 /// Inserts events; returns the ids actually inserted (an event whose
@@ -107,11 +217,10 @@ pub(super) async fn insert_events(
     Ok(inserted)
 }
 
-/// The first result for a repeated idempotency key, if the event is the same.
-async fn repeated(
+/// The result of the event first stored under `attempted`'s idempotency key.
+async fn first_result(
     conn: &mut SqliteConnection,
-    attempted: &StoredEvent,
-    index: usize,
+    attempted: &NewEvent,
 ) -> StoreResult<EmitResult> {
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE organization_id = ? AND idempotency_key = ?"
@@ -122,18 +231,21 @@ async fn repeated(
         .fetch_one(&mut *conn)
         .await?;
     let first = rows::event(&row)?;
-    if first.event_type != attempted.event_type || first.data_json != attempted.data_json {
-        return Err(StoreError::IdempotencyConflict { index });
-    }
-    let pairs: Vec<(Uuid, Uuid)> =
-        sqlx::query_as("SELECT id, subscription_id FROM deliveries WHERE event_id = ? ORDER BY id")
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE event_id = ?")
+        .bind(first.id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM deliveries WHERE event_id = ? ORDER BY id LIMIT ?")
             .bind(first.id.0)
+            .bind(LISTED_DELIVERY_IDS as i64)
             .fetch_all(&mut *conn)
             .await?;
     Ok(EmitResult {
         event: first,
-        delivery_ids: pairs.iter().map(|(id, _)| DeliveryId(*id)).collect(),
-        subscription_ids: pairs.iter().map(|(_, s)| SubscriptionId(*s)).collect(),
+        delivery_ids: ids.into_iter().map(DeliveryId).collect(),
+        delivery_count: u64::try_from(count).unwrap_or_default(),
+        subscription_ids: Vec::new(),
         duplicate: true,
     })
 }

@@ -10,6 +10,8 @@
 
 mod api_keys;
 mod deliveries;
+mod delivery_log;
+mod emit_plan;
 mod events;
 mod files;
 mod outcomes;
@@ -69,6 +71,8 @@ pub struct SqliteStore {
     reader: SqlitePool,
     checkpointer: SqlitePool,
     keys: SecretKeys,
+    /// Subscriptions (not deleted) one organization may have.
+    max_subscriptions_per_organization: u32,
 }
 
 /// How often the WAL is copied back into the database file: often, so each
@@ -128,6 +132,7 @@ impl SqliteStore {
             reader,
             checkpointer,
             keys,
+            max_subscriptions_per_organization: u32::MAX,
         })
     }
 
@@ -140,6 +145,12 @@ impl SqliteStore {
     /// The id of the key that seals signing secrets.
     pub fn sealing_key_id(&self) -> &str {
         self.keys.sealing_key_id()
+    }
+
+    /// Caps the subscriptions one organization may have (none until set).
+    pub fn with_max_subscriptions_per_organization(mut self, max: u32) -> Self {
+        self.max_subscriptions_per_organization = max;
+        self
     }
 
     /// Closes the pools, waiting for running queries.
@@ -170,7 +181,13 @@ async fn checkpoint_loop(pool: SqlitePool) {
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription> {
-        subscriptions::create(&self.writer, &self.keys, new).await
+        subscriptions::create(
+            &self.writer,
+            &self.keys,
+            new,
+            self.max_subscriptions_per_organization,
+        )
+        .await
     }
 
     async fn get_subscription(
@@ -204,8 +221,12 @@ impl Store for SqliteStore {
         subscriptions::delete(&self.writer, org, id, now).await
     }
 
-    async fn emit_events(&self, events: &[NewEvent]) -> StoreResult<Vec<EmitResult>> {
-        events::emit(&self.writer, events).await
+    async fn emit_events(
+        &self,
+        requests: &[&[NewEvent]],
+        limits: EmitLimits,
+    ) -> StoreResult<Vec<EmitOutcome>> {
+        events::emit(&self.writer, requests, limits).await
     }
 
     async fn get_event(
@@ -217,7 +238,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
-        deliveries::list(&self.reader, query).await
+        delivery_log::list(&self.reader, query).await
     }
 
     async fn get_delivery(

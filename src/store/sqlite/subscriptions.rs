@@ -11,7 +11,7 @@ use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::SubscriptionState;
 use crate::domain::time::to_micros;
 use crate::store::{
-    NewSubscription, StoreResult, Subscription, SubscriptionPatch, SubscriptionQuery,
+    NewSubscription, StoreError, StoreResult, Subscription, SubscriptionPatch, SubscriptionQuery,
 };
 
 fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str>) {
@@ -21,19 +21,25 @@ fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str
     }
 }
 
+/// Creates the subscription unless its organization already has `max` of
+/// them. The count and the insert are one statement on the one writer
+/// connection, so concurrent creates cannot race past the cap.
 pub async fn create(
     pool: &SqlitePool,
     keys: &SecretKeys,
     new: NewSubscription,
+    max: u32,
 ) -> StoreResult<Subscription> {
     let (status, reason) = state_columns(new.state);
     let now = to_micros(new.now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
     let mut tx = conn.begin().await?;
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
          description, signing_secret, status, disabled_reason, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+         WHERE (SELECT COUNT(*) FROM subscriptions \
+                WHERE organization_id = ? AND deleted_at IS NULL) < ?",
     )
     .bind(new.id.0)
     .bind(new.organization_id.as_str())
@@ -46,13 +52,22 @@ pub async fn create(
     .bind(reason)
     .bind(now)
     .bind(now)
+    .bind(new.organization_id.as_str())
+    .bind(i64::from(max))
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(StoreError::SubscriptionLimit {
+            organization: new.organization_id,
+            limit: max,
+        });
+    }
     tx.commit().await?;
     drop(conn);
     get(pool, keys, &new.organization_id, new.id)
         .await?
-        .ok_or_else(|| crate::store::StoreError::Corrupt("created subscription vanished".into()))
+        .ok_or_else(|| StoreError::Corrupt("created subscription vanished".into()))
 }
 
 pub async fn get(

@@ -1,0 +1,210 @@
+//! What becomes of each request of an emit transaction, decided before
+//! anything is written: taken (and which of its events are new), refused
+//! whole (an idempotency key reused for a different event, or more
+//! deliveries than one request may create), or deferred to the next
+//! transaction (past this one's delivery budget). Deciding first is what lets
+//! one transaction answer each caller on its own, and keeps every
+//! transaction's size bounded before it starts writing.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use crate::domain::event::EventType;
+use crate::store::{EmitLimits, NewEvent, StoreError};
+
+/// An idempotency key: (organization, key).
+pub(super) type Key = (String, String);
+
+/// The type and `data` of the event a key was first used for.
+pub(super) type KeyedEvent = (EventType, String);
+
+/// The enabled subscriptions each (organization, event type) fans out to.
+pub(super) type Targets = HashMap<(String, EventType), Vec<Uuid>>;
+
+pub(super) enum Verdict {
+    /// Taken: for each event, true when it is new (false: its key was used before).
+    Take(Vec<bool>),
+    Refuse(StoreError),
+    Defer,
+}
+
+/// Judges requests in order, keeping the keys taken and the deliveries
+/// planned so far in this transaction.
+pub(super) struct Planner<'t> {
+    limits: EmitLimits,
+    targets: &'t Targets,
+    /// Keys already stored, plus those of requests taken so far.
+    known: HashMap<Key, KeyedEvent>,
+    deliveries: u64,
+}
+
+impl<'t> Planner<'t> {
+    pub fn new(limits: EmitLimits, targets: &'t Targets, stored: HashMap<Key, KeyedEvent>) -> Self {
+        Self {
+            limits,
+            targets,
+            known: stored,
+            deliveries: 0,
+        }
+    }
+
+    /// The deliveries an event creates if it is new.
+    pub fn fan_out(&self, event: &NewEvent) -> &'t [Uuid] {
+        let key = (event.organization_id.as_str().to_owned(), event.event_type);
+        self.targets
+            .get(&key)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    pub fn judge(&mut self, request: &[NewEvent]) -> Verdict {
+        let mut fresh = Vec::with_capacity(request.len());
+        let mut claimed: HashMap<Key, KeyedEvent> = HashMap::new();
+        let mut deliveries = 0u64;
+        for (index, event) in request.iter().enumerate() {
+            if let Some(key) = &event.idempotency_key {
+                let key = (event.organization_id.as_str().to_owned(), key.clone());
+                if let Some((event_type, data)) = self.known.get(&key).or_else(|| claimed.get(&key))
+                {
+                    if *event_type != event.event_type || *data != event.data_json {
+                        return Verdict::Refuse(StoreError::IdempotencyConflict { index });
+                    }
+                    fresh.push(false);
+                    continue;
+                }
+                claimed.insert(key, (event.event_type, event.data_json.clone()));
+            }
+            fresh.push(true);
+            deliveries += self.fan_out(event).len() as u64;
+        }
+        if deliveries > self.limits.deliveries_per_request {
+            return Verdict::Refuse(StoreError::TooManyDeliveries {
+                deliveries,
+                limit: self.limits.deliveries_per_request,
+            });
+        }
+        // The first request is always taken, so a transaction never ends up empty.
+        if self.deliveries > 0
+            && self.deliveries + deliveries > self.limits.deliveries_per_transaction
+        {
+            return Verdict::Defer;
+        }
+        self.deliveries += deliveries;
+        self.known.extend(claimed);
+        Verdict::Take(fresh)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::domain::ids::{EventId, OrganizationId};
+
+    const LIMITS: EmitLimits = EmitLimits {
+        deliveries_per_request: 10,
+        deliveries_per_transaction: 20,
+    };
+
+    fn event(org: &str, key: Option<&str>, data: &str) -> NewEvent {
+        NewEvent {
+            id: EventId::new(),
+            organization_id: OrganizationId::from_stored(org.into()),
+            event_type: EventType::CallCompleted,
+            data_json: data.into(),
+            occurred_at: Utc::now(),
+            idempotency_key: key.map(Into::into),
+            now: Utc::now(),
+        }
+    }
+
+    fn targets(org: &str, subscriptions: usize) -> Targets {
+        let ids = (0..subscriptions).map(|_| Uuid::now_v7()).collect();
+        HashMap::from([((org.to_owned(), EventType::CallCompleted), ids)])
+    }
+
+    fn taken(verdict: &Verdict) -> Option<&[bool]> {
+        match verdict {
+            Verdict::Take(fresh) => Some(fresh),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_request_past_the_cap_is_refused_and_the_rest_still_fit_the_budget() {
+        let targets = targets("a", 4);
+        let mut plan = Planner::new(LIMITS, &targets, HashMap::new());
+        let three: Vec<_> = (0..3).map(|_| event("a", None, "{}")).collect();
+        let two: Vec<_> = (0..2).map(|_| event("a", None, "{}")).collect();
+        assert!(matches!(
+            plan.judge(&three),
+            Verdict::Refuse(StoreError::TooManyDeliveries {
+                deliveries: 12,
+                limit: 10
+            })
+        ));
+        assert!(taken(&plan.judge(&two)).is_some(), "8 deliveries");
+        assert!(taken(&plan.judge(&two)).is_some(), "16");
+        assert!(matches!(plan.judge(&two), Verdict::Defer), "24 > 20");
+        let other_org = [event("b", None, "{}")];
+        assert!(
+            taken(&plan.judge(&other_org)).is_some(),
+            "no deliveries fit anywhere"
+        );
+    }
+
+    #[test]
+    fn the_first_request_is_taken_even_past_the_budget() {
+        let targets = targets("a", 10);
+        let limits = EmitLimits {
+            deliveries_per_request: 100,
+            deliveries_per_transaction: 5,
+        };
+        let mut plan = Planner::new(limits, &targets, HashMap::new());
+        assert!(taken(&plan.judge(&[event("a", None, "{}")])).is_some());
+        assert!(matches!(
+            plan.judge(&[event("a", None, "{}")]),
+            Verdict::Defer
+        ));
+    }
+
+    #[test]
+    fn repeated_keys_create_nothing_and_a_different_event_under_a_key_is_refused() {
+        let targets = targets("a", 4);
+        let stored = HashMap::from([(
+            ("a".into(), "old".into()),
+            (EventType::CallCompleted, "{}".into()),
+        )]);
+        let mut plan = Planner::new(LIMITS, &targets, stored);
+        let request = [
+            event("a", Some("old"), "{}"),
+            event("a", Some("new"), "{}"),
+            event("a", Some("new"), "{}"),
+        ];
+        assert_eq!(
+            taken(&plan.judge(&request)),
+            Some(&[false, true, false][..])
+        );
+        let conflicting = [
+            event("a", None, "{}"),
+            event("a", Some("new"), r#"{"x":1}"#),
+        ];
+        assert!(matches!(
+            plan.judge(&conflicting),
+            Verdict::Refuse(StoreError::IdempotencyConflict { index: 1 })
+        ));
+    }
+
+    #[test]
+    fn keys_of_a_refused_request_stay_free() {
+        let targets = targets("a", 4);
+        let mut plan = Planner::new(LIMITS, &targets, HashMap::new());
+        let too_big: Vec<_> = (0..3)
+            .map(|i| event("a", Some(&format!("k{i}")), "{}"))
+            .collect();
+        assert!(matches!(plan.judge(&too_big), Verdict::Refuse(_)));
+        assert_eq!(taken(&plan.judge(&too_big[..1])), Some(&[true][..]));
+    }
+}

@@ -1,0 +1,582 @@
+//! Bounded fan-out: an organization's subscriptions, the deliveries one
+//! request may create, the size of emit answers, and delivery-log queries are
+//! all capped, so one organization's volume cannot hold up another's calls.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tonic_types::StatusExt;
+
+use super::helpers::*;
+use inboundflow_webhooks::pb;
+
+/// Flags for fan-out tests: subscriptions point at a refused port, so the
+/// engine's few attempts fail fast and retries wait an hour; one attempt at
+/// a time keeps the engine from competing with what is measured.
+const QUIET: &[&str] = &[
+    "--allow-private-targets",
+    "--retry-schedule",
+    "1h",
+    "--max-in-flight",
+    "1",
+];
+
+/// Creates `count` subscriptions of `org` to `url`, a few at a time.
+async fn subscribe_many(app: &TestApp, org: &str, url: &str, count: usize) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let mut subs = app.subscriptions.clone();
+        let (org, url) = (org.to_owned(), url.to_owned());
+        tasks.spawn(async move {
+            for _ in (worker..count).step_by(8) {
+                subs.create_subscription(create_request(&org, &url))
+                    .await
+                    .expect("create subscription");
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("creator");
+    }
+}
+
+fn create_request(org: &str, url: &str) -> pb::CreateSubscriptionRequest {
+    pb::CreateSubscriptionRequest {
+        organization_id: org.into(),
+        subscription: Some(pb::Subscription {
+            url: url.into(),
+            integration: pb::Integration::Custom as i32,
+            event_types: vec![pb::EventType::CallCompleted as i32],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+async fn refused_url() -> String {
+    format!("http://{}/hook", refused_address().await)
+}
+
+/// `count` call.completed emits of `org`, with idempotency keys `{prefix}-{i}`.
+fn batch(org: &str, prefix: &str, count: usize) -> pb::BatchEmitEventsRequest {
+    pb::BatchEmitEventsRequest {
+        requests: (0..count)
+            .map(|i| {
+                let mut request = call_completed(org, &format!("{prefix} {i}"));
+                request.idempotency_key = format!("{prefix}-{i}");
+                request
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn an_organization_at_its_subscription_cap_gets_quota_failure_and_others_are_unaffected() {
+    let app = spawn_app_with(QUIET).await;
+    let url = refused_url().await;
+    subscribe_many(&app, "org_full", &url, 1000).await;
+
+    let mut subs = app.subscriptions.clone();
+    let status = subs
+        .create_subscription(create_request("org_full", &url))
+        .await
+        .expect_err("the 1001st subscription is past the default cap");
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    let quota = status
+        .get_details_quota_failure()
+        .expect("a QuotaFailure detail");
+    assert_eq!(quota.violations.len(), 1);
+    assert!(
+        quota.violations[0].description.contains("1000"),
+        "the limit is named: {quota:?}"
+    );
+    subs.create_subscription(create_request("org_other", &url))
+        .await
+        .expect("another organization is not affected");
+}
+
+#[tokio::test]
+async fn subscriptions_created_all_at_once_stop_exactly_at_the_cap() {
+    let app = spawn_app_with(&[
+        "--allow-private-targets",
+        "--max-subscriptions-per-organization",
+        "10",
+    ])
+    .await;
+    let url = refused_url().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let mut subs = app.subscriptions.clone();
+        let url = url.clone();
+        tasks.spawn(async move {
+            subs.create_subscription(create_request("org_race", &url))
+                .await
+        });
+    }
+    let (mut created, mut refused) = (0, 0);
+    while let Some(result) = tasks.join_next().await {
+        match result.expect("creator") {
+            Ok(_) => created += 1,
+            Err(status) => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((created, refused), (10, 20));
+    let listed = app
+        .subscriptions
+        .clone()
+        .list_subscriptions(pb::ListSubscriptionsRequest {
+            organization_id: "org_race".into(),
+            page_size: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .subscriptions
+        .len();
+    assert_eq!(listed, 10, "no creation raced past the cap");
+}
+
+#[tokio::test]
+async fn a_batch_fanning_out_past_the_cap_is_refused_whole_without_failing_its_group() {
+    let app = spawn_app_with(QUIET).await;
+    let url = refused_url().await;
+    subscribe_many(&app, "org_wide", &url, 200).await;
+    subscribe_many(&app, "org_small", &url, 1).await;
+
+    // 600 events to 200 subscriptions: 120,000 deliveries, past the default
+    // 10,000 per request; its delivery ids alone would not fit in 4 MiB.
+    let mut events = app.events.clone();
+    let huge = tokio::spawn(async move {
+        events
+            .batch_emit_events(batch("org_wide", "huge", 600))
+            .await
+    });
+    // Small emits of another organization, committed beside it.
+    let mut small = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let mut events = app.events.clone();
+        small.spawn(async move {
+            events
+                .emit_event(call_completed("org_small", &format!("small {i}")))
+                .await
+        });
+    }
+    let status = huge
+        .await
+        .expect("caller")
+        .expect_err("a fan-out past the cap is refused");
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
+    assert!(
+        status.message().contains("10000"),
+        "the message names the limit: {status:?}"
+    );
+    let precondition = status
+        .get_details_precondition_failure()
+        .expect("a PreconditionFailure detail");
+    assert_eq!(precondition.violations[0].r#type, "DELIVERIES_PER_REQUEST");
+    while let Some(result) = small.join_next().await {
+        let answer = result
+            .expect("caller")
+            .expect("other callers are not failed");
+        assert_eq!(answer.into_inner().delivery_ids.len(), 1);
+    }
+
+    // Nothing of the refused batch was stored: its keys are still free.
+    let mut events = app.events.clone();
+    let again = events
+        .batch_emit_events(batch("org_wide", "huge", 1))
+        .await
+        .expect("one event to 200 subscriptions is within the cap")
+        .into_inner();
+    assert!(
+        !again.results[0].duplicate,
+        "the refused batch stored nothing"
+    );
+
+    // At the cap (50 × 200 = 10,000) the batch is accepted; each answer lists
+    // a bounded number of its delivery ids.
+    let accepted = events
+        .batch_emit_events(batch("org_wide", "at-cap", 50))
+        .await
+        .expect("a fan-out at the cap is accepted")
+        .into_inner();
+    assert_eq!(accepted.results.len(), 50);
+    for result in &accepted.results {
+        assert_eq!(result.delivery_ids.len(), 100, "at most 100 ids per event");
+        assert_eq!(result.delivery_count, 200);
+        assert!(result.delivery_ids_truncated);
+    }
+}
+
+#[tokio::test]
+async fn a_batch_past_three_mib_is_refused_naming_requests() {
+    let app = spawn_app_with(QUIET).await;
+    // 1000 events of about 3.3 KB: under the 4 MiB a server decodes, over
+    // the 3 MiB that keeps every answer under a client's 4 MiB.
+    let mut request = batch("org_bulky", "bulky", 1000);
+    for entry in &mut request.requests {
+        if let Some(pb::emit_event_request::Payload::CallCompleted(call)) = &mut entry.payload {
+            call.summary = Some("x".repeat(3300));
+        }
+    }
+    let status = app
+        .events
+        .clone()
+        .batch_emit_events(request)
+        .await
+        .expect_err("too large");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    let fields: Vec<String> = violations(&status).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["requests"]);
+}
+
+#[tokio::test]
+async fn one_event_past_the_cap_is_refused_and_stores_nothing() {
+    let mut flags = QUIET.to_vec();
+    flags.extend(["--max-deliveries-per-request", "3"]);
+    let app = spawn_app_with(&flags).await;
+    let url = refused_url().await;
+    subscribe_many(&app, "org_four", &url, 4).await;
+    let mut request = call_completed("org_four", "too wide");
+    request.idempotency_key = "wide-1".into();
+    let mut events = app.events.clone();
+    let status = events
+        .emit_event(request.clone())
+        .await
+        .expect_err("4 deliveries, 3 allowed");
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
+    assert!(status.get_details_precondition_failure().is_some());
+
+    let mut subs = app.subscriptions.clone();
+    let one = subs
+        .list_subscriptions(pb::ListSubscriptionsRequest {
+            organization_id: "org_four".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .subscriptions
+        .remove(0);
+    subs.delete_subscription(pb::DeleteSubscriptionRequest {
+        organization_id: "org_four".into(),
+        subscription_id: one.id,
+    })
+    .await
+    .expect("delete");
+    let accepted = events
+        .emit_event(request)
+        .await
+        .expect("3 deliveries")
+        .into_inner();
+    assert!(!accepted.duplicate, "the refused emit stored nothing");
+    assert_eq!(
+        (accepted.delivery_count, accepted.delivery_ids.len()),
+        (3, 3)
+    );
+    assert!(!accepted.delivery_ids_truncated);
+}
+
+#[tokio::test]
+async fn an_answer_lists_at_most_ten_thousand_delivery_ids_however_wide_the_fan_out() {
+    let mut flags = QUIET.to_vec();
+    flags.extend(["--max-deliveries-per-request", "30000"]);
+    let app = spawn_app_with(&flags).await;
+    let url = refused_url().await;
+    subscribe_many(&app, "org_ids", &url, 200).await;
+    let mut events = app.events.clone();
+    // 120 events to 200 subscriptions: 24,000 deliveries, 100 ids listed
+    // for each of the first 100 events, and none after.
+    for round in ["first", "repeated"] {
+        let answer = events
+            .batch_emit_events(batch("org_ids", "wide", 120))
+            .await
+            .expect("within the raised cap")
+            .into_inner();
+        let listed: Vec<usize> = answer
+            .results
+            .iter()
+            .map(|r| r.delivery_ids.len())
+            .collect();
+        assert_eq!(listed[..100], [100; 100], "{round}");
+        assert_eq!(listed[100..], [0; 20], "{round}");
+        for result in &answer.results {
+            assert_eq!(result.delivery_count, 200, "{round}");
+            assert!(result.delivery_ids_truncated, "{round}");
+            assert_eq!(result.duplicate, round == "repeated");
+        }
+    }
+}
+
+#[tokio::test]
+async fn delivery_log_time_filters_split_at_a_deliverys_creation_time() {
+    let mut app = spawn_app_with(QUIET).await;
+    let url = refused_url().await;
+    subscribe_many(&app, "org_time", &url, 1).await;
+    let earlier = app
+        .emit(call_completed("org_time", "earlier"))
+        .await
+        .delivery_ids[0]
+        .clone();
+    let earlier_at = app
+        .delivery("org_time", &earlier)
+        .await
+        .create_time
+        .expect("time");
+    // The next delivery created in a later millisecond.
+    let (later, later_at) = loop {
+        let id = app
+            .emit(call_completed("org_time", "later"))
+            .await
+            .delivery_ids[0]
+            .clone();
+        let at = app
+            .delivery("org_time", &id)
+            .await
+            .create_time
+            .expect("time");
+        if (at.seconds, at.nanos / 1_000_000) > (earlier_at.seconds, earlier_at.nanos / 1_000_000) {
+            break (id, at);
+        }
+    };
+    let mut deliveries = app.deliveries.clone();
+    let mut listed = async |start_time, end_time| -> Vec<String> {
+        let page = deliveries
+            .list_deliveries(pb::ListDeliveriesRequest {
+                organization_id: "org_time".into(),
+                start_time,
+                end_time,
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .into_inner();
+        page.deliveries.into_iter().map(|d| d.id).collect()
+    };
+    let from_later = listed(Some(later_at), None).await;
+    assert!(from_later.contains(&later) && !from_later.contains(&earlier));
+    let before_later = listed(None, Some(later_at)).await;
+    assert!(before_later.contains(&earlier) && !before_later.contains(&later));
+    assert_eq!(
+        listed(Some(later_at), Some(later_at)).await,
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test]
+async fn a_huge_fan_out_does_not_hold_up_another_organizations_emit() {
+    let app = spawn_app_with(&[
+        "--allow-private-targets",
+        "--retry-schedule",
+        "1h",
+        "--max-in-flight",
+        "1",
+        "--emit-queue-wait",
+        "1s",
+        // Caps scaled to a debug build on a shared machine, which writes
+        // 5,000 deliveries in about the time a release build writes the
+        // default 50,000 per transaction.
+        "--max-deliveries-per-request",
+        "5000",
+        "--emit-group-max-deliveries",
+        "5000",
+    ])
+    .await;
+    let url = refused_url().await;
+    subscribe_many(&app, "org_loud", &url, 1000).await;
+    let receiver = TestReceiver::start().await;
+    subscribe_many(&app, "org_quiet", &receiver.url(), 1).await;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered_loud = Arc::new(AtomicUsize::new(0));
+    let mut loud = tokio::task::JoinSet::new();
+    // One batch of 500,000 deliveries, then batches at the 5,000 cap, from
+    // three callers at once: the committer stays busy the whole time.
+    for caller in 0..3 {
+        let mut events = app.events.clone();
+        let stop = Arc::clone(&stop);
+        let answered_loud = Arc::clone(&answered_loud);
+        loud.spawn(async move {
+            if caller == 0 {
+                let status = events
+                    .batch_emit_events(batch("org_loud", "huge", 500))
+                    .await
+                    .expect_err("past the cap");
+                assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
+            }
+            let mut round = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let prefix = format!("loud-{caller}-{round}");
+                if let Err(status) = events
+                    .batch_emit_events(batch("org_loud", &prefix, 5))
+                    .await
+                {
+                    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                }
+                answered_loud.fetch_add(1, Ordering::Relaxed);
+                round += 1;
+            }
+        });
+    }
+    eventually(Duration::from_secs(20), || {
+        std::future::ready((answered_loud.load(Ordering::Relaxed) >= 2).then_some(()))
+    })
+    .await;
+
+    let mut events = app.events.clone();
+    let mut answered = Vec::new();
+    for i in 0..5 {
+        let mut request = call_completed("org_quiet", &format!("quiet {i}"));
+        request.idempotency_key = format!("quiet-{i}");
+        let started = Instant::now();
+        let result =
+            tokio::time::timeout(Duration::from_secs(20), events.emit_event(request.clone()))
+                .await
+                .expect("answered at all");
+        let took = started.elapsed();
+        eprintln!("quiet emit {i}: {took:?}, accepted: {}", result.is_ok());
+        assert!(took < Duration::from_secs(5), "emit {i} took {took:?}");
+        match result {
+            Ok(_) => answered.push((request, true)),
+            Err(status) => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                assert!(status.get_details_retry_info().is_some(), "{status:?}");
+                answered.push((request, false));
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    while let Some(done) = loud.join_next().await {
+        done.expect("loud caller");
+    }
+
+    // What was refused stored nothing; what was accepted is there.
+    for (request, accepted) in answered {
+        let again = events
+            .emit_event(request)
+            .await
+            .expect("quiet emit")
+            .into_inner();
+        assert_eq!(again.duplicate, accepted);
+    }
+}
+
+#[tokio::test]
+async fn delivery_log_queries_of_a_big_organization_leave_others_fast() {
+    let app = spawn_app_with(&[
+        "--allow-private-targets",
+        "--retry-schedule",
+        "1h",
+        "--max-in-flight",
+        "1",
+        "--failure-threshold",
+        "1",
+    ])
+    .await;
+    let url = refused_url().await;
+    subscribe_many(&app, "org_big", &url, 20).await;
+    let receiver = TestReceiver::start().await;
+    subscribe_many(&app, "org_tiny", &receiver.url(), 1).await;
+    let tiny = app
+        .subscriptions
+        .clone()
+        .list_subscriptions(pb::ListSubscriptionsRequest {
+            organization_id: "org_tiny".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .subscriptions
+        .remove(0);
+
+    // 100,000 deliveries: 10 batches of 500 events to 20 subscriptions.
+    let started = Instant::now();
+    let from = prost_types::Timestamp::from(std::time::SystemTime::now());
+    let mut emitters = tokio::task::JoinSet::new();
+    for caller in 0..10 {
+        let mut events = app.events.clone();
+        emitters.spawn(async move {
+            let request = batch("org_big", &format!("big-{caller}"), 500);
+            // Ten batches at the cap outrun the emit wait on a busy machine:
+            // come back when told to, as a real caller does.
+            while let Err(status) = events.batch_emit_events(request.clone()).await {
+                let retry = status
+                    .get_details_retry_info()
+                    .expect("RESOURCE_EXHAUSTED with RetryInfo");
+                tokio::time::sleep(retry.retry_delay.unwrap_or_default()).await;
+            }
+        });
+    }
+    while let Some(done) = emitters.join_next().await {
+        done.expect("emitter");
+    }
+    let until =
+        prost_types::Timestamp::from(std::time::SystemTime::now() + Duration::from_secs(60));
+    eprintln!("100,000 deliveries stored in {:?}", started.elapsed());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut readers = tokio::task::JoinSet::new();
+    for reader in 0..16 {
+        let mut deliveries = app.deliveries.clone();
+        let stop = Arc::clone(&stop);
+        let (from, until) = (from, until);
+        readers.spawn(async move {
+            let mut lists = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let status = if reader % 2 == 0 {
+                    pb::DeliveryStatus::Failed
+                } else {
+                    pb::DeliveryStatus::Succeeded
+                };
+                match deliveries
+                    .list_deliveries(pb::ListDeliveriesRequest {
+                        organization_id: "org_big".into(),
+                        status: status as i32,
+                        start_time: Some(from),
+                        end_time: Some(until),
+                        ..Default::default()
+                    })
+                    .await
+                {
+                    Ok(page) => assert!(page.into_inner().deliveries.is_empty()),
+                    Err(status) => {
+                        assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                        assert!(status.get_details_retry_info().is_some());
+                    }
+                }
+                lists += 1;
+            }
+            lists
+        });
+    }
+    let mut subs = app.subscriptions.clone();
+    let mut slowest = Duration::ZERO;
+    let measuring = Instant::now();
+    while measuring.elapsed() < Duration::from_secs(4) {
+        let asked = Instant::now();
+        subs.get_subscription(pb::GetSubscriptionRequest {
+            organization_id: "org_tiny".into(),
+            subscription_id: tiny.id.clone(),
+        })
+        .await
+        .expect("get subscription");
+        slowest = slowest.max(asked.elapsed());
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut lists = 0;
+    while let Some(done) = readers.join_next().await {
+        lists += done.expect("reader");
+    }
+    eprintln!("{lists} delivery-log lists; slowest GetSubscription beside them {slowest:?}");
+    assert!(lists >= 16, "the lists ran");
+    assert!(
+        slowest < Duration::from_millis(500),
+        "GetSubscription took {slowest:?} beside the lists"
+    );
+}

@@ -177,13 +177,20 @@ type EmitEventResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The stored event.
 	Event *Event `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
-	// Identifiers of the deliveries created, one per matching enabled subscription.
-	// Each is the `delivery_id` its receiver sees.
+	// Identifiers of the event's deliveries, one per matching enabled
+	// subscription, oldest first; each is the `delivery_id` its receiver sees.
+	// At most 100 are listed per event, and at most 10,000 over one
+	// `BatchEmitEvents` answer (events past that list none); `delivery_count`
+	// counts them all, and `ListDeliveries` with `event_id` lists every one.
 	DeliveryIds []string `protobuf:"bytes,2,rep,name=delivery_ids,json=deliveryIds,proto3" json:"delivery_ids,omitempty"`
 	// True when `idempotency_key` matched an earlier event and nothing new was stored.
-	Duplicate     bool `protobuf:"varint,3,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Duplicate bool `protobuf:"varint,3,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	// How many deliveries the event has, listed in `delivery_ids` or not.
+	DeliveryCount uint32 `protobuf:"varint,4,opt,name=delivery_count,json=deliveryCount,proto3" json:"delivery_count,omitempty"`
+	// True when `delivery_ids` lists fewer than `delivery_count`.
+	DeliveryIdsTruncated bool `protobuf:"varint,5,opt,name=delivery_ids_truncated,json=deliveryIdsTruncated,proto3" json:"delivery_ids_truncated,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *EmitEventResponse) Reset() {
@@ -237,10 +244,25 @@ func (x *EmitEventResponse) GetDuplicate() bool {
 	return false
 }
 
+func (x *EmitEventResponse) GetDeliveryCount() uint32 {
+	if x != nil {
+		return x.DeliveryCount
+	}
+	return 0
+}
+
+func (x *EmitEventResponse) GetDeliveryIdsTruncated() bool {
+	if x != nil {
+		return x.DeliveryIdsTruncated
+	}
+	return false
+}
+
 // Events to emit together.
 type BatchEmitEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The events, at most 1000. Each is validated as in `EmitEvent`.
+	// The events, at most 1000 and at most 3 MiB in all (encoded). Each is
+	// validated as in `EmitEvent`.
 	Requests      []*EmitEventRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -445,11 +467,13 @@ const file_inboundflow_webhooks_v1_event_service_proto_rawDesc = "" +
 	"\x10call_transferred\x18\v \x01(\v2(.inboundflow.webhooks.v1.CallTransferredH\x00R\x0fcallTransferred\x12[\n" +
 	"\x12appointment_booked\x18\f \x01(\v2*.inboundflow.webhooks.v1.AppointmentBookedH\x00R\x11appointmentBooked\x12I\n" +
 	"\flead_created\x18\r \x01(\v2$.inboundflow.webhooks.v1.LeadCreatedH\x00R\vleadCreatedB\t\n" +
-	"\apayload\"\x8a\x01\n" +
+	"\apayload\"\xe7\x01\n" +
 	"\x11EmitEventResponse\x124\n" +
 	"\x05event\x18\x01 \x01(\v2\x1e.inboundflow.webhooks.v1.EventR\x05event\x12!\n" +
 	"\fdelivery_ids\x18\x02 \x03(\tR\vdeliveryIds\x12\x1c\n" +
-	"\tduplicate\x18\x03 \x01(\bR\tduplicate\"_\n" +
+	"\tduplicate\x18\x03 \x01(\bR\tduplicate\x12%\n" +
+	"\x0edelivery_count\x18\x04 \x01(\rR\rdeliveryCount\x124\n" +
+	"\x16delivery_ids_truncated\x18\x05 \x01(\bR\x14deliveryIdsTruncated\"_\n" +
 	"\x16BatchEmitEventsRequest\x12E\n" +
 	"\brequests\x18\x01 \x03(\v2).inboundflow.webhooks.v1.EmitEventRequestR\brequests\"_\n" +
 	"\x17BatchEmitEventsResponse\x12D\n" +

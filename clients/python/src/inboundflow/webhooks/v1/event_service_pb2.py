@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from inboundflow.webhooks.v1 import events_pb2 as inboundflow_dot_webhooks_dot_v1_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+inboundflow/webhooks/v1/event_service.proto\x12\x17inboundflow.webhooks.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$inboundflow/webhooks/v1/events.proto\"\xfc\x03\n\x10\x45mitEventRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\'\n\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\x12;\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\noccurredAt\x12O\n\x0e\x63\x61ll_completed\x18\n \x01(\x0b\x32&.inboundflow.webhooks.v1.CallCompletedH\x00R\rcallCompleted\x12U\n\x10\x63\x61ll_transferred\x18\x0b \x01(\x0b\x32(.inboundflow.webhooks.v1.CallTransferredH\x00R\x0f\x63\x61llTransferred\x12[\n\x12\x61ppointment_booked\x18\x0c \x01(\x0b\x32*.inboundflow.webhooks.v1.AppointmentBookedH\x00R\x11\x61ppointmentBooked\x12I\n\x0clead_created\x18\r \x01(\x0b\x32$.inboundflow.webhooks.v1.LeadCreatedH\x00R\x0bleadCreatedB\t\n\x07payload\"\x8a\x01\n\x11\x45mitEventResponse\x12\x34\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.inboundflow.webhooks.v1.EventR\x05\x65vent\x12!\n\x0c\x64\x65livery_ids\x18\x02 \x03(\tR\x0b\x64\x65liveryIds\x12\x1c\n\tduplicate\x18\x03 \x01(\x08R\tduplicate\"_\n\x16\x42\x61tchEmitEventsRequest\x12\x45\n\x08requests\x18\x01 \x03(\x0b\x32).inboundflow.webhooks.v1.EmitEventRequestR\x08requests\"_\n\x17\x42\x61tchEmitEventsResponse\x12\x44\n\x07results\x18\x01 \x03(\x0b\x32*.inboundflow.webhooks.v1.EmitEventResponseR\x07results\"U\n\x0fGetEventRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x19\n\x08\x65vent_id\x18\x02 \x01(\tR\x07\x65ventId\"H\n\x10GetEventResponse\x12\x34\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.inboundflow.webhooks.v1.EventR\x05\x65vent2\xc9\x02\n\x0c\x45ventService\x12\x62\n\tEmitEvent\x12).inboundflow.webhooks.v1.EmitEventRequest\x1a*.inboundflow.webhooks.v1.EmitEventResponse\x12t\n\x0f\x42\x61tchEmitEvents\x12/.inboundflow.webhooks.v1.BatchEmitEventsRequest\x1a\x30.inboundflow.webhooks.v1.BatchEmitEventsResponse\x12_\n\x08GetEvent\x12(.inboundflow.webhooks.v1.GetEventRequest\x1a).inboundflow.webhooks.v1.GetEventResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+inboundflow/webhooks/v1/event_service.proto\x12\x17inboundflow.webhooks.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$inboundflow/webhooks/v1/events.proto\"\xfc\x03\n\x10\x45mitEventRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\'\n\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\x12;\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\noccurredAt\x12O\n\x0e\x63\x61ll_completed\x18\n \x01(\x0b\x32&.inboundflow.webhooks.v1.CallCompletedH\x00R\rcallCompleted\x12U\n\x10\x63\x61ll_transferred\x18\x0b \x01(\x0b\x32(.inboundflow.webhooks.v1.CallTransferredH\x00R\x0f\x63\x61llTransferred\x12[\n\x12\x61ppointment_booked\x18\x0c \x01(\x0b\x32*.inboundflow.webhooks.v1.AppointmentBookedH\x00R\x11\x61ppointmentBooked\x12I\n\x0clead_created\x18\r \x01(\x0b\x32$.inboundflow.webhooks.v1.LeadCreatedH\x00R\x0bleadCreatedB\t\n\x07payload\"\xe7\x01\n\x11\x45mitEventResponse\x12\x34\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.inboundflow.webhooks.v1.EventR\x05\x65vent\x12!\n\x0c\x64\x65livery_ids\x18\x02 \x03(\tR\x0b\x64\x65liveryIds\x12\x1c\n\tduplicate\x18\x03 \x01(\x08R\tduplicate\x12%\n\x0e\x64\x65livery_count\x18\x04 \x01(\rR\rdeliveryCount\x12\x34\n\x16\x64\x65livery_ids_truncated\x18\x05 \x01(\x08R\x14\x64\x65liveryIdsTruncated\"_\n\x16\x42\x61tchEmitEventsRequest\x12\x45\n\x08requests\x18\x01 \x03(\x0b\x32).inboundflow.webhooks.v1.EmitEventRequestR\x08requests\"_\n\x17\x42\x61tchEmitEventsResponse\x12\x44\n\x07results\x18\x01 \x03(\x0b\x32*.inboundflow.webhooks.v1.EmitEventResponseR\x07results\"U\n\x0fGetEventRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x19\n\x08\x65vent_id\x18\x02 \x01(\tR\x07\x65ventId\"H\n\x10GetEventResponse\x12\x34\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.inboundflow.webhooks.v1.EventR\x05\x65vent2\xc9\x02\n\x0c\x45ventService\x12\x62\n\tEmitEvent\x12).inboundflow.webhooks.v1.EmitEventRequest\x1a*.inboundflow.webhooks.v1.EmitEventResponse\x12t\n\x0f\x42\x61tchEmitEvents\x12/.inboundflow.webhooks.v1.BatchEmitEventsRequest\x1a\x30.inboundflow.webhooks.v1.BatchEmitEventsResponse\x12_\n\x08GetEvent\x12(.inboundflow.webhooks.v1.GetEventRequest\x1a).inboundflow.webhooks.v1.GetEventResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,15 +37,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EMITEVENTREQUEST']._serialized_start=144
   _globals['_EMITEVENTREQUEST']._serialized_end=652
   _globals['_EMITEVENTRESPONSE']._serialized_start=655
-  _globals['_EMITEVENTRESPONSE']._serialized_end=793
-  _globals['_BATCHEMITEVENTSREQUEST']._serialized_start=795
-  _globals['_BATCHEMITEVENTSREQUEST']._serialized_end=890
-  _globals['_BATCHEMITEVENTSRESPONSE']._serialized_start=892
-  _globals['_BATCHEMITEVENTSRESPONSE']._serialized_end=987
-  _globals['_GETEVENTREQUEST']._serialized_start=989
-  _globals['_GETEVENTREQUEST']._serialized_end=1074
-  _globals['_GETEVENTRESPONSE']._serialized_start=1076
-  _globals['_GETEVENTRESPONSE']._serialized_end=1148
-  _globals['_EVENTSERVICE']._serialized_start=1151
-  _globals['_EVENTSERVICE']._serialized_end=1480
+  _globals['_EMITEVENTRESPONSE']._serialized_end=886
+  _globals['_BATCHEMITEVENTSREQUEST']._serialized_start=888
+  _globals['_BATCHEMITEVENTSREQUEST']._serialized_end=983
+  _globals['_BATCHEMITEVENTSRESPONSE']._serialized_start=985
+  _globals['_BATCHEMITEVENTSRESPONSE']._serialized_end=1080
+  _globals['_GETEVENTREQUEST']._serialized_start=1082
+  _globals['_GETEVENTREQUEST']._serialized_end=1167
+  _globals['_GETEVENTRESPONSE']._serialized_start=1169
+  _globals['_GETEVENTRESPONSE']._serialized_end=1241
+  _globals['_EVENTSERVICE']._serialized_start=1244
+  _globals['_EVENTSERVICE']._serialized_end=1573
 # @@protoc_insertion_point(module_scope)

@@ -29,14 +29,18 @@ class EmitEventRequest(_message.Message):
     def __init__(self, organization_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., call_completed: _Optional[_Union[_events_pb2.CallCompleted, _Mapping]] = ..., call_transferred: _Optional[_Union[_events_pb2.CallTransferred, _Mapping]] = ..., appointment_booked: _Optional[_Union[_events_pb2.AppointmentBooked, _Mapping]] = ..., lead_created: _Optional[_Union[_events_pb2.LeadCreated, _Mapping]] = ...) -> None: ...
 
 class EmitEventResponse(_message.Message):
-    __slots__ = ("event", "delivery_ids", "duplicate")
+    __slots__ = ("event", "delivery_ids", "duplicate", "delivery_count", "delivery_ids_truncated")
     EVENT_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_IDS_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_IDS_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     event: _events_pb2.Event
     delivery_ids: _containers.RepeatedScalarFieldContainer[str]
     duplicate: bool
-    def __init__(self, event: _Optional[_Union[_events_pb2.Event, _Mapping]] = ..., delivery_ids: _Optional[_Iterable[str]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+    delivery_count: int
+    delivery_ids_truncated: bool
+    def __init__(self, event: _Optional[_Union[_events_pb2.Event, _Mapping]] = ..., delivery_ids: _Optional[_Iterable[str]] = ..., duplicate: _Optional[bool] = ..., delivery_count: _Optional[int] = ..., delivery_ids_truncated: _Optional[bool] = ...) -> None: ...
 
 class BatchEmitEventsRequest(_message.Message):
     __slots__ = ("requests",)

@@ -28,6 +28,22 @@ if _version_not_supported:
 class EventServiceStub:
     """Accepts events from InboundFlow's services and turns each into one delivery
     per matching enabled subscription of its organization.
+
+    Emits are bounded so that no caller can hold up another:
+    - One call (an `EmitEvent`, or a whole `BatchEmitEvents`) may create at most
+    10,000 deliveries (the service's `--max-deliveries-per-request`). A call
+    past it is refused whole with `FAILED_PRECONDITION` and a
+    `google.rpc.PreconditionFailure` of type `DELIVERIES_PER_REQUEST`, and
+    nothing of it is stored. Not `INVALID_ARGUMENT`: the request is well
+    formed, and whether it fits depends on how many subscriptions match when
+    it is committed; sending it again unchanged fails again, and sending fewer
+    events per call (or the organization having fewer subscriptions) fixes it.
+    - A call that cannot be committed within the service's wait
+    (`--emit-queue-wait`, 5 s by default: waiting for room and for its
+    transaction to start) is refused with `RESOURCE_EXHAUSTED` and a
+    `google.rpc.RetryInfo`; nothing of it is stored, so it is safe to retry.
+    - Answers list a bounded number of delivery ids (see `EmitEventResponse`),
+    so they always fit a client's default 4 MiB message limit.
     """
 
     def __init__(self, channel):
@@ -56,6 +72,22 @@ class EventServiceStub:
 class EventServiceServicer:
     """Accepts events from InboundFlow's services and turns each into one delivery
     per matching enabled subscription of its organization.
+
+    Emits are bounded so that no caller can hold up another:
+    - One call (an `EmitEvent`, or a whole `BatchEmitEvents`) may create at most
+    10,000 deliveries (the service's `--max-deliveries-per-request`). A call
+    past it is refused whole with `FAILED_PRECONDITION` and a
+    `google.rpc.PreconditionFailure` of type `DELIVERIES_PER_REQUEST`, and
+    nothing of it is stored. Not `INVALID_ARGUMENT`: the request is well
+    formed, and whether it fits depends on how many subscriptions match when
+    it is committed; sending it again unchanged fails again, and sending fewer
+    events per call (or the organization having fewer subscriptions) fixes it.
+    - A call that cannot be committed within the service's wait
+    (`--emit-queue-wait`, 5 s by default: waiting for room and for its
+    transaction to start) is refused with `RESOURCE_EXHAUSTED` and a
+    `google.rpc.RetryInfo`; nothing of it is stored, so it is safe to retry.
+    - Answers list a bounded number of delivery ids (see `EmitEventResponse`),
+    so they always fit a client's default 4 MiB message limit.
     """
 
     def EmitEvent(self, request, context):
@@ -110,6 +142,22 @@ def add_EventServiceServicer_to_server(servicer, server):
 class EventService:
     """Accepts events from InboundFlow's services and turns each into one delivery
     per matching enabled subscription of its organization.
+
+    Emits are bounded so that no caller can hold up another:
+    - One call (an `EmitEvent`, or a whole `BatchEmitEvents`) may create at most
+    10,000 deliveries (the service's `--max-deliveries-per-request`). A call
+    past it is refused whole with `FAILED_PRECONDITION` and a
+    `google.rpc.PreconditionFailure` of type `DELIVERIES_PER_REQUEST`, and
+    nothing of it is stored. Not `INVALID_ARGUMENT`: the request is well
+    formed, and whether it fits depends on how many subscriptions match when
+    it is committed; sending it again unchanged fails again, and sending fewer
+    events per call (or the organization having fewer subscriptions) fixes it.
+    - A call that cannot be committed within the service's wait
+    (`--emit-queue-wait`, 5 s by default: waiting for room and for its
+    transaction to start) is refused with `RESOURCE_EXHAUSTED` and a
+    `google.rpc.RetryInfo`; nothing of it is stored, so it is safe to retry.
+    - Answers list a bounded number of delivery ids (see `EmitEventResponse`),
+    so they always fit a client's default 4 MiB message limit.
     """
 
     @staticmethod

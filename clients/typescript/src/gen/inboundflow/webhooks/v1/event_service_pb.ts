@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inboundflow/webhooks/v1/event_service.proto.
  */
 export const file_inboundflow_webhooks_v1_event_service: GenFile = /*@__PURE__*/
-  fileDesc("CitpbmJvdW5kZmxvdy93ZWJob29rcy92MS9ldmVudF9zZXJ2aWNlLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSKQAwoQRW1pdEV2ZW50UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEi8KC29jY3VycmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACg5jYWxsX2NvbXBsZXRlZBgKIAEoCzImLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNhbGxDb21wbGV0ZWRIABJEChBjYWxsX3RyYW5zZmVycmVkGAsgASgLMiguaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQ2FsbFRyYW5zZmVycmVkSAASSAoSYXBwb2ludG1lbnRfYm9va2VkGAwgASgLMiouaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXBwb2ludG1lbnRCb29rZWRIABI8CgxsZWFkX2NyZWF0ZWQYDSABKAsyJC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MZWFkQ3JlYXRlZEgAQgkKB3BheWxvYWQiawoRRW1pdEV2ZW50UmVzcG9uc2USLQoFZXZlbnQYASABKAsyHi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FdmVudBIUCgxkZWxpdmVyeV9pZHMYAiADKAkSEQoJZHVwbGljYXRlGAMgASgIIlUKFkJhdGNoRW1pdEV2ZW50c1JlcXVlc3QSOwoIcmVxdWVzdHMYASADKAsyKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FbWl0RXZlbnRSZXF1ZXN0IlYKF0JhdGNoRW1pdEV2ZW50c1Jlc3BvbnNlEjsKB3Jlc3VsdHMYASADKAsyKi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FbWl0RXZlbnRSZXNwb25zZSI8Cg9HZXRFdmVudFJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJIkEKEEdldEV2ZW50UmVzcG9uc2USLQoFZXZlbnQYASABKAsyHi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FdmVudDLJAgoMRXZlbnRTZXJ2aWNlEmIKCUVtaXRFdmVudBIpLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkVtaXRFdmVudFJlcXVlc3QaKi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FbWl0RXZlbnRSZXNwb25zZRJ0Cg9CYXRjaEVtaXRFdmVudHMSLy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5CYXRjaEVtaXRFdmVudHNSZXF1ZXN0GjAuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQmF0Y2hFbWl0RXZlbnRzUmVzcG9uc2USXwoIR2V0RXZlbnQSKC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXRFdmVudFJlcXVlc3QaKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXRFdmVudFJlc3BvbnNlQk9aTWdpdGh1Yi5jb20vaW5ib3VuZGZsb3cvd2ViaG9va3MvY2xpZW50cy9nby9pbmJvdW5kZmxvdy93ZWJob29rcy92MTt3ZWJob29rc3YxYgZwcm90bzM", [file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_events]);
+  fileDesc("CitpbmJvdW5kZmxvdy93ZWJob29rcy92MS9ldmVudF9zZXJ2aWNlLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSKQAwoQRW1pdEV2ZW50UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJEi8KC29jY3VycmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJACg5jYWxsX2NvbXBsZXRlZBgKIAEoCzImLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNhbGxDb21wbGV0ZWRIABJEChBjYWxsX3RyYW5zZmVycmVkGAsgASgLMiguaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQ2FsbFRyYW5zZmVycmVkSAASSAoSYXBwb2ludG1lbnRfYm9va2VkGAwgASgLMiouaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXBwb2ludG1lbnRCb29rZWRIABI8CgxsZWFkX2NyZWF0ZWQYDSABKAsyJC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MZWFkQ3JlYXRlZEgAQgkKB3BheWxvYWQiowEKEUVtaXRFdmVudFJlc3BvbnNlEi0KBWV2ZW50GAEgASgLMh4uaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRXZlbnQSFAoMZGVsaXZlcnlfaWRzGAIgAygJEhEKCWR1cGxpY2F0ZRgDIAEoCBIWCg5kZWxpdmVyeV9jb3VudBgEIAEoDRIeChZkZWxpdmVyeV9pZHNfdHJ1bmNhdGVkGAUgASgIIlUKFkJhdGNoRW1pdEV2ZW50c1JlcXVlc3QSOwoIcmVxdWVzdHMYASADKAsyKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FbWl0RXZlbnRSZXF1ZXN0IlYKF0JhdGNoRW1pdEV2ZW50c1Jlc3BvbnNlEjsKB3Jlc3VsdHMYASADKAsyKi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FbWl0RXZlbnRSZXNwb25zZSI8Cg9HZXRFdmVudFJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJIkEKEEdldEV2ZW50UmVzcG9uc2USLQoFZXZlbnQYASABKAsyHi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FdmVudDLJAgoMRXZlbnRTZXJ2aWNlEmIKCUVtaXRFdmVudBIpLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkVtaXRFdmVudFJlcXVlc3QaKi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FbWl0RXZlbnRSZXNwb25zZRJ0Cg9CYXRjaEVtaXRFdmVudHMSLy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5CYXRjaEVtaXRFdmVudHNSZXF1ZXN0GjAuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQmF0Y2hFbWl0RXZlbnRzUmVzcG9uc2USXwoIR2V0RXZlbnQSKC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXRFdmVudFJlcXVlc3QaKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXRFdmVudFJlc3BvbnNlQk9aTWdpdGh1Yi5jb20vaW5ib3VuZGZsb3cvd2ViaG9va3MvY2xpZW50cy9nby9pbmJvdW5kZmxvdy93ZWJob29rcy92MTt3ZWJob29rc3YxYgZwcm90bzM", [file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_events]);
 
 /**
  * An event to emit.
@@ -106,8 +106,11 @@ export type EmitEventResponse = Message<"inboundflow.webhooks.v1.EmitEventRespon
   event?: Event | undefined;
 
   /**
-   * Identifiers of the deliveries created, one per matching enabled subscription.
-   * Each is the `delivery_id` its receiver sees.
+   * Identifiers of the event's deliveries, one per matching enabled
+   * subscription, oldest first; each is the `delivery_id` its receiver sees.
+   * At most 100 are listed per event, and at most 10,000 over one
+   * `BatchEmitEvents` answer (events past that list none); `delivery_count`
+   * counts them all, and `ListDeliveries` with `event_id` lists every one.
    *
    * @generated from field: repeated string delivery_ids = 2;
    */
@@ -119,6 +122,20 @@ export type EmitEventResponse = Message<"inboundflow.webhooks.v1.EmitEventRespon
    * @generated from field: bool duplicate = 3;
    */
   duplicate: boolean;
+
+  /**
+   * How many deliveries the event has, listed in `delivery_ids` or not.
+   *
+   * @generated from field: uint32 delivery_count = 4;
+   */
+  deliveryCount: number;
+
+  /**
+   * True when `delivery_ids` lists fewer than `delivery_count`.
+   *
+   * @generated from field: bool delivery_ids_truncated = 5;
+   */
+  deliveryIdsTruncated: boolean;
 };
 
 /**
@@ -135,7 +152,8 @@ export const EmitEventResponseSchema: GenMessage<EmitEventResponse> = /*@__PURE_
  */
 export type BatchEmitEventsRequest = Message<"inboundflow.webhooks.v1.BatchEmitEventsRequest"> & {
   /**
-   * The events, at most 1000. Each is validated as in `EmitEvent`.
+   * The events, at most 1000 and at most 3 MiB in all (encoded). Each is
+   * validated as in `EmitEvent`.
    *
    * @generated from field: repeated inboundflow.webhooks.v1.EmitEventRequest requests = 1;
    */
@@ -222,6 +240,22 @@ export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*
 /**
  * Accepts events from InboundFlow's services and turns each into one delivery
  * per matching enabled subscription of its organization.
+ *
+ * Emits are bounded so that no caller can hold up another:
+ * - One call (an `EmitEvent`, or a whole `BatchEmitEvents`) may create at most
+ *   10,000 deliveries (the service's `--max-deliveries-per-request`). A call
+ *   past it is refused whole with `FAILED_PRECONDITION` and a
+ *   `google.rpc.PreconditionFailure` of type `DELIVERIES_PER_REQUEST`, and
+ *   nothing of it is stored. Not `INVALID_ARGUMENT`: the request is well
+ *   formed, and whether it fits depends on how many subscriptions match when
+ *   it is committed; sending it again unchanged fails again, and sending fewer
+ *   events per call (or the organization having fewer subscriptions) fixes it.
+ * - A call that cannot be committed within the service's wait
+ *   (`--emit-queue-wait`, 5 s by default: waiting for room and for its
+ *   transaction to start) is refused with `RESOURCE_EXHAUSTED` and a
+ *   `google.rpc.RetryInfo`; nothing of it is stored, so it is safe to retry.
+ * - Answers list a bounded number of delivery ids (see `EmitEventResponse`),
+ *   so they always fit a client's default 4 MiB message limit.
  *
  * @generated from service inboundflow.webhooks.v1.EventService
  */

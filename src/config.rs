@@ -3,6 +3,7 @@
 //! [`Config::validate`] before anything starts.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -98,6 +99,57 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_ALLOW_PRIVATE_TARGETS")]
     pub allow_private_targets: bool,
 
+    /// Server certificate chain (PEM) for TLS on the gRPC listener; needs
+    /// --tls-key.
+    #[arg(long, env = "INBOUNDFLOW_TLS_CERT", value_name = "PATH")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, env = "INBOUNDFLOW_TLS_KEY", value_name = "PATH")]
+    pub tls_key: Option<PathBuf>,
+
+    /// CA certificates (PEM): when set, every client must present a
+    /// certificate signed by one of them (mutual TLS).
+    #[arg(long, env = "INBOUNDFLOW_TLS_CLIENT_CA", value_name = "PATH")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Allow a non-loopback --listen address without TLS (logs a warning).
+    /// Only for a network where something else encrypts the traffic.
+    #[arg(long, env = "INBOUNDFLOW_ALLOW_PLAINTEXT_LISTEN")]
+    pub allow_plaintext_listen: bool,
+
+    /// Open gRPC connections at once; past this, new ones are closed as soon
+    /// as they are accepted. Keep it well under the process's file limit.
+    #[arg(long, env = "INBOUNDFLOW_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
+
+    /// Time a new connection has to finish its TLS handshake and send the
+    /// HTTP/2 preface before it is closed.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_HANDSHAKE_TIMEOUT",
+        value_parser = humantime::parse_duration,
+        default_value = "10s"
+    )]
+    pub handshake_timeout: Duration,
+
+    /// A connection from which nothing is read for this long is closed.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_CONNECTION_IDLE_TIMEOUT",
+        value_parser = humantime::parse_duration,
+        default_value = "5m"
+    )]
+    pub connection_idle_timeout: Duration,
+
+    /// Concurrent RPCs (HTTP/2 streams) one connection may have open.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_MAX_STREAMS_PER_CONNECTION",
+        default_value_t = 256
+    )]
+    pub max_streams_per_connection: u32,
+
     /// Log format.
     #[arg(
         long,
@@ -140,7 +192,48 @@ impl Config {
         if !self.database_url.starts_with("sqlite:") {
             return fail("--database-url must be a sqlite:// URL");
         }
+        self.validate_listener()
+    }
+
+    fn validate_listener(&self) -> Result<(), ConfigError> {
+        let fail = |msg: String| Err(ConfigError(msg));
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return fail("--tls-cert and --tls-key go together: give both or neither".into());
+        }
+        if self.tls_client_ca.is_some() && self.tls_cert.is_none() {
+            return fail("--tls-client-ca needs --tls-cert and --tls-key".into());
+        }
+        if self.plaintext_exposed() && !self.allow_plaintext_listen {
+            return fail(format!(
+                "--listen {} is reachable from other machines: give --tls-cert and --tls-key, \
+                 or allow plaintext there with --allow-plaintext-listen",
+                self.listen
+            ));
+        }
+        if self.max_connections == 0 {
+            return fail("--max-connections must be at least 1".into());
+        }
+        if self.max_streams_per_connection == 0 {
+            return fail("--max-streams-per-connection must be at least 1".into());
+        }
+        if self.handshake_timeout.is_zero() {
+            return fail("--handshake-timeout must be more than 0".into());
+        }
+        if self.connection_idle_timeout.is_zero() {
+            return fail("--connection-idle-timeout must be more than 0".into());
+        }
         Ok(())
+    }
+
+    /// Whether the gRPC listener serves TLS.
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+
+    /// Whether the gRPC listener takes plaintext from other machines, as
+    /// --allow-plaintext-listen permits.
+    pub fn plaintext_exposed(&self) -> bool {
+        !self.tls() && !is_loopback(self.listen)
     }
 
     pub fn engine(&self) -> EngineConfig {
@@ -157,4 +250,9 @@ impl Config {
             allow_private_targets: self.allow_private_targets,
         }
     }
+}
+
+/// Loopback only: 127.0.0.0/8, ::1 and its IPv4-mapped forms.
+fn is_loopback(address: SocketAddr) -> bool {
+    address.ip().to_canonical().is_loopback()
 }

@@ -11,6 +11,7 @@ mod receiver;
 mod restart;
 mod retries;
 mod test_webhook;
+mod tls;
 mod updates;
 mod validation;
 mod vectors;

@@ -256,3 +256,68 @@ impl Config {
 fn is_loopback(address: SocketAddr) -> bool {
     address.ip().to_canonical().is_loopback()
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn validate(flags: &[&str]) -> Result<(), String> {
+        let argv = std::iter::once("test").chain(flags.iter().copied());
+        Flags::try_parse_from(argv)
+            .expect("flags parse")
+            .config
+            .validate()
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn plaintext_is_served_on_loopback_only_unless_allowed() {
+        for loopback in [
+            "127.0.0.1:1",
+            "127.8.9.10:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            assert_eq!(validate(&["--listen", loopback]), Ok(()), "{loopback}");
+        }
+        for exposed in ["0.0.0.0:1", "10.0.0.5:1", "[::]:1", "[::ffff:10.0.0.5]:1"] {
+            let error = validate(&["--listen", exposed]).expect_err(exposed);
+            assert!(
+                error.contains("--listen") && error.contains("--allow-plaintext-listen"),
+                "{error}"
+            );
+            let allowed = validate(&["--listen", exposed, "--allow-plaintext-listen"]);
+            assert_eq!(allowed, Ok(()), "{exposed}");
+            let tls = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+            let with_tls: Vec<&str> = ["--listen", exposed].into_iter().chain(tls).collect();
+            assert_eq!(validate(&with_tls), Ok(()), "{exposed}");
+        }
+    }
+
+    #[test]
+    fn tls_files_and_limits_are_checked_together() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["--tls-cert", "c.pem"], "--tls-key"),
+            (&["--tls-key", "k.pem"], "--tls-cert"),
+            (&["--tls-client-ca", "ca.pem"], "--tls-client-ca"),
+            (&["--max-connections", "0"], "--max-connections"),
+            (&["--handshake-timeout", "0s"], "--handshake-timeout"),
+            (
+                &["--connection-idle-timeout", "0s"],
+                "--connection-idle-timeout",
+            ),
+        ];
+        for (flags, named) in cases {
+            let error = validate(flags).expect_err(named);
+            assert!(error.contains(named), "{flags:?}: {error}");
+        }
+    }
+}

@@ -21,7 +21,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the gRPC service and the delivery engine.
-    Serve(Config),
+    Serve(Box<Config>),
     /// Create or upgrade the database schema, then exit.
     Migrate {
         #[arg(
@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let shutdown = CancellationToken::new();
             tokio::spawn(stop_on_signal(shutdown.clone()));
-            server::run(config, listener, shutdown).await?;
+            server::run(*config, listener, shutdown).await?;
         }
         Command::Migrate { database_url } => {
             let store = SqliteStore::connect(&database_url)

@@ -40,7 +40,8 @@ pub struct Connection {
     last_read_at: Instant,
     bytes_read: u64,
     /// Reset lazily: only when it fires is the real deadline worked out,
-    /// so a busy connection does not touch the timer on every read.
+    /// so a busy connection does not touch the timer on every read (and
+    /// once when the handshake ends).
     deadline: Pin<Box<Sleep>>,
     _slot: OwnedSemaphorePermit,
 }
@@ -109,8 +110,16 @@ impl AsyncRead for Connection {
             Poll::Ready(Ok(())) => {
                 let read = buf.filled().len() - before;
                 if read > 0 {
+                    let was_handshaking = this.handshaking();
                     this.bytes_read = this.bytes_read.saturating_add(read as u64);
                     this.last_read_at = Instant::now();
+                    // The one time the deadline can move earlier (an idle
+                    // timeout shorter than the handshake timeout): lazy
+                    // resetting only ever pushes it later.
+                    if was_handshaking && !this.handshaking() {
+                        let due = this.due();
+                        this.deadline.as_mut().reset(due);
+                    }
                 }
                 Poll::Ready(Ok(()))
             }

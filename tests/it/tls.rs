@@ -11,7 +11,7 @@ use clap::Parser;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
@@ -21,7 +21,7 @@ use inboundflow_webhooks::config::Config;
 use inboundflow_webhooks::pb;
 use inboundflow_webhooks::pb::subscription_service_client::SubscriptionServiceClient;
 
-use super::helpers::{attach, eventually, refused_address};
+use super::helpers::{attach, eventually, refused_address, spawn_app_with};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_inboundflow-webhooks");
 
@@ -452,6 +452,75 @@ async fn silent_connections_are_closed_and_cannot_lock_the_port() {
         "not answered after the flood"
     );
     child.kill().await.expect("stop the service");
+}
+
+#[tokio::test]
+async fn a_connection_is_closed_once_idle_and_not_while_the_peer_talks() {
+    let idle_timeout = Duration::from_secs(1);
+    let app = spawn_app_with(&[
+        "--handshake-timeout",
+        "30s",
+        "--connection-idle-timeout",
+        "1s",
+    ])
+    .await;
+    let mut peer = TcpStream::connect(app.address).await.expect("connect");
+    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    hello.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]); // empty SETTINGS
+    peer.write_all(&hello)
+        .await
+        .expect("send the HTTP/2 preface");
+
+    // Talking for more than twice the idle timeout keeps it open.
+    let talking = Instant::now();
+    let mut n = 0u64;
+    while talking.elapsed() < idle_timeout * 5 / 2 {
+        tokio::time::sleep(idle_timeout / 4).await;
+        n += 1;
+        peer.write_all(&ping(n)).await.expect("send a PING");
+    }
+    tokio::time::timeout(Duration::from_secs(5), ping_answered(&mut peer, n))
+        .await
+        .expect("the last PING answered within 5 s");
+
+    // Silent, it is closed after the idle timeout.
+    let silent = Instant::now();
+    let mut sink = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), peer.read_to_end(&mut sink))
+        .await
+        .expect("closed within 10 s of silence")
+        .expect("the connection ends cleanly");
+    assert!(
+        silent.elapsed() >= idle_timeout * 9 / 10,
+        "closed after {:?} of silence, before the idle timeout",
+        silent.elapsed()
+    );
+    app.stop().await;
+}
+
+/// An HTTP/2 PING frame carrying `n`.
+fn ping(n: u64) -> Vec<u8> {
+    let mut frame = vec![0, 0, 8, 6, 0, 0, 0, 0, 0];
+    frame.extend_from_slice(&n.to_be_bytes());
+    frame
+}
+
+/// Reads frames until the server acknowledges PING `n`; panics if the
+/// connection ends first.
+async fn ping_answered(peer: &mut TcpStream, n: u64) {
+    loop {
+        let mut header = [0u8; 9];
+        peer.read_exact(&mut header)
+            .await
+            .expect("connection open while the peer talks");
+        let length = u32::from_be_bytes([0, header[0], header[1], header[2]]) as usize;
+        let mut payload = vec![0u8; length];
+        peer.read_exact(&mut payload).await.expect("frame payload");
+        let (kind, ack) = (header[3], header[4] & 1 == 1);
+        if kind == 6 && ack && payload == n.to_be_bytes() {
+            return;
+        }
+    }
 }
 
 /// Whether a call is answered within 2 s (a stalled server never answers,

@@ -123,8 +123,8 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_MAX_CONNECTIONS", default_value_t = 512)]
     pub max_connections: usize,
 
-    /// Time a new connection has to finish its TLS handshake and send the
-    /// HTTP/2 preface before it is closed.
+    /// Time a new connection has to finish its TLS handshake (without TLS:
+    /// to send the HTTP/2 preface) before it is closed.
     #[arg(
         long,
         env = "INBOUNDFLOW_HANDSHAKE_TIMEOUT",

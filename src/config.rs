@@ -210,8 +210,11 @@ impl Config {
                 self.listen
             ));
         }
-        if self.max_connections == 0 {
-            return fail("--max-connections must be at least 1".into());
+        if !(1..=tokio::sync::Semaphore::MAX_PERMITS).contains(&self.max_connections) {
+            return fail(format!(
+                "--max-connections must be between 1 and {}",
+                tokio::sync::Semaphore::MAX_PERMITS
+            ));
         }
         if self.max_streams_per_connection == 0 {
             return fail("--max-streams-per-connection must be at least 1".into());

@@ -62,7 +62,10 @@ impl Connection {
             accepted_at: now,
             last_read_at: now,
             bytes_read: 0,
-            deadline: Box::pin(tokio::time::sleep_until(now + limits.handshake_timeout)),
+            deadline: Box::pin(tokio::time::sleep_until(later(
+                now,
+                limits.handshake_timeout,
+            ))),
             _slot: slot,
         }
     }
@@ -73,9 +76,9 @@ impl Connection {
 
     fn due(&self) -> Instant {
         if self.handshaking() {
-            self.accepted_at + self.handshake_timeout
+            later(self.accepted_at, self.handshake_timeout)
         } else {
-            self.last_read_at + self.idle_timeout
+            later(self.last_read_at, self.idle_timeout)
         }
     }
 
@@ -96,6 +99,13 @@ impl Connection {
             self.deadline.as_mut().reset(due);
         }
     }
+}
+
+/// `at + wait`, or a time too far away to matter when that overflows (a
+/// timeout of centuries given on the command line).
+fn later(at: Instant, wait: Duration) -> Instant {
+    at.checked_add(wait)
+        .unwrap_or_else(|| at + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 impl AsyncRead for Connection {

@@ -226,6 +226,34 @@ async fn with_a_client_ca_only_clients_with_a_certificate_it_signed_are_served()
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_stalled_tls_handshake_is_closed_after_the_handshake_timeout() {
+    let pki = Pki::new("test CA");
+    let mut flags = pki.server_flags();
+    flags.extend(["--handshake-timeout".into(), "1s".into()]);
+    let server = serve(&flags).await;
+    let mut peer = TcpStream::connect(server.address).await.expect("connect");
+    // The start of a client hello announcing 496 bytes, then nothing: more
+    // bytes than an HTTP/2 preface, so only the TLS handshake timeout applies.
+    let mut partial = vec![0x16, 0x03, 0x01, 0x01, 0xf4, 0x01, 0x00, 0x01, 0xf0];
+    partial.extend_from_slice(&[0; 40]);
+    peer.write_all(&partial)
+        .await
+        .expect("send a partial hello");
+    let sent = Instant::now();
+    let mut sink = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), peer.read_to_end(&mut sink))
+        .await
+        .expect("closed within 10 s")
+        .expect("the connection ends cleanly");
+    assert!(
+        sent.elapsed() >= Duration::from_millis(900),
+        "closed after {:?}, before the handshake timeout",
+        sent.elapsed()
+    );
+    server.stop().await;
+}
+
 /// The error `server::run` stops with under these flags.
 async fn start_error(flags: &[String]) -> String {
     let dir = tempfile::tempdir().expect("temp dir");

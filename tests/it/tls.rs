@@ -416,7 +416,7 @@ async fn silent_connections_are_closed_and_cannot_lock_the_port() {
         "--max-connections",
         "100",
         "--handshake-timeout",
-        "2s",
+        &format!("{}ms", handshake_timeout.as_millis()),
     ]
     .iter()
     .map(|s| s.to_string())

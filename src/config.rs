@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -153,6 +154,56 @@ pub struct Config {
         default_value = "public"
     )]
     pub reflection: Reflection,
+    /// Server certificate chain (PEM) for TLS on the gRPC listener; needs
+    /// --tls-key.
+    #[arg(long, env = "INBOUNDFLOW_TLS_CERT", value_name = "PATH")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, env = "INBOUNDFLOW_TLS_KEY", value_name = "PATH")]
+    pub tls_key: Option<PathBuf>,
+
+    /// CA certificates (PEM): when set, every client must present a
+    /// certificate signed by one of them (mutual TLS).
+    #[arg(long, env = "INBOUNDFLOW_TLS_CLIENT_CA", value_name = "PATH")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Allow a non-loopback --listen address without TLS (logs a warning).
+    /// Only for a network where something else encrypts the traffic.
+    #[arg(long, env = "INBOUNDFLOW_ALLOW_PLAINTEXT_LISTEN")]
+    pub allow_plaintext_listen: bool,
+
+    /// Open gRPC connections at once; past this, new ones are closed as soon
+    /// as they are accepted. Keep it well under the process's file limit.
+    #[arg(long, env = "INBOUNDFLOW_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
+
+    /// Time a new connection has to finish its TLS handshake (without TLS:
+    /// to send the HTTP/2 preface) before it is closed.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_HANDSHAKE_TIMEOUT",
+        value_parser = humantime::parse_duration,
+        default_value = "10s"
+    )]
+    pub handshake_timeout: Duration,
+
+    /// A connection from which nothing is read for this long is closed.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_CONNECTION_IDLE_TIMEOUT",
+        value_parser = humantime::parse_duration,
+        default_value = "5m"
+    )]
+    pub connection_idle_timeout: Duration,
+
+    /// Concurrent RPCs (HTTP/2 streams) one connection may have open.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_MAX_STREAMS_PER_CONNECTION",
+        default_value_t = 256
+    )]
+    pub max_streams_per_connection: u32,
 
     /// Log format.
     #[arg(
@@ -288,7 +339,7 @@ impl Config {
             return fail("--database-url must be a sqlite:// URL");
         }
         self.secret_keys()?;
-        Ok(())
+        self.validate_listener()
     }
 
     /// The configured keys for signing secrets, if any.
@@ -311,6 +362,50 @@ impl Config {
         }
     }
 
+    fn validate_listener(&self) -> Result<(), ConfigError> {
+        let fail = |msg: String| Err(ConfigError(msg));
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return fail("--tls-cert and --tls-key go together: give both or neither".into());
+        }
+        if self.tls_client_ca.is_some() && self.tls_cert.is_none() {
+            return fail("--tls-client-ca needs --tls-cert and --tls-key".into());
+        }
+        if self.plaintext_exposed() && !self.allow_plaintext_listen {
+            return fail(format!(
+                "--listen {} is reachable from other machines: give --tls-cert and --tls-key, \
+                 or allow plaintext there with --allow-plaintext-listen",
+                self.listen
+            ));
+        }
+        if !(1..=tokio::sync::Semaphore::MAX_PERMITS).contains(&self.max_connections) {
+            return fail(format!(
+                "--max-connections must be between 1 and {}",
+                tokio::sync::Semaphore::MAX_PERMITS
+            ));
+        }
+        if self.max_streams_per_connection == 0 {
+            return fail("--max-streams-per-connection must be at least 1".into());
+        }
+        if self.handshake_timeout.is_zero() {
+            return fail("--handshake-timeout must be more than 0".into());
+        }
+        if self.connection_idle_timeout.is_zero() {
+            return fail("--connection-idle-timeout must be more than 0".into());
+        }
+        Ok(())
+    }
+
+    /// Whether the gRPC listener serves TLS.
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+
+    /// Whether the gRPC listener takes plaintext from other machines, as
+    /// --allow-plaintext-listen permits.
+    pub fn plaintext_exposed(&self) -> bool {
+        !self.tls() && !is_loopback(self.listen)
+    }
+
     pub fn engine(&self) -> EngineConfig {
         EngineConfig {
             retry: RetryPolicy {
@@ -331,6 +426,11 @@ impl Config {
             allow_private_targets: self.allow_private_targets,
         }
     }
+}
+
+/// Loopback only: 127.0.0.0/8, ::1 and its IPv4-mapped forms.
+fn is_loopback(address: SocketAddr) -> bool {
+    address.ip().to_canonical().is_loopback()
 }
 
 #[cfg(test)]
@@ -370,6 +470,58 @@ mod tests {
                     .validate()
                     .is_err()
             );
+        }
+    }
+
+    fn validate(flags: &[&str]) -> Result<(), String> {
+        let argv = std::iter::once("test").chain(flags.iter().copied());
+        Cli::try_parse_from(argv)
+            .expect("flags parse")
+            .config
+            .validate()
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn plaintext_is_served_on_loopback_only_unless_allowed() {
+        for loopback in [
+            "127.0.0.1:1",
+            "127.8.9.10:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            assert_eq!(validate(&["--listen", loopback]), Ok(()), "{loopback}");
+        }
+        for exposed in ["0.0.0.0:1", "10.0.0.5:1", "[::]:1", "[::ffff:10.0.0.5]:1"] {
+            let error = validate(&["--listen", exposed]).expect_err(exposed);
+            assert!(
+                error.contains("--listen") && error.contains("--allow-plaintext-listen"),
+                "{error}"
+            );
+            let allowed = validate(&["--listen", exposed, "--allow-plaintext-listen"]);
+            assert_eq!(allowed, Ok(()), "{exposed}");
+            let tls = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+            let with_tls: Vec<&str> = ["--listen", exposed].into_iter().chain(tls).collect();
+            assert_eq!(validate(&with_tls), Ok(()), "{exposed}");
+        }
+    }
+
+    #[test]
+    fn tls_files_and_limits_are_checked_together() {
+        let cases: [(&[&str], &str); 6] = [
+            (&["--tls-cert", "c.pem"], "--tls-key"),
+            (&["--tls-key", "k.pem"], "--tls-cert"),
+            (&["--tls-client-ca", "ca.pem"], "--tls-client-ca"),
+            (&["--max-connections", "0"], "--max-connections"),
+            (&["--handshake-timeout", "0s"], "--handshake-timeout"),
+            (
+                &["--connection-idle-timeout", "0s"],
+                "--connection-idle-timeout",
+            ),
+        ];
+        for (flags, named) in cases {
+            let error = validate(flags).expect_err(named);
+            assert!(error.contains(named), "{flags:?}: {error}");
         }
     }
 }

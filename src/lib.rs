@@ -12,6 +12,7 @@
 //! - [`server`]: wiring of store, engine and gRPC router; [`server::run`] is
 //!   the one entry point for `main` and for tests.
 //! - [`config`]: the one typed configuration, from flags and `INBOUNDFLOW_*`.
+//! - [`listener`]: the gRPC listener's TLS, connection cap and timeouts.
 //!
 //! Receivers written in Rust can check a webhook with [`verify_webhook`].
 
@@ -21,6 +22,7 @@ pub mod api;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod listener;
 pub mod server;
 pub mod store;
 pub mod telemetry;

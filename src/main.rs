@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the gRPC service and the delivery engine.
-    Serve(Config),
+    Serve(Box<Config>),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArgs),
     /// Seal every stored signing secret again with the first of the secret
@@ -50,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let shutdown = CancellationToken::new();
             tokio::spawn(stop_on_signal(shutdown.clone()));
-            server::run(config, listener, shutdown).await?;
+            server::run(*config, listener, shutdown).await?;
         }
         Command::Migrate(database) => {
             let store = open(&database).await?;

@@ -10,7 +10,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tracing::{info, warn};
 
@@ -19,6 +18,7 @@ use crate::api::auth::layer::AuthLayer;
 use crate::api::{ApiKeysApi, DeliveriesApi, EventsApi, SubscriptionsApi};
 use crate::config::{Config, ConfigError, Reflection};
 use crate::delivery::Engine;
+use crate::listener::{Network, TlsError};
 use crate::pb::api_key_service_server::ApiKeyServiceServer;
 use crate::pb::delivery_service_server::DeliveryServiceServer;
 use crate::pb::event_service_server::EventServiceServer;
@@ -35,6 +35,8 @@ pub enum ServerError {
     Store(#[from] StoreError),
     #[error("cannot build the HTTP client")]
     HttpClient(#[from] reqwest::Error),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("gRPC server failed")]
@@ -48,6 +50,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), ServerError> {
     config.validate()?;
+    let network = Network::from_config(&config)?;
     if config.allow_private_targets {
         warn!(
             "private and plain-HTTP targets are allowed: use this only for development and tests"
@@ -92,7 +95,7 @@ pub async fn run(
     let auth_layer = AuthLayer::new(auth, config.reflection == Reflection::Public);
 
     let address = listener.local_addr().ok();
-    info!(address = ?address, database = %config.database_url, "serving gRPC");
+    info!(address = ?address, tls = config.tls(), database = %config.database_url, "serving gRPC");
     let stopping = {
         let shutdown = shutdown.clone();
         let health = health.clone();
@@ -106,7 +109,8 @@ pub async fn run(
                 .await;
         }
     };
-    Server::builder()
+    network
+        .configure(Server::builder())?
         .layer(auth_layer)
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -115,12 +119,7 @@ pub async fn run(
         .add_service(SubscriptionServiceServer::new(subscriptions))
         .add_service(DeliveryServiceServer::new(deliveries))
         .add_service(ApiKeyServiceServer::new(api_keys))
-        // No Nagle: small gRPC answers would otherwise wait for the peer's
-        // delayed ACK (about 40 ms per call).
-        .serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            stopping,
-        )
+        .serve_with_incoming_shutdown(network.incoming(listener), stopping)
         .await?;
 
     engine_stop.cancel();

@@ -16,6 +16,7 @@ mod restart;
 mod retries;
 mod secrets_at_rest;
 mod test_webhook;
+mod tls;
 mod updates;
 mod validation;
 mod vectors;

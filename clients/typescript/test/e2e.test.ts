@@ -70,7 +70,11 @@ class Receiver {
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    // The service keeps connections to receivers open for reuse; close them
+    // too, or `close` waits for them.
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    return closed;
   }
 
   async awaitRequests(n: number): Promise<Received[]> {

@@ -55,10 +55,14 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
     let (receiver, address) = Receiver::start().await?;
+    // Every workload here is one organization's: give it the whole attempt
+    // pool, as before per-organization shares existed, so figures compare.
+    let mut flags = vec!["--max-in-flight-per-organization=512".to_owned()];
+    flags.extend(args.service_flags.iter().cloned());
     let service = Service::start(
         &service::sibling_binary()?,
         &dir.path().join("bench.db"),
-        &args.service_flags,
+        &flags,
     )
     .await?;
     let client = Client::new(service.channel.clone(), &service.key)?;

@@ -9,8 +9,8 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "missing required tool: $1 ($
 need cargo "install Rust with rustup"
 need node "install Node.js 20 or later"
 need npm "install npm"
-need go "install Go 1.22 or later"
-need python3 "install Python 3.11 or later"
+need go "install Go 1.26 or later"
+need python3 "install Python 3.10 or later"
 
 for component in rustfmt clippy; do
   if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then

@@ -94,8 +94,10 @@ pub async fn run(
     let api_keys = ApiKeysApi::new(store.clone(), auth.clone());
     let auth_layer = AuthLayer::new(auth, config.reflection == Reflection::Public);
 
-    let address = listener.local_addr().ok();
-    info!(address = ?address, tls = config.tls(), database = %config.database_url, "serving gRPC");
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| config.listen.to_string(), |a| a.to_string());
+    info!(%address, tls = config.tls(), database = %config.database_url, "serving gRPC");
     let stopping = {
         let shutdown = shutdown.clone();
         let health = health.clone();

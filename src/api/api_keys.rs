@@ -40,7 +40,7 @@ fn key_owner(
     if caller.role == Role::Operator && requested.is_empty() {
         return Ok(None);
     }
-    caller.organization(requested, "organization_id", foreign, v)
+    caller.organization_of(requested, foreign, v)
 }
 
 #[tonic::async_trait]

@@ -113,12 +113,7 @@ impl Drop for ListSlot<'_> {
 
 fn target(caller: &Caller, org: &str, id: &str) -> Result<(OrganizationId, DeliveryId), ApiError> {
     let mut v = Violations::new();
-    let org = caller.organization(
-        org,
-        "organization_id",
-        Foreign::NotFound("delivery"),
-        &mut v,
-    )?;
+    let org = caller.organization_of(org, Foreign::NotFound("delivery"), &mut v)?;
     let id = DeliveryId::parse(id, "delivery_id", &mut v);
     match (org, id) {
         (Some(org), Some(id)) => Ok((org, id)),
@@ -135,12 +130,7 @@ impl DeliveryService for DeliveriesApi {
         let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = caller.organization(
-            &req.organization_id,
-            "organization_id",
-            Foreign::Denied,
-            &mut v,
-        )?;
+        let org = caller.organization_of(&req.organization_id, Foreign::Denied, &mut v)?;
         let limit = paging::page_size(req.page_size, &mut v);
         let before = paging::decode(&req.page_token, &mut v).map(DeliveryId);
         let subscription_id = (!req.subscription_id.is_empty())
@@ -247,9 +237,8 @@ impl DeliveryService for DeliveriesApi {
         let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = caller.organization(
+        let org = caller.organization_of(
             &req.organization_id,
-            "organization_id",
             Foreign::NotFound("subscription"),
             &mut v,
         )?;

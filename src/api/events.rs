@@ -101,12 +101,7 @@ impl EventService for EventsApi {
         let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = caller.organization(
-            &req.organization_id,
-            "organization_id",
-            Foreign::Denied,
-            &mut v,
-        )?;
+        let org = caller.organization_of(&req.organization_id, Foreign::Denied, &mut v)?;
         let event = parse_emit(req, org, "", time::now(), &mut v);
         let event = match (event, v.is_empty()) {
             (Some(event), true) => event,
@@ -176,12 +171,8 @@ impl EventService for EventsApi {
         let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = caller.organization(
-            &req.organization_id,
-            "organization_id",
-            Foreign::NotFound("event"),
-            &mut v,
-        )?;
+        let org =
+            caller.organization_of(&req.organization_id, Foreign::NotFound("event"), &mut v)?;
         let id = EventId::parse(&req.event_id, "event_id", &mut v);
         let (Some(org), Some(id)) = (org, id) else {
             return Err(ApiError::Invalid(v).into());

@@ -51,12 +51,7 @@ fn target(
     id: &str,
 ) -> Result<(OrganizationId, SubscriptionId), ApiError> {
     let mut v = Violations::new();
-    let org = caller.organization(
-        org,
-        "organization_id",
-        Foreign::NotFound("subscription"),
-        &mut v,
-    )?;
+    let org = caller.organization_of(org, Foreign::NotFound("subscription"), &mut v)?;
     let id = SubscriptionId::parse(id, "subscription_id", &mut v);
     match (org, id) {
         (Some(org), Some(id)) => Ok((org, id)),
@@ -74,12 +69,7 @@ impl SubscriptionService for SubscriptionsApi {
         let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = caller.organization(
-            &req.organization_id,
-            "organization_id",
-            Foreign::Denied,
-            &mut v,
-        )?;
+        let org = caller.organization_of(&req.organization_id, Foreign::Denied, &mut v)?;
         let new = parse_create(req, org, self.allow_private_targets, time::now(), v)
             .map_err(ApiError::Invalid)?;
         let secret = new.signing_secret.as_ref().map(|s| s.expose().to_owned());
@@ -124,12 +114,7 @@ impl SubscriptionService for SubscriptionsApi {
         let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = caller.organization(
-            &req.organization_id,
-            "organization_id",
-            Foreign::Denied,
-            &mut v,
-        )?;
+        let org = caller.organization_of(&req.organization_id, Foreign::Denied, &mut v)?;
         let limit = paging::page_size(req.page_size, &mut v);
         let before = paging::decode(&req.page_token, &mut v).map(SubscriptionId);
         let enabled = match pb::SubscriptionStatus::try_from(req.status) {
@@ -169,9 +154,8 @@ impl SubscriptionService for SubscriptionsApi {
         let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
-        let org = caller.organization(
+        let org = caller.organization_of(
             &req.organization_id,
-            "organization_id",
             Foreign::NotFound("subscription"),
             &mut v,
         )?;

@@ -72,6 +72,16 @@ impl Caller {
         }
     }
 
+    /// [`Caller::organization`] for a request's top-level `organization_id`.
+    pub fn organization_of(
+        &self,
+        requested: &str,
+        foreign: Foreign,
+        v: &mut Violations,
+    ) -> Result<Option<OrganizationId>, ApiError> {
+        self.organization(requested, "organization_id", foreign, v)
+    }
+
     /// Fails unless the caller's role includes `needed`.
     pub fn require(&self, needed: Role) -> Result<(), ApiError> {
         if self.role.includes(needed) {

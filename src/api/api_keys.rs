@@ -101,7 +101,11 @@ impl ApiKeyService for ApiKeysApi {
         let mut v = Violations::new();
         let owner = key_owner(&caller, &req.organization_id, Foreign::Denied, &mut v)?;
         let limit = paging::page_size(req.page_size, &mut v);
-        let before = paging::decode(&req.page_token, &mut v).map(ApiKeyId);
+        let query = paging::Query::of(&[
+            owner.as_ref().map_or("", OrganizationId::as_str),
+            if req.show_revoked { "all" } else { "valid" },
+        ]);
+        let before = paging::decode(&req.page_token, query, &mut v).map(ApiKeyId);
         if !v.is_empty() {
             return Err(ApiError::Invalid(v).into());
         }
@@ -115,7 +119,7 @@ impl ApiKeyService for ApiKeysApi {
             })
             .await
             .map_err(ApiError::from)?;
-        let (page, next_page_token) = paging::paginate(found, limit, |k| k.id.0);
+        let (page, next_page_token) = paging::paginate(found, limit, query, |k| k.id.0);
         Ok(Response::new(pb::ListApiKeysResponse {
             api_keys: page.into_iter().map(api_key_to_pb).collect(),
             next_page_token,

@@ -132,7 +132,15 @@ impl DeliveryService for DeliveriesApi {
         let mut v = Violations::new();
         let org = caller.organization_of(&req.organization_id, Foreign::Denied, &mut v)?;
         let limit = paging::page_size(req.page_size, &mut v);
-        let before = paging::decode(&req.page_token, &mut v).map(DeliveryId);
+        let query = paging::Query::of(&[
+            org.as_ref().map_or("", OrganizationId::as_str),
+            &req.subscription_id,
+            &req.event_id,
+            &req.status.to_string(),
+            &format!("{:?}", req.start_time),
+            &format!("{:?}", req.end_time),
+        ]);
+        let before = paging::decode(&req.page_token, query, &mut v).map(DeliveryId);
         let subscription_id = (!req.subscription_id.is_empty())
             .then(|| SubscriptionId::parse(&req.subscription_id, "subscription_id", &mut v))
             .flatten();
@@ -160,7 +168,7 @@ impl DeliveryService for DeliveriesApi {
             })
             .await
             .map_err(ApiError::from)?;
-        let (page, next_page_token) = paging::paginate(found, limit, |d| d.id.0);
+        let (page, next_page_token) = paging::paginate(found, limit, query, |d| d.id.0);
         Ok(Response::new(pb::ListDeliveriesResponse {
             deliveries: page
                 .into_iter()

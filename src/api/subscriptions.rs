@@ -116,7 +116,11 @@ impl SubscriptionService for SubscriptionsApi {
         let mut v = Violations::new();
         let org = caller.organization_of(&req.organization_id, Foreign::Denied, &mut v)?;
         let limit = paging::page_size(req.page_size, &mut v);
-        let before = paging::decode(&req.page_token, &mut v).map(SubscriptionId);
+        let query = paging::Query::of(&[
+            org.as_ref().map_or("", OrganizationId::as_str),
+            &req.status.to_string(),
+        ]);
+        let before = paging::decode(&req.page_token, query, &mut v).map(SubscriptionId);
         let enabled = match pb::SubscriptionStatus::try_from(req.status) {
             Ok(pb::SubscriptionStatus::Unspecified) => None,
             Ok(pb::SubscriptionStatus::Enabled) => Some(true),
@@ -139,7 +143,7 @@ impl SubscriptionService for SubscriptionsApi {
             })
             .await
             .map_err(ApiError::from)?;
-        let (page, next_page_token) = paging::paginate(found, limit, |s| s.id.0);
+        let (page, next_page_token) = paging::paginate(found, limit, query, |s| s.id.0);
         Ok(Response::new(pb::ListSubscriptionsResponse {
             subscriptions: page.into_iter().map(subscription_to_pb).collect(),
             next_page_token,

@@ -11,6 +11,7 @@ mod helpers;
 mod isolation;
 mod load;
 mod management;
+mod paging;
 mod receiver;
 mod restart;
 mod retries;

@@ -51,7 +51,7 @@ go_project() {
   # configuration points it at SSH or adds a credential.
   local host=$scratch/host
   mkdir -p "$host"
-  git ls-files -z --cached --others --exclude-standard clients/go | xargs -0 cp --parents -t "$host"
+  git ls-files -z --cached --others --exclude-standard clients/go | tar --null -T - -cf - | tar -xf - -C "$host"
   git -C "$host" init --quiet
   git -C "$host" add --all
   git -C "$host" -c user.name=release -c user.email=release@localhost commit --quiet -m "clients/go v$version"

@@ -157,6 +157,14 @@ def test_a_body_that_is_not_bytes_fails_as_bad_signature() -> None:
     verify(memoryview(b"body"), SIGNED, "secret", now=100)
 
 
+def test_a_secret_that_is_not_str_or_bytes_fails_as_bad_signature() -> None:
+    for secret, kind in ((None, "NoneType"), (5, "int")):
+        with pytest.raises(VerifyError) as err:
+            verify(b"body", SIGNED, secret, now=100)  # type: ignore[arg-type]
+        assert err.value.reason is Reason.BAD_SIGNATURE
+        assert err.value.message == f"secret is not the signing secret: expected str or bytes, got {kind}"
+
+
 def test_huge_timestamp_is_malformed_not_a_crash() -> None:
     with pytest.raises(VerifyError) as err:
         verify(b"", {TIMESTAMP_HEADER: "9" * 5000, SIGNATURE_HEADER: sign("secret", 1, b"")}, "secret", now=1)

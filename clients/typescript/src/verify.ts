@@ -201,6 +201,9 @@ export function verify(
   if (typeof body !== "string" && !(body instanceof Uint8Array)) {
     fail("bad_signature", `body is not the raw request bytes: expected a string or Uint8Array, got ${describe(body)}`);
   }
+  if (typeof secret !== "string" && !(secret instanceof Uint8Array)) {
+    fail("bad_signature", `secret is not the signing secret: expected a string or Uint8Array, got ${describe(secret)}`);
+  }
   const received = Buffer.from(match[1]!, "hex");
   if (!timingSafeEqual(mac(secret, timestamp, body), received)) {
     fail("bad_signature", "signature does not match");

@@ -134,6 +134,15 @@ test("a body that is not a string or Uint8Array fails with bad_signature, not an
   assert.equal(outcome(() => verify(new TextEncoder().encode("{}"), headers, "secret", { now: 100 })), "ok");
 });
 
+test("a secret that is not a string or Uint8Array fails with bad_signature, not another exception", () => {
+  for (const [secret, kind] of [[undefined, "undefined"], [42, "number"], [{}, "Object"]] as const) {
+    assert.deepEqual(
+      failure(() => verify("body", SIGNED, secret as unknown as string, { now: 100 })),
+      { reason: "bad_signature", message: `secret is not the signing secret: expected a string or Uint8Array, got ${kind}` },
+    );
+  }
+});
+
 test("options that are not finite numbers fail with stale_timestamp, not another exception", () => {
   const cases: [VerifyOptions, string][] = [
     [{ tolerance: NaN, now: 100 }, "tolerance must be a finite number of seconds, got NaN"],

@@ -38,7 +38,7 @@ _TIMESTAMP = re.compile(r"[+-]?[0-9]+")
 _SIGNATURE = re.compile(r"sha256=([0-9A-Fa-f]{64})")
 _INT64 = range(-(2**63), 2**63)
 
-Secret = Union[str, bytes]
+Secret = Union[str, bytes, bytearray]
 Body = Union[bytes, bytearray, memoryview, str]
 Tolerance = Union[int, float, datetime.timedelta]
 Now = Union[int, float, datetime.datetime]
@@ -176,7 +176,7 @@ def verify(body: Any, headers: Any, secret: Any, *legacy: Any, **options: Any) -
     _verify(body, headers, secret, tolerance, now)
 
 
-def _verify(body: object, headers: object, secret: Secret, tolerance: object, now: object) -> None:
+def _verify(body: object, headers: object, secret: object, tolerance: object, now: object) -> None:
     timestamps = header_values(headers, TIMESTAMP_HEADER)
     if not timestamps:
         raise VerifyError(Reason.MISSING_HEADER, f"missing {TIMESTAMP_HEADER} header", TIMESTAMP_HEADER)
@@ -217,6 +217,11 @@ def _verify(body: object, headers: object, secret: Secret, tolerance: object, no
         raise VerifyError(
             Reason.BAD_SIGNATURE,
             f"body is not the raw request bytes: expected bytes or str, got {type(body).__name__}",
+        )
+    if not isinstance(secret, (str, bytes, bytearray)):
+        raise VerifyError(
+            Reason.BAD_SIGNATURE,
+            f"secret is not the signing secret: expected str or bytes, got {type(secret).__name__}",
         )
     if not hmac.compare_digest(_mac(secret, timestamp, _bytes(body)), bytes.fromhex(match.group(1))):
         raise VerifyError(Reason.BAD_SIGNATURE, "signature does not match")

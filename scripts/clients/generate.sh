@@ -13,3 +13,5 @@ if [ "$out" = . ]; then
   scripts/clients/generated-files.sh clients | xargs -r rm -f
 fi
 scripts/tools/node_modules/.bin/buf generate --template buf.gen.yaml --output "$out"
+# google.rpc error details for TypeScript only (see that template).
+scripts/tools/node_modules/.bin/buf generate --template clients/typescript/buf.gen.yaml --output "$out"

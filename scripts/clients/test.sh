@@ -2,7 +2,8 @@
 # Checks the client SDKs: generated code is up to date with proto/, the API has
 # no lint errors or breaking changes, and each client passes its unit tests and
 # an end-to-end run against a live service (started here with a fresh database
-# and an operator API key, stopped on exit).
+# and an operator API key, stopped on exit), then installs, as its README says,
+# into a separate project outside the repository that runs the quickstart.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -109,6 +110,7 @@ step "go"
   INBOUNDFLOW_API_KEY=$api_key go run ./examples/quickstart -addr "$addr" -insecure -org org_go_quickstart >/dev/null
   echo "go quickstart ok"
 )
+INBOUNDFLOW_API_KEY=$api_key scripts/clients/separate-project.sh go
 
 step "python"
 (
@@ -121,6 +123,7 @@ step "python"
   INBOUNDFLOW_API_KEY=$api_key "$py" examples/quickstart.py --addr "$addr" --insecure --org org_py_quickstart >/dev/null
   echo "python quickstart ok"
 )
+INBOUNDFLOW_API_KEY=$api_key scripts/clients/separate-project.sh python
 
 step "typescript"
 (
@@ -130,19 +133,12 @@ step "typescript"
   grep -E '^# (tests|pass|fail|skipped)' "$work/ts.log" || true
   INBOUNDFLOW_API_KEY=$api_key node dist/examples/quickstart.js --addr "$addr" --insecure --org org_ts_quickstart >/dev/null
   echo "typescript quickstart ok"
-  # The packed tarball, installed elsewhere, is what users get.
-  npm pack --ignore-scripts --silent --pack-destination "$work" >/dev/null
-  mkdir "$work/ts-install"
-  cd "$work/ts-install"
-  echo '{"name": "install-check", "private": true, "type": "module"}' >package.json
-  npm install --prefer-offline --no-audit --no-fund --loglevel=error "$work"/inboundflow-webhooks-*.tgz >/dev/null
-  node -e 'import("@inboundflow/webhooks").then((m) => { if (typeof m.verify !== "function" || !m.v1.EventService || !m.v1.ApiKeyService) process.exit(1); })'
-  echo "typescript package installs"
 )
+INBOUNDFLOW_API_KEY=$api_key scripts/clients/separate-project.sh typescript
 
 count() { grep -oE "$1" "$2" | grep -oE '[0-9]+' | tail -1; }
 go_n=$(grep -cE '^\s*--- PASS' "$work/go.log")
 py_n=$(count '[0-9]+ passed' "$work/python.log")
 ts_n=$(count '^# pass [0-9]+' "$work/ts.log")
-step "client SDKs: go $go_n, python $py_n, typescript $ts_n tests"
-echo "clients: $((go_n + py_n + ts_n)) passed, 0 failed"
+step "client SDKs: go $go_n, python $py_n, typescript $ts_n tests, and each installed in a separate project"
+echo "clients: $((go_n + py_n + ts_n + 3)) passed, 0 failed"

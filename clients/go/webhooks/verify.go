@@ -84,15 +84,19 @@ func mac(secret []byte, timestamp int64, body []byte) []byte {
 }
 
 // Verify checks a received delivery: body must be the raw request body (not
-// re-encoded JSON), header the request's headers and secret the
-// subscription's signing secret. It returns nil when the signature matches
-// and the timestamp is within the tolerance, else a *VerifyError.
+// re-encoded JSON), header the request's headers (names in any case) and
+// secret the subscription's signing secret. It returns nil when the signature
+// matches and the timestamp is within the tolerance, else a *VerifyError; it
+// never panics on bad input.
+//
+// The Python and TypeScript clients' verify take the same inputs and options
+// and fail with the same reasons.
 func Verify(body []byte, header http.Header, secret []byte, opts VerifyOptions) error {
-	timestamps := header.Values(TimestampHeader)
+	timestamps := headerValues(header, TimestampHeader)
 	if len(timestamps) == 0 {
 		return &VerifyError{Reason: ReasonMissingHeader, Header: TimestampHeader}
 	}
-	signatures := header.Values(SignatureHeader)
+	signatures := headerValues(header, SignatureHeader)
 	if len(signatures) == 0 {
 		return &VerifyError{Reason: ReasonMissingHeader, Header: SignatureHeader}
 	}
@@ -131,6 +135,19 @@ func Verify(body []byte, header http.Header, secret []byte, opts VerifyOptions) 
 		return &VerifyError{Reason: ReasonBadSignature}
 	}
 	return nil
+}
+
+// headerValues collects every value of the header name. net/http
+// canonicalizes the names it parses, but a header built by hand, or by
+// another framework, may not be: so every key is compared, ignoring case.
+func headerValues(header http.Header, name string) []string {
+	var values []string
+	for key, vs := range header {
+		if strings.EqualFold(key, name) {
+			values = append(values, vs...)
+		}
+	}
+	return values
 }
 
 func parseSignature(value string) ([]byte, bool) {

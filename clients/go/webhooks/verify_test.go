@@ -140,3 +140,24 @@ func TestDefaultToleranceIsFiveMinutes(t *testing.T) {
 		t.Fatalf("301 s: %v", err)
 	}
 }
+
+// net/http canonicalizes the header names it parses, but a header map built
+// by hand or by another framework may hold them in any case.
+func TestHeaderNamesAreMatchedInAnyCase(t *testing.T) {
+	now := time.Unix(1709064000, 0)
+	sig := webhooks.Sign([]byte("secret"), now.Unix(), []byte("body"))
+	opts := webhooks.VerifyOptions{Now: func() time.Time { return now }}
+	for _, header := range []http.Header{
+		{"x-inboundflow-timestamp": {"1709064000"}, "x-inboundflow-signature": {sig}},
+		{"X-INBOUNDFLOW-TIMESTAMP": {"1709064000"}, "X-InboundFlow-Signature": {sig}},
+	} {
+		if err := webhooks.Verify([]byte("body"), header, []byte("secret"), opts); err != nil {
+			t.Errorf("%v: %v", header, err)
+		}
+	}
+	// The same header under two spellings is two values: malformed.
+	twice := http.Header{"X-Inboundflow-Timestamp": {"1709064000"}, "X-Inboundflow-Signature": {sig}, "x-inboundflow-signature": {sig}}
+	if got := reasonOf(webhooks.Verify([]byte("body"), twice, []byte("secret"), opts)); got != "malformed_signature" {
+		t.Errorf("two spellings: got %s", got)
+	}
+}

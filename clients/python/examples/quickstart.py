@@ -18,13 +18,9 @@ import queue
 import sys
 import threading
 
-from inboundflow.webhooks import (
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    WebhooksClient,
-    WebhookVerificationError,
-    verify,
-)
+import grpc
+
+from inboundflow.webhooks import VerifyError, WebhooksClient, field_violations, verify
 from inboundflow.webhooks.v1 import event_service_pb2, events_pb2, subscriptions_pb2
 
 SECRET = "quickstart-secret-0123456789"
@@ -41,8 +37,8 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(min(length, 1 << 20))
         try:
             # Verify the raw bytes before trusting anything in them.
-            verify(body, self.headers.get(TIMESTAMP_HEADER), self.headers.get(SIGNATURE_HEADER), SECRET)
-        except WebhookVerificationError as err:
+            verify(body, self.headers, SECRET)
+        except VerifyError as err:
             self.send_error(401, str(err))
             return
         self.send_response(200)
@@ -71,18 +67,25 @@ def main() -> int:
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     with WebhooksClient(args.addr, insecure=args.insecure, bearer_token=api_key) as client:
-        subscription = client.subscriptions.CreateSubscription(
-            subscriptions_pb2.CreateSubscriptionRequest(
-                organization_id=args.org,
-                subscription=subscriptions_pb2.Subscription(
-                    url=f"http://127.0.0.1:{receiver.server_address[1]}/webhook",
-                    integration=subscriptions_pb2.INTEGRATION_CUSTOM,
-                    event_types=[events_pb2.EVENT_TYPE_CALL_COMPLETED],
+        try:
+            subscription = client.subscriptions.CreateSubscription(
+                subscriptions_pb2.CreateSubscriptionRequest(
+                    organization_id=args.org,
+                    subscription=subscriptions_pb2.Subscription(
+                        url=f"http://127.0.0.1:{receiver.server_address[1]}/webhook",
+                        integration=subscriptions_pb2.INTEGRATION_CUSTOM,
+                        event_types=[events_pb2.EVENT_TYPE_CALL_COMPLETED],
+                    ),
+                    signing_secret=SECRET,
                 ),
-                signing_secret=SECRET,
-            ),
-            timeout=10,
-        ).subscription
+                timeout=10,
+            ).subscription
+        except grpc.RpcError as err:
+            # An INVALID_ARGUMENT names each bad field: a plain-HTTP loopback
+            # URL is refused unless the service allows private targets.
+            for violation in field_violations(err):
+                print(f"{violation.field}: {violation.description}", file=sys.stderr)
+            raise
         try:
             emitted = client.events.EmitEvent(
                 event_service_pb2.EmitEventRequest(

@@ -23,9 +23,11 @@ from inboundflow.webhooks import (
     EVENT_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    FieldViolation,
     Reason,
+    VerifyError,
     WebhooksClient,
-    WebhookVerificationError,
+    field_violations,
     verify,
 )
 from inboundflow.webhooks.v1 import (
@@ -51,7 +53,10 @@ ALL_TYPES = [
 
 
 class Received:
-    def __init__(self, body: bytes, headers: Dict[str, Optional[str]], error: Optional[WebhookVerificationError]):
+    """One request: its headers as the plain dict of lowercase names that many
+    frameworks give, and how verifying `self.headers` of http.server went."""
+
+    def __init__(self, body: bytes, headers: Dict[str, str], error: Optional[VerifyError]):
         self.body, self.headers, self.error = body, headers, error
 
 
@@ -87,16 +92,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(length, 1 << 20))
-        headers = {name: self.headers.get(name) for name in (TIMESTAMP_HEADER, SIGNATURE_HEADER, EVENT_HEADER, DELIVERY_ID_HEADER)}
+        headers = {name.lower(): value for name, value in self.headers.items()}
         error = None
         try:
-            verify(body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER], SECRET)
-        except WebhookVerificationError as err:
+            verify(body, self.headers, SECRET)
+        except VerifyError as err:
             error = err
         self.server.requests.put(Received(body, headers, error))
+        event = headers.get(EVENT_HEADER.lower(), "")
         with self.server.lock:
-            fail = headers[EVENT_HEADER] in self.server.fail_once
-            self.server.fail_once.discard(headers[EVENT_HEADER] or "")
+            fail = event in self.server.fail_once
+            self.server.fail_once.discard(event)
         self.send_response(401 if error else 500 if fail else 200)
         self.end_headers()
 
@@ -177,10 +183,10 @@ def emit_all(client: WebhooksClient, org_id: str) -> Dict[str, int]:
     return delivery_types
 
 
-def reason(body: bytes, headers: Dict[str, Optional[str]], secret: str, now: Optional[int] = None) -> str:
+def reason(body: bytes, headers: Dict[str, str], secret: str, now: Optional[int] = None) -> str:
     try:
-        verify(body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER], secret, now=now)
-    except WebhookVerificationError as err:
+        verify(body, headers, secret, now=now)
+    except VerifyError as err:
         return err.reason.value
     return "ok"
 
@@ -208,18 +214,20 @@ def test_deliveries_verify_with_the_python_helper(client: WebhooksClient, receiv
     got = receiver.await_requests(5)
     events = set()
     for r in got:
-        assert r.error is None, f"{r.headers[EVENT_HEADER]} did not verify: {r.error}"
+        assert r.error is None, f"{r.headers[EVENT_HEADER.lower()]} did not verify: {r.error}"
         body = json.loads(r.body)
-        assert body["delivery_id"] == r.headers[DELIVERY_ID_HEADER] in delivery_types
-        assert body["event"] == r.headers[EVENT_HEADER]
+        assert body["delivery_id"] == r.headers[DELIVERY_ID_HEADER.lower()] in delivery_types
+        assert body["event"] == r.headers[EVENT_HEADER.lower()]
         assert body["data"]["caller_name"] == "José Ñúñez"
         events.add(body["event"])
     assert events == {"call.completed", "call.transferred", "appointment.booked", "lead.created"}
 
     sample = got[0]
-    timestamp = int(sample.headers[TIMESTAMP_HEADER] or "0")
+    timestamp = int(sample.headers[TIMESTAMP_HEADER.lower()])
     tampered = sample.body.replace("José".encode(), "Jose".encode(), 1)
     assert reason(sample.body, sample.headers, SECRET) == "ok"
+    unsigned = {k: v for k, v in sample.headers.items() if k != SIGNATURE_HEADER.lower()}
+    assert reason(sample.body, unsigned, SECRET) == Reason.MISSING_HEADER.value
     assert reason(tampered, sample.headers, SECRET) == Reason.BAD_SIGNATURE.value
     assert reason(sample.body, sample.headers, SECRET + "x") == Reason.BAD_SIGNATURE.value
     assert reason(sample.body, sample.headers, SECRET, now=timestamp + 301) == Reason.STALE_TIMESTAMP.value
@@ -303,3 +311,19 @@ def test_emitter_key_emits_but_cannot_list_subscriptions(client: WebhooksClient)
         assert refusal(lambda: emitter.subscriptions.ListSubscriptions(listing, timeout=10)) == (
             grpc.StatusCode.PERMISSION_DENIED
         )
+
+
+def test_refused_subscription_names_the_bad_field(client: WebhooksClient) -> None:
+    request = subscriptions_pb2.CreateSubscriptionRequest(
+        organization_id=org("violations"),
+        subscription=subscriptions_pb2.Subscription(
+            url="ftp://hooks.example.com/webhook",
+            integration=subscriptions_pb2.INTEGRATION_CUSTOM,
+            event_types=ALL_TYPES,
+        ),
+        signing_secret=SECRET,
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        client.subscriptions.CreateSubscription(request, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(caught.value) == [FieldViolation("subscription.url", "must use https")]

@@ -7,13 +7,12 @@
 // The API key (--api-key, or INBOUNDFLOW_API_KEY) must be an admin key of the
 // organization (--org) or an operator key. The service must allow plain-HTTP
 // loopback targets (--allow-private-targets) for the local receiver; real
-// subscriptions use HTTPS URLs. In your own code, import from
-// "@inboundflow/webhooks" instead of "../src/index.js".
+// subscriptions use HTTPS URLs.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 
-import { createWebhooksClient, v1, verify } from "../src/index.js";
+import { VerifyError, createWebhooksClient, fieldViolations, v1, verify } from "@inboundflow/webhooks";
 
 const SECRET = "quickstart-secret-0123456789";
 
@@ -42,9 +41,10 @@ const receiver = createServer((req, res) => {
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {
     const body = Buffer.concat(chunks);
-    const result = verify(body, req.headers, SECRET);
-    if (!result.ok) {
-      res.writeHead(401).end(result.message);
+    try {
+      verify(body, req.headers, SECRET);
+    } catch (err) {
+      res.writeHead(401).end(err instanceof VerifyError ? err.message : "cannot verify");
       return;
     }
     res.writeHead(200).end();
@@ -60,15 +60,23 @@ const client = createWebhooksClient(args.addr!, {
   defaultTimeoutMs: 10_000,
 });
 const organizationId = args.org!;
-const { subscription } = await client.subscriptions.createSubscription({
-  organizationId,
-  subscription: {
-    url: `http://127.0.0.1:${port}/webhook`,
-    integration: v1.Integration.CUSTOM,
-    eventTypes: [v1.EventType.CALL_COMPLETED],
-  },
-  signingSecret: SECRET,
-});
+const { subscription } = await client.subscriptions
+  .createSubscription({
+    organizationId,
+    subscription: {
+      url: `http://127.0.0.1:${port}/webhook`,
+      integration: v1.Integration.CUSTOM,
+      eventTypes: [v1.EventType.CALL_COMPLETED],
+    },
+    signingSecret: SECRET,
+  })
+  .catch((err: unknown) => {
+    // An InvalidArgument names each bad field: a plain-HTTP loopback URL is
+    // refused unless the service allows private targets.
+    for (const { field, description } of fieldViolations(err)) console.error(`${field}: ${description}`);
+    receiver.close();
+    throw err;
+  });
 
 let exitCode = 0;
 try {

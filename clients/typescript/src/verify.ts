@@ -13,16 +13,29 @@ export const DELIVERY_ID_HEADER = "X-InboundFlow-Delivery-Id";
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 /** Why a webhook was rejected; the values match tests/vectors. */
-export type VerifyFailure =
-  | "missing_header"
-  | "malformed_timestamp"
-  | "malformed_signature"
-  | "stale_timestamp"
-  | "bad_signature";
+export const Reason = {
+  MISSING_HEADER: "missing_header",
+  MALFORMED_TIMESTAMP: "malformed_timestamp",
+  MALFORMED_SIGNATURE: "malformed_signature",
+  STALE_TIMESTAMP: "stale_timestamp",
+  BAD_SIGNATURE: "bad_signature",
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+/** @deprecated The name of earlier releases: use `Reason`. */
+export type VerifyFailure = Reason;
 
-export type VerifyResult =
-  | { ok: true }
-  | { ok: false; reason: VerifyFailure; message: string; header?: string };
+/** A received webhook did not verify: `reason` says why, `message` in words. */
+export class VerifyError extends Error {
+  override readonly name = "VerifyError";
+  constructor(
+    readonly reason: Reason,
+    message: string,
+    /** The absent header, for `missing_header`. */
+    readonly header?: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface VerifyOptions {
   /**
@@ -30,17 +43,25 @@ export interface VerifyOptions {
    * fraction is truncated); default 300. Not a finite number: every webhook
    * fails with `stale_timestamp`.
    */
+  tolerance?: number;
+  /** @deprecated The name of earlier releases: use `tolerance`. */
   toleranceSeconds?: number;
   /**
-   * Current time in unix seconds (a fraction is floored); default the clock.
-   * Not a finite number: every webhook fails with `stale_timestamp`.
+   * The current time, in unix seconds (a fraction is floored) or as a Date;
+   * default the clock. Not a finite number or a valid Date: every webhook
+   * fails with `stale_timestamp`.
    */
-  now?: number;
+  now?: number | Date;
 }
 
-/** Node's `req.headers` (any key case), or a fetch `Headers`. */
+/**
+ * The request's headers as the framework gives them, names in any case:
+ * Node's `req.headers` (`IncomingHttpHeaders`), a fetch `Headers`, a `Map`
+ * or a plain object.
+ */
 export type HeaderSource =
   | { get(name: string): string | null }
+  | ReadonlyMap<string, string | readonly string[] | undefined>
   | Record<string, string | readonly string[] | undefined>;
 
 // Unicode White_Space, the set the service trims. String.prototype.trim
@@ -69,22 +90,25 @@ export function sign(secret: Uint8Array | string, timestamp: number | bigint, bo
 /** One header's values: none (absent), or as many as were received. */
 function values(headers: HeaderSource, name: string): string[] {
   if (headers === null || typeof headers !== "object") return [];
-  if (typeof headers.get === "function") {
-    const value = (headers as { get(name: string): string | null }).get(name);
-    return typeof value === "string" ? [value] : [];
-  }
+  // A Map's get, unlike a fetch Headers', is case-sensitive: compare every key.
+  const entries =
+    headers instanceof Map
+      ? [...(headers as ReadonlyMap<unknown, unknown>).entries()]
+      : typeof headers.get === "function"
+        ? [[name, (headers as { get(name: string): unknown }).get(name)]]
+        : Object.entries(headers as Record<string, unknown>);
   const lower = name.toLowerCase();
   const found: string[] = [];
-  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (key.toLowerCase() !== lower || value === undefined) continue;
+  for (const [key, value] of entries) {
+    if (typeof key !== "string" || key.toLowerCase() !== lower) continue;
     if (typeof value === "string") found.push(value);
     else if (Array.isArray(value)) found.push(...value.map(String));
   }
   return found;
 }
 
-function fail(reason: VerifyFailure, message: string, header?: string): VerifyResult {
-  return header === undefined ? { ok: false, reason, message } : { ok: false, reason, message, header };
+function fail(reason: Reason, message: string, header?: string): never {
+  throw new VerifyError(reason, message, header);
 }
 
 /** A finite number option, its default when absent, or undefined when invalid. */
@@ -103,6 +127,7 @@ function describe(value: unknown): string {
 
 /** An invalid option for messages: the number itself (NaN, Infinity), else what it is. */
 function describeOption(value: unknown): string {
+  if (value instanceof Date) return "an invalid Date";
   return typeof value === "number" ? String(value) : describe(value);
 }
 
@@ -114,67 +139,73 @@ function parseTimestamp(value: string): bigint | undefined {
 }
 
 /**
- * Checks a received webhook. `body` must be the raw request bytes (not
- * `JSON.stringify(req.body)`), `headers` the request's headers and `secret`
- * the subscription's signing secret.
+ * Checks a received webhook, throwing a `VerifyError` if it fails. `body`
+ * must be the raw request bytes (not `JSON.stringify(req.body)`), `headers`
+ * the request's headers and `secret` the subscription's signing secret.
  *
- * Never throws on bad input; it returns a failure instead. A `body` that is
+ * It throws nothing but `VerifyError`, whatever its input. A `body` that is
  * neither a string nor a Uint8Array (Buffer), such as the `{}` that
  * `express.raw` leaves for a content type it does not match, or `undefined`,
  * cannot match the signature: `bad_signature`, after the header checks. An
- * `options.toleranceSeconds` or `options.now` that is not a finite number
- * (NaN, Infinity, a string) leaves nothing to check the timestamp against:
- * `stale_timestamp`, after the header checks.
+ * `options.tolerance` or `options.now` that is not a finite number (NaN,
+ * Infinity, a string, an invalid Date) leaves nothing to check the timestamp
+ * against: `stale_timestamp`, after the header checks.
+ *
+ * The Go and Python clients' verify take the same inputs and options and fail
+ * with the same reasons.
  */
 export function verify(
   body: Uint8Array | string,
   headers: HeaderSource,
   secret: Uint8Array | string,
   options: VerifyOptions = {},
-): VerifyResult {
-  const { toleranceSeconds, now: nowOption } = (options ?? {}) as VerifyOptions;
+): void {
+  const { tolerance: toleranceOption, toleranceSeconds, now: nowOption } = (options ?? {}) as VerifyOptions;
   const timestamps = values(headers, TIMESTAMP_HEADER);
-  if (timestamps.length === 0) return fail("missing_header", `missing ${TIMESTAMP_HEADER} header`, TIMESTAMP_HEADER);
+  if (timestamps.length === 0) fail("missing_header", `missing ${TIMESTAMP_HEADER} header`, TIMESTAMP_HEADER);
   const signatures = values(headers, SIGNATURE_HEADER);
-  if (signatures.length === 0) return fail("missing_header", `missing ${SIGNATURE_HEADER} header`, SIGNATURE_HEADER);
+  if (signatures.length === 0) fail("missing_header", `missing ${SIGNATURE_HEADER} header`, SIGNATURE_HEADER);
 
   const timestamp = timestamps.length === 1 ? parseTimestamp(timestamps[0]!) : undefined;
   if (timestamp === undefined) {
-    return fail("malformed_timestamp", `malformed ${TIMESTAMP_HEADER} header: expected unix seconds`);
+    fail("malformed_timestamp", `malformed ${TIMESTAMP_HEADER} header: expected unix seconds`);
   }
+  // Two signatures, whether in one header or two, are malformed: the
+  // service never sends more than one.
   const match = signatures.length === 1 ? SIGNATURE.exec(signatures[0]!.replace(TRIM, "")) : null;
   if (match === null) {
-    return fail("malformed_signature", `malformed ${SIGNATURE_HEADER} header: expected exactly one sha256=<64 hex digits>`);
+    fail("malformed_signature", `malformed ${SIGNATURE_HEADER} header: expected exactly one sha256=<64 hex digits>`);
   }
-  const toleranceOption = numberOption(toleranceSeconds, DEFAULT_TOLERANCE_SECONDS);
-  if (toleranceOption === undefined) {
-    return fail(
+  const toleranceGiven = toleranceOption ?? toleranceSeconds;
+  const toleranceValue = numberOption(toleranceGiven, DEFAULT_TOLERANCE_SECONDS);
+  if (toleranceValue === undefined) {
+    fail(
       "stale_timestamp",
-      `cannot check the timestamp: toleranceSeconds must be a finite number of seconds, got ${describeOption(toleranceSeconds)}`,
+      `cannot check the timestamp: tolerance must be a finite number of seconds, got ${describeOption(toleranceGiven)}`,
     );
   }
-  const nowSeconds = numberOption(nowOption, Date.now() / 1000);
+  const nowGiven = nowOption instanceof Date ? nowOption.getTime() / 1000 : nowOption;
+  const nowSeconds = numberOption(nowGiven, Date.now() / 1000);
   if (nowSeconds === undefined) {
-    return fail(
+    fail(
       "stale_timestamp",
       `cannot check the timestamp: now must be a finite number of unix seconds, got ${describeOption(nowOption)}`,
     );
   }
-  const tolerance = BigInt(Math.trunc(toleranceOption));
+  const tolerance = BigInt(Math.trunc(toleranceValue));
   const now = BigInt(Math.floor(nowSeconds));
   const age = now - timestamp;
   if (age > tolerance || -age > tolerance) {
-    return fail("stale_timestamp", `timestamp is ${age}s away from now, beyond the ${tolerance}s tolerance`);
+    fail("stale_timestamp", `timestamp is ${age}s away from now, beyond the ${tolerance}s tolerance`);
   }
   if (typeof body !== "string" && !(body instanceof Uint8Array)) {
-    return fail(
-      "bad_signature",
-      `body is not the raw request bytes: expected a string or Uint8Array, got ${describe(body)}`,
-    );
+    fail("bad_signature", `body is not the raw request bytes: expected a string or Uint8Array, got ${describe(body)}`);
+  }
+  if (typeof secret !== "string" && !(secret instanceof Uint8Array)) {
+    fail("bad_signature", `secret is not the signing secret: expected a string or Uint8Array, got ${describe(secret)}`);
   }
   const received = Buffer.from(match[1]!, "hex");
   if (!timingSafeEqual(mac(secret, timestamp, body), received)) {
-    return fail("bad_signature", "signature does not match");
+    fail("bad_signature", "signature does not match");
   }
-  return { ok: true };
 }

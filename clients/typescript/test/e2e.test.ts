@@ -9,16 +9,20 @@ import { after, before, test } from "node:test";
 
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
-
 import {
+  Code,
+  ConnectError,
   DELIVERY_ID_HEADER,
   EVENT_HEADER,
+  SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  VerifyError,
   createWebhooksClient,
+  fieldViolations,
   v1,
   verify,
-  type VerifyResult,
+  type HeaderSource,
+  type VerifyOptions,
   type WebhooksClient,
 } from "../src/index.js";
 
@@ -37,7 +41,8 @@ const ALL_TYPES = [
 interface Received {
   body: Buffer;
   headers: IncomingHttpHeaders;
-  result: VerifyResult;
+  /** "ok", or why verify threw. */
+  verified: string;
 }
 
 /** Verifies every request with the TypeScript helper; fails the first
@@ -54,11 +59,11 @@ class Receiver {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const body = Buffer.concat(chunks);
-        const result = verify(body, req.headers, SECRET);
-        this.requests.push({ body, headers: req.headers, result });
+        const verified = reasonOf(body, req.headers, SECRET);
+        this.requests.push({ body, headers: req.headers, verified });
         const event = String(req.headers[EVENT_HEADER.toLowerCase()]);
         const fail = this.failOnce.delete(event);
-        res.writeHead(!result.ok ? 401 : fail ? 500 : 200).end();
+        res.writeHead(verified !== "ok" ? 401 : fail ? 500 : 200).end();
         this.waiters.forEach((w) => w());
       });
     });
@@ -140,7 +145,16 @@ function emitRequests(orgId: string) {
   ].map((payload) => create(v1.EmitEventRequestSchema, { organizationId: orgId, payload }));
 }
 
-const reasonOf = (r: VerifyResult) => (r.ok ? "ok" : r.reason);
+/** "ok", or the reason verify throws with. */
+function reasonOf(body: Uint8Array, headers: HeaderSource, secret: string, options?: VerifyOptions): string {
+  try {
+    verify(body, headers, secret, options);
+    return "ok";
+  } catch (err) {
+    if (err instanceof VerifyError) return err.reason;
+    throw err;
+  }
+}
 
 async function awaitSettled(orgId: string, deliveryId: string) {
   const deadline = Date.now() + TIMEOUT_MS;
@@ -171,7 +185,7 @@ test("deliveries verify with the TypeScript helper", { skip }, async () => {
     const got = await receiver.awaitRequests(5);
     const events = new Set<string>();
     for (const r of got) {
-      assert.ok(r.result.ok, `${String(r.headers["x-inboundflow-event"])} did not verify: ${JSON.stringify(r.result)}`);
+      assert.equal(r.verified, "ok", `${String(r.headers["x-inboundflow-event"])} did not verify`);
       const body = JSON.parse(r.body.toString("utf8"));
       assert.equal(body.delivery_id, r.headers[DELIVERY_ID_HEADER.toLowerCase()]);
       assert.ok(deliveryTypes.has(body.delivery_id));
@@ -184,10 +198,15 @@ test("deliveries verify with the TypeScript helper", { skip }, async () => {
     const sample = got[0]!;
     const timestamp = Number(sample.headers[TIMESTAMP_HEADER.toLowerCase()]);
     const tampered = Buffer.from(sample.body.toString("utf8").replace("José", "Jose"), "utf8");
-    assert.equal(reasonOf(verify(sample.body, sample.headers, SECRET)), "ok");
-    assert.equal(reasonOf(verify(tampered, sample.headers, SECRET)), "bad_signature");
-    assert.equal(reasonOf(verify(sample.body, sample.headers, SECRET + "x")), "bad_signature");
-    assert.equal(reasonOf(verify(sample.body, sample.headers, SECRET, { now: timestamp + 301 })), "stale_timestamp");
+    assert.equal(reasonOf(sample.body, sample.headers, SECRET), "ok");
+    // The same request as a fetch handler sees it.
+    const fetchHeaders = new Headers(Object.entries(sample.headers).map(([k, v]) => [k, String(v)]));
+    assert.equal(reasonOf(sample.body, fetchHeaders, SECRET), "ok");
+    fetchHeaders.delete(SIGNATURE_HEADER);
+    assert.equal(reasonOf(sample.body, fetchHeaders, SECRET), "missing_header");
+    assert.equal(reasonOf(tampered, sample.headers, SECRET), "bad_signature");
+    assert.equal(reasonOf(sample.body, sample.headers, SECRET + "x"), "bad_signature");
+    assert.equal(reasonOf(sample.body, sample.headers, SECRET, { now: timestamp + 301 }), "stale_timestamp");
 
     const lead = [...deliveryTypes].find(([, t]) => t === v1.EventType.LEAD_CREATED)![0];
     const delivery = await awaitSettled(orgId, lead);
@@ -262,4 +281,19 @@ test("an emitter key emits but cannot list subscriptions", { skip }, async () =>
   } finally {
     emitter.close();
   }
+});
+
+test("a refused subscription names the bad field", { skip }, async () => {
+  const err: unknown = await client.subscriptions
+    .createSubscription({
+      organizationId: org("violations"),
+      subscription: { url: "ftp://hooks.example.com/webhook", integration: v1.Integration.CUSTOM, eventTypes: ALL_TYPES },
+      signingSecret: SECRET,
+    })
+    .then(
+      () => assert.fail("the subscription was created"),
+      (e: unknown) => e,
+    );
+  assert.equal(ConnectError.from(err).code, Code.InvalidArgument);
+  assert.deepEqual(fieldViolations(err), [{ field: "subscription.url", description: "must use https" }]);
 });

@@ -93,6 +93,11 @@ func run(addr string, insecure bool, org, apiKey string) error {
 		SigningSecret: secret,
 	})
 	if err != nil {
+		// An InvalidArgument names each bad field: a plain-HTTP loopback URL
+		// is refused unless the service allows private targets.
+		for _, v := range webhooks.FieldViolations(err) {
+			log.Printf("%s: %s", v.Field, v.Description)
+		}
 		return fmt.Errorf("create subscription: %w", err)
 	}
 	defer func() {

@@ -3,17 +3,23 @@
 The header is `sha256=` + lowercase hex HMAC-SHA256, keyed by the signing
 secret's UTF-8 bytes, over `"{X-InboundFlow-Timestamp}.{raw body}"`. The
 checks, their order and their reasons are those of the service's own verifier
-and of tests/vectors.
+and of tests/vectors; the Go and TypeScript clients' verify take the same
+inputs and options and fail with the same reasons.
 """
 
 from __future__ import annotations
 
+import datetime
 import enum
 import hashlib
 import hmac
+import math
 import re
 import time
-from typing import Optional, Union
+import warnings
+from typing import Any, Optional, Union, overload
+
+from inboundflow.webhooks._headers import HeaderSource, header_values
 
 TIMESTAMP_HEADER = "X-InboundFlow-Timestamp"
 SIGNATURE_HEADER = "X-InboundFlow-Signature"
@@ -32,6 +38,11 @@ _TIMESTAMP = re.compile(r"[+-]?[0-9]+")
 _SIGNATURE = re.compile(r"sha256=([0-9A-Fa-f]{64})")
 _INT64 = range(-(2**63), 2**63)
 
+Secret = Union[str, bytes, bytearray]
+Body = Union[bytes, bytearray, memoryview, str]
+Tolerance = Union[int, float, datetime.timedelta]
+Now = Union[int, float, datetime.datetime]
+
 
 class Reason(str, enum.Enum):
     """Why a webhook was rejected; the values match tests/vectors."""
@@ -43,24 +54,32 @@ class Reason(str, enum.Enum):
     BAD_SIGNATURE = "bad_signature"
 
 
-class WebhookVerificationError(Exception):
-    """A received webhook did not verify; `reason` says why."""
+class VerifyError(Exception):
+    """A received webhook did not verify: `reason` says why, `message` in words.
+
+    `header` names the absent header for `Reason.MISSING_HEADER`, else None.
+    """
 
     def __init__(self, reason: Reason, message: str, header: Optional[str] = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.message = message
         self.header = header
 
 
-def _key(secret: Union[str, bytes]) -> bytes:
-    return secret.encode("utf-8") if isinstance(secret, str) else secret
+# The name of earlier releases.
+WebhookVerificationError = VerifyError
 
 
-def _bytes(body: Union[bytes, str]) -> bytes:
-    return body.encode("utf-8") if isinstance(body, str) else body
+def _key(secret: Secret) -> bytes:
+    return secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
 
 
-def _mac(secret: Union[str, bytes], timestamp: int, body: bytes) -> bytes:
+def _bytes(body: Body) -> bytes:
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
+def _mac(secret: Secret, timestamp: int, body: bytes) -> bytes:
     return hmac.new(_key(secret), f"{timestamp}.".encode() + body, hashlib.sha256).digest()
 
 
@@ -75,53 +94,134 @@ def _parse_int64(text: str) -> Optional[int]:
     return value if value in _INT64 else None
 
 
-def sign(secret: Union[str, bytes], timestamp: int, body: Union[bytes, str]) -> str:
+def _seconds(value: object) -> Optional[float]:
+    """A finite number of seconds from a number, timedelta or datetime, else None."""
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds()
+    elif isinstance(value, datetime.datetime):
+        value = value.timestamp()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _describe(value: object) -> str:
+    return repr(value) if isinstance(value, float) else type(value).__name__
+
+
+def sign(secret: Secret, timestamp: int, body: Body) -> str:
     """The X-InboundFlow-Signature value the service sends for `body` at `timestamp`."""
     return "sha256=" + _mac(secret, timestamp, _bytes(body)).hex()
 
 
+@overload
 def verify(
-    body: Union[bytes, str],
+    body: Body,
+    headers: HeaderSource,
+    secret: Secret,
+    *,
+    tolerance: Tolerance = DEFAULT_TOLERANCE_SECONDS,
+    now: Optional[Now] = None,
+) -> None: ...
+
+
+@overload
+def verify(
+    body: Body,
     timestamp_header: Optional[str],
     signature_header: Optional[str],
-    secret: Union[str, bytes],
+    secret: Secret,
+    /,
     *,
-    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
-    now: Optional[int] = None,
-) -> None:
-    """Checks a received webhook, raising WebhookVerificationError if it fails.
+    tolerance_seconds: Tolerance = DEFAULT_TOLERANCE_SECONDS,
+    now: Optional[Now] = None,
+) -> None: ...
+
+
+def verify(body: Any, headers: Any, secret: Any, *legacy: Any, **options: Any) -> None:
+    """Checks a received webhook, raising VerifyError if it fails.
 
     `body` must be the raw request bytes, not JSON parsed and re-encoded; a
-    `str` body is taken as its UTF-8 encoding, as `sign` does. Pass
-    the header values as received, or None when a header is absent. `now` is
-    unix seconds, the current time by default.
+    `str` body is taken as its UTF-8 encoding, as `sign` does. `headers` are
+    the request's headers as the framework gives them, names in any case: a
+    plain dict, Flask's, Django's or Starlette's `request.headers`,
+    `http.server`'s `self.headers`, or ASGI's list of byte pairs. `secret` is
+    the subscription's signing secret.
+
+    `tolerance` (seconds or a timedelta, default 300) is how far the signed
+    timestamp may be from `now` (unix seconds or a datetime, default the
+    clock). Options that are not finite numbers fail with
+    `Reason.STALE_TIMESTAMP`, as nothing can be checked against them.
+
+    Earlier releases took the two header values instead of the headers,
+    `verify(body, timestamp, signature, secret, tolerance_seconds=...)`: that
+    form still works, and warns.
     """
-    if timestamp_header is None:
-        raise WebhookVerificationError(
-            Reason.MISSING_HEADER, f"missing {TIMESTAMP_HEADER} header", TIMESTAMP_HEADER
+    if legacy:
+        if len(legacy) != 1:
+            raise TypeError(f"verify takes 3 positional arguments (4 in the old form), got {3 + len(legacy)}")
+        warnings.warn(
+            "verify(body, timestamp_header, signature_header, secret) is deprecated: "
+            "pass the request's headers, verify(body, headers, secret)",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    if signature_header is None:
-        raise WebhookVerificationError(
-            Reason.MISSING_HEADER, f"missing {SIGNATURE_HEADER} header", SIGNATURE_HEADER
-        )
-    timestamp = _parse_int64(timestamp_header.strip(_WHITESPACE))
+        values = ((TIMESTAMP_HEADER, headers), (SIGNATURE_HEADER, secret))
+        headers = [(name, value) for name, value in values if value is not None]
+        secret = legacy[0]
+    tolerance = options.pop("tolerance", options.pop("tolerance_seconds", DEFAULT_TOLERANCE_SECONDS))
+    now = options.pop("now", None)
+    if options:
+        raise TypeError(f"verify got unexpected keyword arguments: {', '.join(sorted(options))}")
+    _verify(body, headers, secret, tolerance, now)
+
+
+def _verify(body: object, headers: object, secret: object, tolerance: object, now: object) -> None:
+    timestamps = header_values(headers, TIMESTAMP_HEADER)
+    if not timestamps:
+        raise VerifyError(Reason.MISSING_HEADER, f"missing {TIMESTAMP_HEADER} header", TIMESTAMP_HEADER)
+    signatures = header_values(headers, SIGNATURE_HEADER)
+    if not signatures:
+        raise VerifyError(Reason.MISSING_HEADER, f"missing {SIGNATURE_HEADER} header", SIGNATURE_HEADER)
+    timestamp = _parse_int64(timestamps[0].strip(_WHITESPACE)) if len(timestamps) == 1 else None
     if timestamp is None:
-        raise WebhookVerificationError(
-            Reason.MALFORMED_TIMESTAMP,
-            f"malformed {TIMESTAMP_HEADER} header: expected unix seconds",
-        )
-    match = _SIGNATURE.fullmatch(signature_header.strip(_WHITESPACE))
+        raise VerifyError(Reason.MALFORMED_TIMESTAMP, f"malformed {TIMESTAMP_HEADER} header: expected unix seconds")
+    # Two signatures, whether in one header or two, are malformed: the
+    # service never sends more than one.
+    match = _SIGNATURE.fullmatch(signatures[0].strip(_WHITESPACE)) if len(signatures) == 1 else None
     if match is None:
-        raise WebhookVerificationError(
+        raise VerifyError(
             Reason.MALFORMED_SIGNATURE,
             f"malformed {SIGNATURE_HEADER} header: expected exactly one sha256=<64 hex digits>",
         )
-    received = bytes.fromhex(match.group(1))
-    age = (int(time.time()) if now is None else now) - timestamp
-    if abs(age) > tolerance_seconds:
-        raise WebhookVerificationError(
+    tolerance_seconds = _seconds(tolerance)
+    if tolerance_seconds is None:
+        raise VerifyError(
             Reason.STALE_TIMESTAMP,
-            f"timestamp is {age}s away from now, beyond the {tolerance_seconds}s tolerance",
+            "cannot check the timestamp: tolerance must be a finite number of seconds, "
+            f"got {_describe(tolerance)}",
         )
-    if not hmac.compare_digest(_mac(secret, timestamp, _bytes(body)), received):
-        raise WebhookVerificationError(Reason.BAD_SIGNATURE, "signature does not match")
+    now_seconds = _seconds(time.time() if now is None else now)
+    if now_seconds is None:
+        raise VerifyError(
+            Reason.STALE_TIMESTAMP,
+            f"cannot check the timestamp: now must be a finite number of unix seconds, got {_describe(now)}",
+        )
+    age = math.floor(now_seconds) - timestamp
+    limit = math.trunc(tolerance_seconds)
+    if abs(age) > limit:
+        raise VerifyError(
+            Reason.STALE_TIMESTAMP, f"timestamp is {age}s away from now, beyond the {limit}s tolerance"
+        )
+    if not isinstance(body, (bytes, bytearray, memoryview, str)):
+        raise VerifyError(
+            Reason.BAD_SIGNATURE,
+            f"body is not the raw request bytes: expected bytes or str, got {type(body).__name__}",
+        )
+    if not isinstance(secret, (str, bytes, bytearray)):
+        raise VerifyError(
+            Reason.BAD_SIGNATURE,
+            f"secret is not the signing secret: expected str or bytes, got {type(secret).__name__}",
+        )
+    if not hmac.compare_digest(_mac(secret, timestamp, _bytes(body)), bytes.fromhex(match.group(1))):
+        raise VerifyError(Reason.BAD_SIGNATURE, "signature does not match")

@@ -13,7 +13,7 @@ PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "missing required tool: $1 ($2)" >&2; exit 1; }; }
 need go "Go 1.26 or later"
-need python3 "Python 3.9 or later"
+need python3 "Python 3.10 or later"
 need npm "Node.js 20 or later with npm"
 
 # npm ci only when the lockfile changed since the last install.

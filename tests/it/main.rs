@@ -14,6 +14,7 @@ mod management;
 mod receiver;
 mod restart;
 mod retries;
+mod rules;
 mod secrets_at_rest;
 mod test_webhook;
 mod tls;

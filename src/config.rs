@@ -518,6 +518,21 @@ mod tests {
     }
 
     #[test]
+    fn a_database_url_no_backend_opens_is_refused_without_repeating_it() {
+        assert_eq!(validate(&["--database-url", "sqlite://x.db"]), Ok(()));
+        for url in [
+            "postgres://app:hunter2@db/webhooks",
+            "mysql://app:hunter2@db/x",
+        ] {
+            let error = validate(&["--database-url", url]).expect_err(url);
+            assert!(
+                error.contains("--database-url") && !error.contains("hunter2"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
     fn tls_files_and_limits_are_checked_together() {
         let cases: [(&[&str], &str); 6] = [
             (&["--tls-cert", "c.pem"], "--tls-key"),

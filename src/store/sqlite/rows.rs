@@ -175,3 +175,55 @@ pub fn attempt(row: &SqliteRow) -> StoreResult<Attempt> {
         response_excerpt: row.try_get("response_excerpt")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection;
+
+    use super::*;
+
+    /// A subscription row as a hand-edited database might hold it.
+    async fn read(status: &str, reason: Option<&str>, mask: i64) -> StoreResult<Subscription> {
+        let (keys, _) = SecretKeys::generate("k").expect("a key");
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await?;
+        let row = sqlx::query(
+            "SELECT randomblob(16) AS id, 'org_a' AS organization_id, \
+             'https://example.com/hook' AS url, 'custom' AS integration, ? AS event_types, \
+             '' AS description, NULL AS signing_secret, ? AS status, ? AS disabled_reason, \
+             3 AS consecutive_failures, NULL AS last_success_at, NULL AS last_failure_at, \
+             NULL AS last_error, 0 AS created_at, 0 AS updated_at",
+        )
+        .bind(mask)
+        .bind(status)
+        .bind(reason)
+        .fetch_one(&mut conn)
+        .await?;
+        subscription(&row, &keys)
+    }
+
+    #[tokio::test]
+    async fn rows_outside_what_was_validated_are_corrupt_not_coerced() {
+        let calls = EventType::CallCompleted.bit();
+        let good = read("disabled", Some("too_many_failures"), calls)
+            .await
+            .expect("a valid row");
+        assert_eq!(
+            good.state,
+            SubscriptionState::Disabled(DisabledReason::TooManyFailures)
+        );
+        assert_eq!(good.consecutive_failures, 3);
+        for (status, reason, mask) in [
+            ("disabled", Some("bored"), calls),
+            ("disabled", None, calls),
+            ("enabled", Some("manual"), calls),
+            ("paused", None, calls),
+            ("enabled", None, calls | 1 << 40),
+        ] {
+            let read = read(status, reason, mask).await;
+            assert!(
+                matches!(read, Err(StoreError::Corrupt(_))),
+                "{status} {reason:?} {mask:#x}: {read:?}"
+            );
+        }
+    }
+}

@@ -12,10 +12,12 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::delivery::EngineConfig;
+use crate::domain::health::HealthPolicy;
 use crate::domain::retry::RetryPolicy;
 use crate::domain::secret_box::SecretKeys;
-use crate::store::EmitLimits;
 use crate::store::group_commit::CommitConfig;
+use crate::store::{Backend, EmitLimits, StoreOptions};
+pub use crate::telemetry::LogFormat;
 
 /// How the service runs.
 #[derive(Args, Clone, Debug)]
@@ -250,12 +252,17 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
-    /// The configured keys, if any.
-    pub fn secret_keys(&self) -> Result<Option<SecretKeys>, ConfigError> {
-        self.secret_keys
+    /// What the store is opened with (the operator commands need no cap).
+    pub fn store_options(&self) -> Result<StoreOptions, ConfigError> {
+        let secret_keys = self
+            .secret_keys
             .as_ref()
             .map(SecretKeyList::keys)
-            .transpose()
+            .transpose()?;
+        Ok(StoreOptions {
+            secret_keys,
+            ..StoreOptions::default()
+        })
     }
 }
 
@@ -287,12 +294,6 @@ impl fmt::Debug for SecretKeyList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretKeyList(***)")
     }
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 /// A configuration that cannot work.
@@ -335,8 +336,8 @@ impl Config {
                 "--emit-group-max-deliveries must be at least --max-deliveries-per-request",
             );
         }
-        if !self.database_url.starts_with("sqlite:") {
-            return fail("--database-url must be a sqlite:// URL");
+        if let Err(e) = Backend::of(&self.database_url) {
+            return Err(ConfigError(format!("--database-url: {e}")));
         }
         self.secret_keys()?;
         self.validate_listener()
@@ -348,6 +349,14 @@ impl Config {
             .as_ref()
             .map(SecretKeyList::keys)
             .transpose()
+    }
+
+    /// What the store is opened with.
+    pub fn store_options(&self) -> Result<StoreOptions, ConfigError> {
+        Ok(StoreOptions {
+            secret_keys: self.secret_keys()?,
+            max_subscriptions_per_organization: self.max_subscriptions_per_organization,
+        })
     }
 
     pub fn emit_commit(&self) -> CommitConfig {
@@ -412,7 +421,9 @@ impl Config {
                 schedule: self.retry_schedule.clone(),
                 jitter: self.retry_jitter,
             },
-            failure_threshold: self.failure_threshold,
+            health: HealthPolicy {
+                failure_threshold: self.failure_threshold,
+            },
             attempt_timeout: self.attempt_timeout,
             max_in_flight: self.max_in_flight,
             max_in_flight_per_subscription: self.max_in_flight_per_subscription,
@@ -503,6 +514,21 @@ mod tests {
             let tls = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
             let with_tls: Vec<&str> = ["--listen", exposed].into_iter().chain(tls).collect();
             assert_eq!(validate(&with_tls), Ok(()), "{exposed}");
+        }
+    }
+
+    #[test]
+    fn a_database_url_no_backend_opens_is_refused_without_repeating_it() {
+        assert_eq!(validate(&["--database-url", "sqlite://x.db"]), Ok(()));
+        for url in [
+            "postgres://app:hunter2@db/webhooks",
+            "mysql://app:hunter2@db/x",
+        ] {
+            let error = validate(&["--database-url", url]).expect_err(url);
+            assert!(
+                error.contains("--database-url") && !error.contains("hunter2"),
+                "{error}"
+            );
         }
     }
 

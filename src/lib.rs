@@ -3,9 +3,11 @@
 //!
 //! # Layout
 //! - [`domain`]: pure types and rules (events and their JSON body,
-//!   signatures, validation, retry policy); no I/O, no generated code.
-//! - [`store`]: persistence behind the [`store::Store`] trait; SQLite is the
-//!   embedded default.
+//!   signatures, validation, retry policy, what an attempt does to its
+//!   delivery and its subscription's health); no I/O, no generated code.
+//! - [`store`]: persistence behind the [`store::Store`] trait, opened from a
+//!   database URL by [`store::open`]; SQLite is the embedded default. The
+//!   backends apply the domain's rules inside their transactions.
 //! - [`delivery`]: the engine that leases pending deliveries and POSTs them.
 //! - [`api`]: the gRPC edge; converts between [`pb`] and the domain, maps
 //!   errors to status codes.

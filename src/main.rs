@@ -2,12 +2,14 @@
 
 mod cli;
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use inboundflow_webhooks::config::{Config, DatabaseArgs, LogFormat};
-use inboundflow_webhooks::store::sqlite::SqliteStore;
+use inboundflow_webhooks::store::{self, Store};
 use inboundflow_webhooks::{server, telemetry};
 
 #[derive(Parser)]
@@ -63,13 +65,13 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             let rotated = rotated.context("cannot re-encrypt the signing secrets")?;
             println!(
-                "re-encrypted {rotated} signing secrets with key {:?}",
-                store.sealing_key_id()
+                "re-encrypted {} signing secrets with key {:?}",
+                rotated.sealed, rotated.key_id
             );
         }
         Command::Keys { database, command } => {
             let store = open(&database).await?;
-            let result = cli::keys::run(&store, command.action).await;
+            let result = cli::keys::run(store.as_ref(), command.action).await;
             store.close().await;
             result?;
         }
@@ -77,9 +79,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open(database: &DatabaseArgs) -> anyhow::Result<SqliteStore> {
+async fn open(database: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {
     telemetry::init(LogFormat::Text);
-    SqliteStore::connect(&database.database_url, database.secret_keys()?)
+    store::open(&database.database_url, database.store_options()?)
         .await
         .with_context(|| format!("cannot open {}", database.database_url))
 }

@@ -1,8 +1,10 @@
 //! Wiring: store, delivery engine and the gRPC router (with health and
 //! reflection). [`run`] serves until `shutdown` fires, then stops in order:
-//! health reports NOT_SERVING, new RPCs are refused and running ones finish,
-//! the engine stops claiming work and lets running attempts finish (bounded
-//! by the attempt timeout), then the database is closed.
+//! health reports NOT_SERVING, new RPCs are refused and running ones finish;
+//! the emit committer commits what is queued and ends; the engine stops
+//! claiming work, lets running attempts finish (bounded by the attempt
+//! timeout) and its recorder commit their outcomes; then the store stops its
+//! own background work and closes the database.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +26,7 @@ use crate::pb::delivery_service_server::DeliveryServiceServer;
 use crate::pb::event_service_server::EventServiceServer;
 use crate::pb::subscription_service_server::SubscriptionServiceServer;
 use crate::store::group_commit::GroupCommitter;
-use crate::store::sqlite::SqliteStore;
-use crate::store::{Store, StoreError};
+use crate::store::{self, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -56,12 +57,29 @@ pub async fn run(
             "private and plain-HTTP targets are allowed: use this only for development and tests"
         );
     }
-    let sqlite = SqliteStore::connect(&config.database_url, config.secret_keys()?)
-        .await?
-        .with_max_subscriptions_per_organization(config.max_subscriptions_per_organization);
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
-    let engine_stop = shutdown.child_token();
-    let (engine, dispatcher) = Engine::start(store.clone(), config.engine(), engine_stop.clone())?;
+    // Everything that can fail before the store is open, so that once it is
+    // open the only way out is the shutdown below.
+    let server = network.configure(Server::builder())?;
+    // Both reflection versions: older grpcurl builds speak only v1alpha. The
+    // google.rpc descriptors let grpcurl decode BadRequest error details.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+    let store_options = config.store_options()?;
+
+    let store = store::open(&config.database_url, store_options).await?;
+    let engine = match Engine::start(store.clone(), config.engine(), &shutdown) {
+        Ok(engine) => engine,
+        Err(e) => {
+            store.close().await;
+            return Err(e.into());
+        }
+    };
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<EventServiceServer<EventsApi>>().await;
@@ -74,19 +92,9 @@ pub async fn run(
     health
         .set_serving::<ApiKeyServiceServer<ApiKeysApi>>()
         .await;
-    // Both reflection versions: older grpcurl builds speak only v1alpha. The
-    // google.rpc descriptors let grpcurl decode BadRequest error details.
-    let reflection = || {
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-    };
-    let reflection_v1 = reflection().build_v1()?;
-    let reflection_v1alpha = reflection().build_v1alpha()?;
 
     let committer = GroupCommitter::start(store.clone(), config.emit_commit());
-    let events = EventsApi::new(store.clone(), committer, engine.clone());
+    let events = EventsApi::new(store.clone(), committer.clone(), engine.clone());
     let subscriptions =
         SubscriptionsApi::new(store.clone(), engine.clone(), config.allow_private_targets);
     let deliveries = DeliveriesApi::new(store.clone(), engine.clone());
@@ -111,8 +119,7 @@ pub async fn run(
                 .await;
         }
     };
-    network
-        .configure(Server::builder())?
+    let served = server
         .layer(auth_layer)
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -122,16 +129,14 @@ pub async fn run(
         .add_service(DeliveryServiceServer::new(deliveries))
         .add_service(ApiKeyServiceServer::new(api_keys))
         .serve_with_incoming_shutdown(network.incoming(listener), stopping)
-        .await?;
-
-    engine_stop.cancel();
-    if let Err(e) = dispatcher.await {
-        warn!(error = %e, "delivery dispatcher ended abnormally");
-    }
-    engine
-        .drain(config.attempt_timeout + Duration::from_secs(5))
         .await;
-    sqlite.close().await;
+
+    committer.close().await;
+    engine
+        .stop(config.attempt_timeout + Duration::from_secs(5))
+        .await;
+    store.close().await;
+    served?;
     info!("stopped");
     Ok(())
 }

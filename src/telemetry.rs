@@ -1,9 +1,16 @@
 //! Logging, set up once per process, to standard error. `RUST_LOG` chooses
-//! what is shown (default `info`).
+//! what is shown (default `info`). Depends on nothing else of the crate, so
+//! every module can log through it.
 
+use clap::ValueEnum;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
+/// How log lines are written.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

@@ -1,4 +1,5 @@
-//! One leased delivery: render the body, send it, record the outcome.
+//! One leased delivery: send it (the sender renders and signs the body),
+//! decide its next step by the retry policy, and have the outcome recorded.
 
 use chrono::{DateTime, Utc};
 use tracing::{Instrument, debug, info, warn};
@@ -71,7 +72,6 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
         report,
         next,
         round_failures,
-        failure_threshold: inner.config.failure_threshold,
     };
     let health = inner.recorder.record(outcome).await?;
     if health.disabled_now {

@@ -8,7 +8,10 @@
 //! tick), a finished attempt frees its subscription's slot or schedules a
 //! retry. A sweep asks the store every idle-poll interval (and on demand)
 //! which subscriptions have due work, which covers everything a hint cannot:
-//! work left by a crash or another process, retries scheduled before a restart.
+//! hints dropped when their queue was full, retries scheduled before a
+//! restart, and deliveries whose lease expired because their outcome could
+//! not be recorded (or, with a database shared by several instances, because
+//! the instance holding them died).
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -7,8 +7,10 @@
 //!   cap, a per-organization share and a per-subscription cap ([`slots`]), so
 //!   neither one slow endpoint nor one organization's many endpoints can hold
 //!   up anyone else.
-//! - [`attempt`] renders, signs and sends one delivery ([`sender`]), then
-//!   records the attempt and its consequences in one store transaction.
+//! - [`attempt`] sends one delivery through [`sender`] (which renders the
+//!   contract's body and signs it) and decides its next step; [`recorder`]
+//!   records attempts finishing together, with their consequences for the
+//!   delivery and its subscription's health, in one store transaction.
 //! - [`test_webhook`] sends "Test webhook" samples within the same caps.
 //! - [`target_guard`] keeps requests off private networks; [`fault`] tells
 //!   the service's own failures from the receiver's.
@@ -21,6 +23,10 @@
 //!
 //! Crash safety comes from the store: a lease that is not settled expires and
 //! the delivery is claimed again with the same id (at-least-once).
+//!
+//! [`Engine::stop`] ends the engine's tasks in order: the dispatcher, the
+//! attempts (within a deadline), then the recorder, once it has committed
+//! what they reported.
 
 mod attempt;
 mod dispatcher;
@@ -32,15 +38,15 @@ mod slots;
 pub mod target_guard;
 mod test_webhook;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::domain::health::HealthPolicy;
 use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::retry::RetryPolicy;
 use crate::store::{Lease, Store};
@@ -53,8 +59,8 @@ pub use test_webhook::{Busy, TestError};
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     pub retry: RetryPolicy,
-    /// Consecutive failed attempts that disable a subscription.
-    pub failure_threshold: u32,
+    /// When failed attempts disable a subscription.
+    pub health: HealthPolicy,
     /// Total time one attempt may take.
     pub attempt_timeout: Duration,
     /// Attempts in flight at once, over all subscriptions.
@@ -107,16 +113,21 @@ struct Inner {
     permits: Arc<Semaphore>,
     slots: Slots<SubscriptionId>,
     organization_slots: Slots<OrganizationId>,
+    /// Running attempts.
     tasks: TaskTracker,
+    /// Stops the dispatcher.
+    stop: CancellationToken,
+    dispatcher: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Engine {
-    /// Starts the dispatcher; it stops claiming work when `shutdown` fires.
+    /// Starts the dispatcher and the recorder. The dispatcher stops claiming
+    /// work when `shutdown` fires or [`Engine::stop`] is called.
     pub fn start(
         store: Arc<dyn Store>,
         config: EngineConfig,
-        shutdown: CancellationToken,
-    ) -> Result<(Self, tokio::task::JoinHandle<()>), reqwest::Error> {
+        shutdown: &CancellationToken,
+    ) -> Result<Self, reqwest::Error> {
         let sender = Sender::new(
             config.attempt_timeout,
             config.allow_private_targets,
@@ -126,7 +137,7 @@ impl Engine {
         let inner = Arc::new(Inner {
             hints,
             sweep: AtomicBool::new(false),
-            recorder: recorder::Recorder::start(store.clone(), config.max_in_flight),
+            recorder: recorder::Recorder::start(store.clone(), config.max_in_flight, config.health),
             store,
             sender,
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
@@ -135,11 +146,20 @@ impl Engine {
             slots: Slots::new(config.max_in_flight_per_subscription),
             organization_slots: Slots::new(config.max_in_flight_per_organization),
             tasks: TaskTracker::new(),
+            stop: shutdown.child_token(),
+            dispatcher: Mutex::new(None),
             config,
         });
         let engine = Self { inner };
-        let handle = tokio::spawn(dispatcher::run(engine.clone(), hint_queue, shutdown));
-        Ok((engine, handle))
+        let dispatcher = tokio::spawn(dispatcher::run(
+            engine.clone(),
+            hint_queue,
+            engine.inner.stop.clone(),
+        ));
+        if let Ok(mut slot) = engine.inner.dispatcher.lock() {
+            *slot = Some(dispatcher);
+        }
+        Ok(engine)
     }
 
     /// Tells the dispatcher these subscriptions have deliveries due now (just
@@ -163,19 +183,30 @@ impl Engine {
         }
     }
 
-    /// Waits for running attempts to finish, at most `deadline`. Attempts
-    /// still running then keep their leases: they expire for another process,
-    /// and a restarted single-node process frees them at start.
-    pub async fn drain(&self, deadline: Duration) {
-        self.inner.tasks.close();
-        if tokio::time::timeout(deadline, self.inner.tasks.wait())
+    /// Stops the engine: the dispatcher claims no more work and ends;
+    /// running attempts finish, for at most `deadline`; then the recorder
+    /// commits what they reported and ends. Attempts still running past the
+    /// deadline keep their leases: a restarted single-node process frees
+    /// them at start, and with a shared database they expire for another.
+    pub async fn stop(&self, deadline: Duration) {
+        let inner = &self.inner;
+        inner.stop.cancel();
+        let dispatcher = inner.dispatcher.lock().ok().and_then(|mut d| d.take());
+        if let Some(dispatcher) = dispatcher
+            && let Err(e) = dispatcher.await
+        {
+            tracing::warn!(error = %e, "delivery dispatcher ended abnormally");
+        }
+        inner.tasks.close();
+        if tokio::time::timeout(deadline, inner.tasks.wait())
             .await
             .is_err()
         {
             tracing::warn!(
-                running = self.inner.tasks.len(),
+                running = inner.tasks.len(),
                 "attempts still running at shutdown; their leases will expire"
             );
         }
+        inner.recorder.close().await;
     }
 }

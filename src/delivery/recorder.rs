@@ -3,14 +3,20 @@
 //! attempt durably at thousands of deliveries per second. An attempt task
 //! waits for its outcome to be committed before it gives up its slot, so a
 //! retry is never claimed before the failure that scheduled it is stored.
+//!
+//! The recorder is one task; [`Recorder::close`] has it commit what is
+//! queued, then end, and waits for that.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::{error, warn};
 
-use crate::store::{AttemptOutcome, Store, SubscriptionHealth};
+use crate::domain::health::{AfterAttempt, HealthPolicy};
+use crate::store::{AttemptOutcome, Store};
 use crate::telemetry::error_chain;
 
 /// Tries to commit a group this many times before leaving its deliveries to
@@ -19,33 +25,63 @@ const TRIES: u32 = 5;
 /// Most outcomes in one transaction.
 const MAX_GROUP: usize = 512;
 
-type Reply = oneshot::Sender<Option<SubscriptionHealth>>;
+type Reply = oneshot::Sender<Option<AfterAttempt>>;
 
 #[derive(Clone)]
 pub struct Recorder {
     queue: mpsc::Sender<(AttemptOutcome, Reply)>,
+    stop: CancellationToken,
+    task: TaskTracker,
 }
 
 impl Recorder {
     /// `capacity` bounds the outcomes waiting at once: one per attempt in flight.
-    pub fn start(store: Arc<dyn Store>, capacity: usize) -> Self {
+    pub fn start(store: Arc<dyn Store>, capacity: usize, policy: HealthPolicy) -> Self {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        tokio::spawn(run(store, rx));
-        Self { queue: tx }
+        let stop = CancellationToken::new();
+        let task = TaskTracker::new();
+        task.spawn(run(store, rx, policy, stop.clone()));
+        task.close();
+        Self {
+            queue: tx,
+            stop,
+            task,
+        }
     }
 
-    /// Commits the outcome; `None` when it could not be stored.
-    pub async fn record(&self, outcome: AttemptOutcome) -> Option<SubscriptionHealth> {
+    /// Commits the outcome; `None` when it could not be stored (or the
+    /// recorder is closed).
+    pub async fn record(&self, outcome: AttemptOutcome) -> Option<AfterAttempt> {
         let (reply, answer) = oneshot::channel();
         self.queue.send((outcome, reply)).await.ok()?;
         answer.await.ok().flatten()
     }
+
+    /// Commits what is queued, then ends the recorder; returns when it has.
+    pub async fn close(&self) {
+        self.stop.cancel();
+        self.task.wait().await;
+    }
 }
 
-async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<(AttemptOutcome, Reply)>) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut queue: mpsc::Receiver<(AttemptOutcome, Reply)>,
+    policy: HealthPolicy,
+    stop: CancellationToken,
+) {
     let mut outcomes = Vec::with_capacity(MAX_GROUP);
     let mut replies = Vec::with_capacity(MAX_GROUP);
-    while let Some((outcome, reply)) = queue.recv().await {
+    loop {
+        // Queued outcomes first: closing never drops one that was sent.
+        let next = tokio::select! {
+            biased;
+            next = queue.recv() => next,
+            _ = stop.cancelled() => None,
+        };
+        let Some((outcome, reply)) = next else {
+            return;
+        };
         outcomes.push(outcome);
         replies.push(reply);
         while outcomes.len() < MAX_GROUP {
@@ -57,7 +93,7 @@ async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<(AttemptOutcome, R
                 Err(_) => break,
             }
         }
-        let health = commit(store.as_ref(), &outcomes).await;
+        let health = commit(store.as_ref(), &outcomes, policy).await;
         outcomes.clear();
         for (i, reply) in replies.drain(..).enumerate() {
             let result = health.as_ref().and_then(|h| h.get(i).copied());
@@ -68,9 +104,13 @@ async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<(AttemptOutcome, R
     }
 }
 
-async fn commit(store: &dyn Store, outcomes: &[AttemptOutcome]) -> Option<Vec<SubscriptionHealth>> {
+async fn commit(
+    store: &dyn Store,
+    outcomes: &[AttemptOutcome],
+    policy: HealthPolicy,
+) -> Option<Vec<AfterAttempt>> {
     for try_number in 1..=TRIES {
-        match store.record_attempts(outcomes).await {
+        match store.record_attempts(outcomes, policy).await {
             Ok(health) => return Some(health),
             Err(e) => {
                 warn!(error = %error_chain(&e), try_number, attempts = outcomes.len(), "recording attempts failed");

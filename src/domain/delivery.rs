@@ -1,6 +1,8 @@
 //! A delivery's life: pending → in flight → succeeded, or back to pending for
 //! a retry, or failed when the retry schedule is spent. Cancelled when its
-//! subscription is deleted. Decided here, purely; the store only records it.
+//! subscription is deleted; sent again on request ([`may_redeliver`]).
+//! Decided here, purely; the store only records it (see [`super::outcome`]
+//! for what recording an attempt does to its delivery).
 //!
 //! A failed attempt is either the receiver's (a timeout, a refused
 //! connection, TLS, DNS, a non-2xx answer) or the service's own ([`Verdict`]):
@@ -77,9 +79,29 @@ pub enum Verdict {
     LocalFailure,
 }
 
+/// Longest error text kept per attempt, in bytes.
+pub const MAX_ERROR_BYTES: usize = 1024;
+
 impl AttemptReport {
     pub fn succeeded(&self) -> bool {
         self.error.is_none()
+    }
+
+    /// When the attempt ended.
+    pub fn finished_at(&self) -> DateTime<Utc> {
+        self.started_at + chrono::Duration::from_std(self.duration).unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// The error as the log keeps it: at most [`MAX_ERROR_BYTES`], cut on a
+    /// character boundary.
+    pub fn kept_error(&self) -> Option<String> {
+        self.error.as_deref().map(|e| {
+            let mut end = e.len().min(MAX_ERROR_BYTES);
+            while !e.is_char_boundary(end) {
+                end -= 1;
+            }
+            e[..end].to_owned()
+        })
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -115,6 +137,45 @@ pub fn next_step(
             now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
         ),
         None => NextStep::Failed,
+    }
+}
+
+/// A "Test webhook" delivery ends with its one attempt: it is never retried.
+pub fn test_delivery_status(report: &AttemptReport) -> DeliveryStatus {
+    if report.succeeded() {
+        DeliveryStatus::Succeeded
+    } else {
+        DeliveryStatus::Failed
+    }
+}
+
+/// Why a delivery is not sent again on request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedeliverRefusal {
+    /// Test deliveries are not retried; the test is run again instead.
+    Test,
+    /// An attempt is being made right now; its outcome would overwrite ours.
+    InFlight,
+    /// Its subscription was deleted.
+    SubscriptionDeleted,
+}
+
+/// Whether a delivery, as it stands, may be scheduled again now (with a
+/// fresh round of retries). A store decides this on the delivery as read in
+/// the transaction that reschedules it, so the answer is what was done.
+pub fn may_redeliver(
+    status: DeliveryStatus,
+    test: bool,
+    subscription_deleted: bool,
+) -> Result<(), RedeliverRefusal> {
+    if test {
+        Err(RedeliverRefusal::Test)
+    } else if status == DeliveryStatus::InFlight {
+        Err(RedeliverRefusal::InFlight)
+    } else if subscription_deleted {
+        Err(RedeliverRefusal::SubscriptionDeleted)
+    } else {
+        Ok(())
     }
 }
 
@@ -156,6 +217,45 @@ mod tests {
         assert_eq!(report.verdict(), Verdict::ReceiverFailed);
         report.local = true;
         assert_eq!(report.verdict(), Verdict::LocalFailure);
+    }
+
+    #[test]
+    fn any_settled_delivery_of_a_live_subscription_may_be_sent_again() {
+        use DeliveryStatus::*;
+        for status in [Pending, Succeeded, Failed, Cancelled] {
+            assert_eq!(may_redeliver(status, false, false), Ok(()), "{status:?}");
+        }
+        assert_eq!(
+            may_redeliver(InFlight, false, false),
+            Err(RedeliverRefusal::InFlight)
+        );
+        assert_eq!(
+            may_redeliver(Failed, false, true),
+            Err(RedeliverRefusal::SubscriptionDeleted)
+        );
+        assert_eq!(
+            may_redeliver(Cancelled, true, true),
+            Err(RedeliverRefusal::Test),
+            "a test is never redelivered, whatever else holds"
+        );
+    }
+
+    #[test]
+    fn kept_errors_are_cut_on_a_character_boundary() {
+        let report = AttemptReport {
+            started_at: Utc::now(),
+            duration: Duration::from_millis(1500),
+            status_code: None,
+            error: Some(format!("x{}", "é".repeat(MAX_ERROR_BYTES))),
+            local: false,
+            response_excerpt: String::new(),
+        };
+        let kept = report.kept_error().expect("an error");
+        assert_eq!(kept.len(), MAX_ERROR_BYTES - 1);
+        assert_eq!(
+            report.finished_at() - report.started_at,
+            chrono::Duration::milliseconds(1500)
+        );
     }
 
     #[test]

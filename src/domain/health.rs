@@ -1,39 +1,80 @@
-//! A subscription's delivery health: consecutive failed attempts, reset by a
-//! success, and automatic disabling when they reach the threshold. Only the
-//! receiver's failures count: a failure that was the service's own (see
-//! [`Verdict::LocalFailure`]) leaves the health exactly as it was, so a
-//! subscription is never disabled for load it did not cause.
+//! A subscription's delivery health and the rules that move it: consecutive
+//! failed attempts, reset by a success; automatic disabling when they reach
+//! the threshold; and what enabling or disabling it by hand does.
+//!
+//! Only the receiver's failures count: a failure that was the service's own
+//! (see [`Verdict::LocalFailure`]) leaves the health exactly as it was, so a
+//! subscription is never disabled for load it did not cause, and its last
+//! error is always the receiver's.
+//!
+//! Stores apply these rules without restating them. Recording a group of
+//! attempts, a store reads the health of every subscription involved inside
+//! the recording transaction, locked against other writers (SQLite's one
+//! writer; `SELECT … FOR UPDATE` where several instances share a database),
+//! folds the group's attempts into it with [`fold`], and writes back what
+//! changed before it commits. So several attempts of one subscription
+//! finishing together, or in several instances at once, each count once.
 
-use super::delivery::Verdict;
+use std::collections::HashMap;
 
-/// What the service knows about a subscription's health.
+use chrono::{DateTime, Utc};
+
+use super::delivery::{AttemptReport, Verdict};
+use super::ids::SubscriptionId;
+use super::subscription::{DisabledReason, SubscriptionState};
+
+/// When a subscription is disabled for failing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthPolicy {
+    /// Consecutive receiver failures that disable a subscription.
+    pub failure_threshold: u32,
+}
+
+/// A subscription's health, as stored with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Health {
-    pub enabled: bool,
+    pub state: SubscriptionState,
     pub consecutive_failures: u32,
-    /// Disabled by this rule (rather than by hand).
-    pub disabled_for_failures: bool,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    /// The receiver's last error, as the attempt log keeps it.
+    pub last_error: Option<String>,
 }
 
 /// The health after one attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AfterAttempt {
     pub consecutive_failures: u32,
     /// This attempt's failure disabled the subscription.
     pub disabled_now: bool,
 }
 
+/// What becomes of the deliveries that waited while a subscription was disabled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// They are due now: the subscription was just enabled again.
+    DueNow,
+    /// They keep their schedule.
+    Unchanged,
+}
+
 impl Health {
     /// Applies one attempt's outcome, in the order attempts finished.
-    pub fn record(&mut self, verdict: Verdict, threshold: u32) -> AfterAttempt {
+    pub fn record(&mut self, report: &AttemptReport, policy: HealthPolicy) -> AfterAttempt {
         let mut disabled_now = false;
-        match verdict {
-            Verdict::Delivered => self.consecutive_failures = 0,
+        match report.verdict() {
+            Verdict::Delivered => {
+                self.consecutive_failures = 0;
+                self.last_success_at = Some(report.finished_at());
+            }
             Verdict::ReceiverFailed => {
                 self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-                if self.enabled && self.consecutive_failures >= threshold {
-                    self.enabled = false;
-                    self.disabled_for_failures = true;
+                self.last_failure_at = Some(report.finished_at());
+                self.last_error = report.kept_error();
+                if self.state == SubscriptionState::Enabled
+                    && self.consecutive_failures >= policy.failure_threshold
+                {
+                    self.state = SubscriptionState::Disabled(DisabledReason::TooManyFailures);
                     disabled_now = true;
                 }
             }
@@ -44,41 +85,136 @@ impl Health {
             disabled_now,
         }
     }
+
+    /// Enables or disables the subscription by hand. Enabling a disabled one
+    /// starts its count afresh and sends what waited; enabling an enabled
+    /// one changes nothing, or saving it again would wipe its count and
+    /// automatic disabling would never come.
+    pub fn set_enabled(&mut self, enabled: bool) -> Waiting {
+        match (enabled, self.state) {
+            (true, SubscriptionState::Disabled(_)) => {
+                self.state = SubscriptionState::Enabled;
+                self.consecutive_failures = 0;
+                Waiting::DueNow
+            }
+            (true, SubscriptionState::Enabled) => Waiting::Unchanged,
+            (false, _) => {
+                self.state = SubscriptionState::Disabled(DisabledReason::Manual);
+                Waiting::Unchanged
+            }
+        }
+    }
+}
+
+/// A group of attempts folded into their subscriptions' health.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Folded {
+    /// The health of every subscription the group changed, to write back.
+    pub changed: Vec<(SubscriptionId, Health)>,
+    /// One entry per attempt, in order.
+    pub after: Vec<AfterAttempt>,
+}
+
+/// Folds a group's attempts, in the order they finished, into the health of
+/// their subscriptions as read in the recording transaction. An attempt of
+/// a subscription missing from `health` changes nothing.
+pub fn fold<'a>(
+    mut health: HashMap<SubscriptionId, Health>,
+    attempts: impl IntoIterator<Item = (SubscriptionId, &'a AttemptReport)>,
+    policy: HealthPolicy,
+) -> Folded {
+    let before = health.clone();
+    let after = attempts
+        .into_iter()
+        .map(|(subscription, report)| {
+            health
+                .get_mut(&subscription)
+                .map(|h| h.record(report, policy))
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut changed: Vec<(SubscriptionId, Health)> = health
+        .into_iter()
+        .filter(|(id, h)| before.get(id) != Some(h))
+        .collect();
+    // Rows are written in id order, as they are locked, so that two writers
+    // never wait on each other's rows in opposite orders.
+    changed.sort_by_key(|(id, _)| *id);
+    Folded { changed, after }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    const POLICY: HealthPolicy = HealthPolicy {
+        failure_threshold: 10,
+    };
+
+    fn report(verdict: Verdict) -> AttemptReport {
+        let (status_code, error, local) = match verdict {
+            Verdict::Delivered => (Some(200), None, false),
+            Verdict::ReceiverFailed => (Some(500), Some("HTTP 500".to_owned()), false),
+            Verdict::LocalFailure => (None, Some("no file descriptors".to_owned()), true),
+        };
+        AttemptReport {
+            started_at: Utc::now(),
+            duration: Duration::from_millis(5),
+            status_code,
+            error,
+            local,
+            response_excerpt: String::new(),
+        }
+    }
+
+    fn enabled(consecutive_failures: u32) -> Health {
+        Health {
+            state: SubscriptionState::Enabled,
+            consecutive_failures,
+            last_success_at: None,
+            last_failure_at: None,
+            last_error: None,
+        }
+    }
 
     #[test]
     fn the_tenth_consecutive_failure_disables_and_a_success_resets() {
-        let mut h = Health {
-            enabled: true,
-            consecutive_failures: 7,
-            disabled_for_failures: false,
-        };
-        assert!(!h.record(Verdict::ReceiverFailed, 10).disabled_now);
-        assert_eq!(h.record(Verdict::Delivered, 10).consecutive_failures, 0);
-        for _ in 0..9 {
-            assert!(!h.record(Verdict::ReceiverFailed, 10).disabled_now);
-        }
-        let tenth = h.record(Verdict::ReceiverFailed, 10);
-        assert!(tenth.disabled_now && !h.enabled && h.disabled_for_failures);
-        assert_eq!(tenth.consecutive_failures, 10);
+        let mut h = enabled(7);
         assert!(
-            !h.record(Verdict::ReceiverFailed, 10).disabled_now,
+            !h.record(&report(Verdict::ReceiverFailed), POLICY)
+                .disabled_now
+        );
+        let success = report(Verdict::Delivered);
+        assert_eq!(h.record(&success, POLICY).consecutive_failures, 0);
+        assert_eq!(h.last_success_at, Some(success.finished_at()));
+        for _ in 0..9 {
+            assert!(
+                !h.record(&report(Verdict::ReceiverFailed), POLICY)
+                    .disabled_now
+            );
+        }
+        let tenth = h.record(&report(Verdict::ReceiverFailed), POLICY);
+        assert!(tenth.disabled_now);
+        assert_eq!(
+            h.state,
+            SubscriptionState::Disabled(DisabledReason::TooManyFailures)
+        );
+        assert_eq!(tenth.consecutive_failures, 10);
+        assert_eq!(h.last_error.as_deref(), Some("HTTP 500"));
+        assert!(
+            !h.record(&report(Verdict::ReceiverFailed), POLICY)
+                .disabled_now,
             "disabled once only"
         );
     }
 
     #[test]
     fn a_manually_disabled_subscription_keeps_counting_but_is_not_disabled_again() {
-        let mut h = Health {
-            enabled: false,
-            consecutive_failures: 20,
-            disabled_for_failures: false,
-        };
-        let after = h.record(Verdict::ReceiverFailed, 10);
+        let mut h = enabled(20);
+        h.state = SubscriptionState::Disabled(DisabledReason::Manual);
+        let after = h.record(&report(Verdict::ReceiverFailed), POLICY);
         assert_eq!(
             after,
             AfterAttempt {
@@ -86,18 +222,15 @@ mod tests {
                 disabled_now: false
             }
         );
-        assert!(!h.disabled_for_failures);
+        assert_eq!(h.state, SubscriptionState::Disabled(DisabledReason::Manual));
     }
 
     #[test]
-    fn the_services_own_failures_neither_count_nor_disable_nor_reset() {
-        let mut h = Health {
-            enabled: true,
-            consecutive_failures: 9,
-            disabled_for_failures: false,
-        };
+    fn the_services_own_failures_neither_count_nor_disable_nor_reset_nor_show() {
+        let mut h = enabled(9);
+        let before = h.clone();
         for _ in 0..50 {
-            let after = h.record(Verdict::LocalFailure, 10);
+            let after = h.record(&report(Verdict::LocalFailure), POLICY);
             assert_eq!(
                 after,
                 AfterAttempt {
@@ -106,7 +239,100 @@ mod tests {
                 }
             );
         }
-        assert!(h.enabled);
-        assert!(h.record(Verdict::ReceiverFailed, 10).disabled_now);
+        assert_eq!(h, before, "not even the last error");
+        assert!(
+            h.record(&report(Verdict::ReceiverFailed), POLICY)
+                .disabled_now
+        );
+    }
+
+    #[test]
+    fn attempts_of_one_subscription_finishing_together_each_count_once() {
+        let (a, b) = (SubscriptionId::new(), SubscriptionId::new());
+        let fail = report(Verdict::ReceiverFailed);
+        let ok = report(Verdict::Delivered);
+        let local = report(Verdict::LocalFailure);
+        let group = [
+            (a, &fail),
+            (b, &fail),
+            (a, &local),
+            (a, &fail),
+            (b, &ok),
+            (a, &fail),
+            (a, &fail),
+        ];
+        let folded = fold(
+            HashMap::from([(a, enabled(7)), (b, enabled(9))]),
+            group,
+            POLICY,
+        );
+        let counts: Vec<(u32, bool)> = folded
+            .after
+            .iter()
+            .map(|h| (h.consecutive_failures, h.disabled_now))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                (8, false),
+                (10, true),
+                (8, false),
+                (9, false),
+                (0, false),
+                (10, true),
+                (11, false)
+            ],
+            "b is disabled by its tenth failure although a success follows in the group"
+        );
+        let changed: HashMap<SubscriptionId, Health> = folded.changed.into_iter().collect();
+        assert_eq!(changed[&a].consecutive_failures, 11);
+        assert_eq!(
+            changed[&a].state,
+            SubscriptionState::Disabled(DisabledReason::TooManyFailures)
+        );
+        assert_eq!(changed[&b].consecutive_failures, 0);
+        assert_eq!(
+            changed[&b].state,
+            SubscriptionState::Disabled(DisabledReason::TooManyFailures),
+            "a success does not enable it again"
+        );
+    }
+
+    #[test]
+    fn only_what_changed_is_written_back_and_unknown_subscriptions_change_nothing() {
+        let (a, b, gone) = (
+            SubscriptionId::new(),
+            SubscriptionId::new(),
+            SubscriptionId::new(),
+        );
+        let local = report(Verdict::LocalFailure);
+        let fail = report(Verdict::ReceiverFailed);
+        let folded = fold(
+            HashMap::from([(a, enabled(0)), (b, enabled(0))]),
+            [(a, &local), (gone, &fail), (b, &fail)],
+            POLICY,
+        );
+        assert_eq!(folded.after.len(), 3);
+        assert_eq!(folded.after[1], AfterAttempt::default());
+        let ids: Vec<SubscriptionId> = folded.changed.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [b]);
+    }
+
+    #[test]
+    fn enabling_by_hand_resets_a_disabled_subscription_only() {
+        let mut h = enabled(4);
+        assert_eq!(h.set_enabled(true), Waiting::Unchanged);
+        assert_eq!(h.consecutive_failures, 4, "re-saving keeps the count");
+
+        assert_eq!(h.set_enabled(false), Waiting::Unchanged);
+        assert_eq!(h.state, SubscriptionState::Disabled(DisabledReason::Manual));
+        assert_eq!(h.consecutive_failures, 4);
+
+        h.state = SubscriptionState::Disabled(DisabledReason::TooManyFailures);
+        assert_eq!(h.set_enabled(true), Waiting::DueNow);
+        assert_eq!(
+            (h.state, h.consecutive_failures),
+            (SubscriptionState::Enabled, 0)
+        );
     }
 }

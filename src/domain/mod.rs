@@ -4,8 +4,11 @@
 //! event, subscription or URL is ([`validation`] collects what is wrong, field
 //! by field), the exact bytes a receiver gets ([`body`]), how they are signed
 //! ([`signature`]), how signing secrets are sealed for storage
-//! ([`secret_box`]), when a failed delivery is tried again ([`retry`]) and
-//! where a delivery goes after an attempt ([`delivery`]).
+//! ([`secret_box`]), when a failed delivery is tried again ([`retry`]),
+//! where a delivery goes after an attempt ([`delivery`], [`outcome`]) and
+//! what attempts do to their subscription ([`health`]: counting failures,
+//! automatic disabling, reactivation). The store backends call these rules
+//! inside their transactions instead of restating them in SQL.
 
 pub mod api_key;
 pub mod body;
@@ -13,6 +16,7 @@ pub mod delivery;
 pub mod event;
 pub mod health;
 pub mod ids;
+pub mod outcome;
 pub mod retry;
 pub mod sample;
 pub mod secret_box;

@@ -16,6 +16,10 @@
 //! The store answers each request on its own, so one caller's refused
 //! request (a reused idempotency key, too large a fan-out) never fails
 //! another caller's events.
+//!
+//! The committer is one task; [`GroupCommitter::close`] has it commit what
+//! is queued, then end, and waits for that; later emits are refused as
+//! [`EmitError::ShuttingDown`].
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -23,6 +27,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::{EmitLimits, EmitOutcome, EmitResult, NewEvent, Store, StoreError};
 
@@ -68,16 +74,29 @@ struct Job {
 pub struct GroupCommitter {
     queue: mpsc::Sender<Job>,
     wait: Duration,
+    stop: CancellationToken,
+    task: TaskTracker,
 }
 
 impl GroupCommitter {
     pub fn start(store: Arc<dyn Store>, config: CommitConfig) -> Self {
         let (tx, rx) = mpsc::channel(config.queue.max(1));
-        tokio::spawn(run(store, rx, config));
+        let stop = CancellationToken::new();
+        let task = TaskTracker::new();
+        task.spawn(run(store, rx, config, stop.clone()));
+        task.close();
         Self {
             queue: tx,
             wait: config.wait,
+            stop,
+            task,
         }
+    }
+
+    /// Commits what is queued, then ends the committer; returns when it has.
+    pub async fn close(&self) {
+        self.stop.cancel();
+        self.task.wait().await;
     }
 
     /// Commits `events` (all or none of them) and returns once they are durable.
@@ -102,7 +121,12 @@ impl GroupCommitter {
     }
 }
 
-async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<Job>, config: CommitConfig) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut queue: mpsc::Receiver<Job>,
+    config: CommitConfig,
+    stop: CancellationToken,
+) {
     let max_group = config.max_group.max(1);
     // Requests past the last transaction's delivery budget: first in the next one.
     let mut waiting: VecDeque<Job> = VecDeque::new();
@@ -112,7 +136,13 @@ async fn run(store: Arc<dyn Store>, mut queue: mpsc::Receiver<Job>, config: Comm
         // committer is idle is not waiting, even with a zero wait.
         let free_since = Instant::now();
         if waiting.is_empty() {
-            match queue.recv().await {
+            // Queued requests first: closing never drops one that was accepted.
+            let next = tokio::select! {
+                biased;
+                job = queue.recv() => job,
+                _ = stop.cancelled() => None,
+            };
+            match next {
                 Some(job) => waiting.push_back(job),
                 None => return,
             }

@@ -1,5 +1,6 @@
 //! Persistence behind one trait, so the API and the delivery engine never know
-//! which database they run on. [`sqlite`] is the embedded default.
+//! which database they run on. [`open`] opens the store a database URL names;
+//! [`sqlite`] is the embedded default.
 //!
 //! Invariants every backend keeps:
 //! - an emit's event and all its deliveries commit in one transaction, before
@@ -8,28 +9,49 @@
 //! - work is handed out by leases: a claimed delivery is `in_flight` with an
 //!   owner and an expiry, and an expired lease makes it claimable again;
 //! - every query is scoped by organization where a client names a resource.
+//!
+//! Backends hold no business rules: where a change depends on what is stored
+//! (an attempt's consequences, reactivation, redelivery, an emit's fan-out),
+//! the backend reads the rows inside its transaction, locked against other
+//! writers, lets the rule decide (in [`crate::domain`], or [`emit_plan`]),
+//! writes what it decided and commits. The trait's methods say which rule
+//! each one applies.
 
+pub mod emit_plan;
 pub mod group_commit;
 pub mod keys;
+mod open;
 pub mod records;
 pub mod sqlite;
+mod sqlx_error;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::api_key::KeyHash;
+use crate::domain::health::{AfterAttempt, HealthPolicy};
 use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
+pub use crate::domain::outcome::AttemptOutcome;
 use crate::domain::secret_box::OpenError;
 pub use keys::*;
+pub use open::{Backend, StoreOptions, open};
 pub use records::*;
+
+/// A driver's error, kept as the cause of a [`StoreError`] without naming
+/// the driver's types, so nothing above the store depends on one.
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database failed: unreachable, an I/O error, a failed statement.
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] DriverError),
     #[error("database migration failed")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(#[source] DriverError),
+    /// The database URL names no backend this build can open.
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(&'static str),
     /// An idempotency key was reused for a different event.
     #[error("idempotency key of request {index} was already used for a different event")]
     IdempotencyConflict { index: usize },
@@ -66,7 +88,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     // Subscriptions.
     /// Creates a subscription unless its organization is at its cap
-    /// ([`StoreError::SubscriptionLimit`]), checked in the same transaction.
+    /// ([`StoreError::SubscriptionLimit`]), checked in the same transaction;
+    /// returns it as that transaction stored it.
     async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription>;
     async fn get_subscription(
         &self,
@@ -74,6 +97,13 @@ pub trait Store: Send + Sync + 'static {
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>>;
     async fn list_subscriptions(&self, query: SubscriptionQuery) -> StoreResult<Vec<Subscription>>;
+    /// Applies the patch in one transaction and returns the subscription as
+    /// it left it (`None`: no such subscription). `enabled` follows
+    /// [`Health::set_enabled`](crate::domain::health::Health::set_enabled)
+    /// on the health read (locked) in that transaction; when it answers
+    /// [`Waiting::DueNow`](crate::domain::health::Waiting::DueNow), the
+    /// subscription's pending deliveries scheduled later than `now` become
+    /// due at `now`.
     async fn update_subscription(
         &self,
         org: &OrganizationId,
@@ -112,6 +142,11 @@ pub trait Store: Send + Sync + 'static {
         org: &OrganizationId,
         id: DeliveryId,
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>>;
+    /// Schedules a delivery again, due `now`, with a fresh round of retries
+    /// (pending, no lease), if
+    /// [`may_redeliver`](crate::domain::delivery::may_redeliver) allows it on
+    /// the delivery as read (locked) in the same transaction. The outcome is
+    /// what that transaction did, never a later read.
     async fn redeliver(
         &self,
         org: &OrganizationId,
@@ -146,21 +181,41 @@ pub trait Store: Send + Sync + 'static {
         lease: Lease<'_>,
         wants: &[(SubscriptionId, u32)],
     ) -> StoreResult<Vec<WorkItem>>;
-    /// Leases up to `limit` deliveries whose lease expired (their process died
-    /// mid-attempt), of enabled subscriptions.
+    /// Leases up to `limit` deliveries whose lease expired (their outcome was
+    /// never recorded: recording failed, or the process holding them died),
+    /// of enabled subscriptions.
     async fn claim_expired(&self, lease: Lease<'_>, limit: u32) -> StoreResult<Vec<WorkItem>>;
-    /// Records attempts and their consequences in one transaction, in order:
-    /// each attempt row, its delivery's next step, its subscription's health
-    /// (and automatic disabling at the threshold).
+    /// Records a group of attempts, in the order they finished, and their
+    /// consequences in one transaction:
+    /// 1. reads the progress of every delivery in the group, locked
+    ///    (`SELECT … FOR UPDATE` where instances share the database), folds
+    ///    the outcomes into it with
+    ///    [`outcome::advance`](crate::domain::outcome::advance), writes the
+    ///    updates and inserts the attempt rows;
+    /// 2. reads the health of every subscription in the group, locked, folds
+    ///    the outcomes into it with [`health::fold`](crate::domain::health::fold)
+    ///    under `policy` (counting, automatic disabling), and writes back what
+    ///    changed.
+    ///
+    /// Rows are locked in id order. Returns the health after each attempt.
     async fn record_attempts(
         &self,
         outcomes: &[AttemptOutcome],
-    ) -> StoreResult<Vec<SubscriptionHealth>>;
+        policy: HealthPolicy,
+    ) -> StoreResult<Vec<AfterAttempt>>;
     /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
     /// Called once at start: a single-node store frees leases a crashed
     /// process left behind; a shared store leaves them to expire.
     async fn recover_leases(&self) -> StoreResult<u64>;
+
+    // Upkeep.
+    /// Seals every stored signing secret again with the first key, so older
+    /// keys can be dropped.
+    async fn rotate_secrets(&self) -> StoreResult<SecretRotation>;
+    /// Stops the store's own background work and closes its connections,
+    /// waiting for both. Called once, after everything using the store stopped.
+    async fn close(&self);
 
     // API keys.
     async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord>;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::domain::delivery::{AttemptReport, DeliveryStatus, NextStep};
+use crate::domain::delivery::{AttemptReport, DeliveryStatus, RedeliverRefusal};
 use crate::domain::event::{EventData, EventType};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::subscription::{
@@ -194,8 +194,11 @@ pub struct DeliveryQuery {
     pub limit: u32,
 }
 
+/// What a redelivery did, decided in its own transaction.
 #[derive(Clone, Debug)]
 pub enum RedeliverOutcome {
+    /// Pending again, due now, with a fresh round of retries: the delivery
+    /// as that transaction left it.
     Scheduled(Delivery),
     NotFound,
     /// An attempt is being made right now; its outcome would overwrite ours.
@@ -204,6 +207,16 @@ pub enum RedeliverOutcome {
     Test,
     /// The subscription was deleted.
     SubscriptionDeleted,
+}
+
+impl From<RedeliverRefusal> for RedeliverOutcome {
+    fn from(refusal: RedeliverRefusal) -> Self {
+        match refusal {
+            RedeliverRefusal::Test => RedeliverOutcome::Test,
+            RedeliverRefusal::InFlight => RedeliverOutcome::InFlight,
+            RedeliverRefusal::SubscriptionDeleted => RedeliverOutcome::SubscriptionDeleted,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -244,23 +257,11 @@ pub struct WorkItem {
     pub round_failures: u32,
 }
 
-/// An attempt to record, with what follows from it.
-#[derive(Clone, Debug)]
-pub struct AttemptOutcome {
-    pub delivery_id: DeliveryId,
-    pub subscription_id: SubscriptionId,
-    pub report: AttemptReport,
-    pub next: NextStep,
-    /// Failures in the current round after this attempt.
-    pub round_failures: u32,
-    /// Consecutive failures at which the subscription is disabled.
-    pub failure_threshold: u32,
-}
-
-/// The subscription's health after an attempt was recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SubscriptionHealth {
-    pub consecutive_failures: u32,
-    /// True when this attempt's failure disabled the subscription.
-    pub disabled_now: bool,
+/// What `rotate-secrets` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretRotation {
+    /// Signing secrets sealed again.
+    pub sealed: u64,
+    /// The key that sealed them.
+    pub key_id: String,
 }

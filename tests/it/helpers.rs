@@ -131,20 +131,18 @@ pub async fn create_key_for(
 ) -> String {
     let mut argv = vec!["test", "--database-url", database_url];
     argv.extend_from_slice(flags);
-    let keys = Args::try_parse_from(argv)
+    let options = Args::try_parse_from(argv)
         .expect("valid test flags")
         .config
-        .secret_keys()
+        .store_options()
         .expect("valid secret keys");
-    let store = inboundflow_webhooks::store::sqlite::SqliteStore::connect(database_url, keys)
+    let store = inboundflow_webhooks::store::open(database_url, options)
         .await
         .expect("open the database");
     let org = org.map(|o| OrganizationId::from_stored(o.to_owned()));
     let (new, key) =
         inboundflow_webhooks::store::NewApiKey::generate(org, role, "test".into(), time::now());
-    inboundflow_webhooks::store::Store::create_api_key(&store, new)
-        .await
-        .expect("create a key");
+    store.create_api_key(new).await.expect("create a key");
     store.close().await;
     key.expose().to_owned()
 }

@@ -15,6 +15,7 @@ mod paging;
 mod receiver;
 mod restart;
 mod retries;
+mod rules;
 mod secrets_at_rest;
 mod test_webhook;
 mod tls;

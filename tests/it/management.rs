@@ -237,19 +237,35 @@ async fn an_organization_sees_and_changes_only_its_own_resources() {
 }
 
 #[tokio::test]
-async fn health_reports_serving() {
+async fn health_reports_serving_and_turns_not_serving_when_the_service_stops() {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus;
+
     let app = spawn_app().await;
     let mut health = tonic_health::pb::health_client::HealthClient::new(connect(app.address).await);
-    let status = health
-        .check(tonic_health::pb::HealthCheckRequest {
-            service: String::new(),
-        })
-        .await
-        .expect("health")
-        .into_inner()
-        .status;
-    assert_eq!(
-        status,
-        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
-    );
+    let mut watches = Vec::new();
+    for service in ["", "inboundflow.webhooks.v1.EventService"] {
+        let mut updates = health
+            .watch(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .expect("watch")
+            .into_inner();
+        let now = updates.message().await.expect("status").expect("a status");
+        assert_eq!(now.status, ServingStatus::Serving as i32, "{service:?}");
+        watches.push((service, updates));
+    }
+
+    let stopping = tokio::spawn(app.stop());
+    for (service, mut updates) in watches {
+        let next = tokio::time::timeout(Duration::from_secs(10), updates.message())
+            .await
+            .unwrap_or_else(|_| panic!("{service:?} still serving 10 s into the shutdown"))
+            .expect("status")
+            .expect("a status");
+        assert_eq!(next.status, ServingStatus::NotServing as i32, "{service:?}");
+    }
+    drop(health);
+    stopping.await.expect("the service stops");
 }

@@ -46,12 +46,44 @@ async fn a_receiver_that_fails_twice_then_succeeds_sees_three_attempts_with_one_
     assert_eq!(sub.consecutive_failures, 0, "a success resets the count");
     assert!(sub.last_success_time.is_some() && sub.last_failure_time.is_some());
     assert_eq!(sub.last_error, "HTTP 503");
-    receiver.wait_for(3, Duration::from_secs(1)).await;
+
+    // A later event that fails once is retried a full retry interval after
+    // the success: by the time its retry arrives, any retry of the delivered
+    // one would have been due, and taken first (oldest due first).
+    receiver.script(&[Behavior::Status(500)]);
+    let marker = app.emit(call_completed(ORG, "marker")).await.delivery_ids[0].clone();
+    app.delivery_reaches(ORG, &marker, pb::DeliveryStatus::Succeeded)
+        .await;
+    let delivered = app.delivery(ORG, &delivery_id).await;
     assert_eq!(
-        receiver.received().len(),
-        3,
+        (delivered.status, delivered.attempt_count),
+        (pb::DeliveryStatus::Succeeded as i32, 3),
         "nothing is sent after a success"
     );
+    let got = receiver.wait_for(5, Duration::from_secs(5)).await;
+    let again = got
+        .iter()
+        .filter(|r| r.delivery_id() == delivery_id)
+        .count();
+    assert_eq!(
+        (got.len(), again),
+        (5, 3),
+        "nothing is sent after a success"
+    );
+}
+
+/// Waits until a retry interval has passed and the dispatcher has served
+/// what fell due in it: an event to a fresh receiver fails once and is
+/// retried, and its retry comes after anything that was due before it.
+async fn after_a_retry_interval(app: &mut TestApp) {
+    let marker = TestReceiver::start_with(Behavior::Status(200)).await;
+    marker.script(&[Behavior::Status(500)]);
+    let org = "org_retries_marker";
+    app.subscribe(org, &marker.url(), &[pb::EventType::CallCompleted], None)
+        .await;
+    let id = app.emit(call_completed(org, "marker")).await.delivery_ids[0].clone();
+    app.delivery_reaches(org, &id, pb::DeliveryStatus::Succeeded)
+        .await;
 }
 
 #[tokio::test]
@@ -130,18 +162,18 @@ async fn an_always_failing_receiver_disables_its_subscription_at_the_tenth_failu
     assert_eq!(disabled.consecutive_failures, 10);
     assert_eq!(disabled.last_error, "HTTP 500");
 
-    // Several retry intervals later, still exactly ten attempts.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A retry interval later, still exactly ten attempts.
+    after_a_retry_interval(&mut app).await;
+    let delivery = app.delivery(ORG, &waiting).await;
+    assert_eq!(
+        (delivery.status, delivery.attempt_count),
+        (pb::DeliveryStatus::Pending as i32, 10),
+        "its delivery waits: no attempt starts once disabled"
+    );
     assert_eq!(
         receiver.received().len(),
         10,
         "no attempt starts once disabled"
-    );
-    let delivery = app.delivery(ORG, &waiting).await;
-    assert_eq!(
-        delivery.status,
-        pb::DeliveryStatus::Pending as i32,
-        "its delivery waits"
     );
 
     // Emitted while disabled: no delivery now, replay sends it later.

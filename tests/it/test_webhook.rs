@@ -123,10 +123,25 @@ async fn a_test_reports_a_refused_connection() {
 #[tokio::test]
 async fn redirects_are_failures_and_are_not_followed() {
     let mut app = spawn_app().await;
-    let receiver = TestReceiver::start_with(Behavior::Status(302)).await;
+    // A redirect to a receiver that would answer 200.
+    let target = TestReceiver::start().await;
+    let location = target.url();
+    let redirector = axum::Router::new().fallback(move || async move {
+        (
+            axum::http::StatusCode::FOUND,
+            [(axum::http::header::LOCATION, location)],
+            "moved",
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    let server = tokio::spawn(async move { axum::serve(listener, redirector).await });
     let sub = app
-        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .subscribe(ORG, &url, &[pb::EventType::CallCompleted], None)
         .await;
+
     let result = press(&mut app, &sub, pb::EventType::CallCompleted).await;
     assert!(!result.success);
     assert_eq!(result.status_code, 302);
@@ -135,6 +150,10 @@ async fn redirects_are_failures_and_are_not_followed() {
         "{}",
         result.error
     );
+    // The attempt is over when the test answers: a followed redirect would
+    // have reached the target by now.
+    assert!(target.received().is_empty(), "the redirect was followed");
+    server.abort();
 }
 
 #[tokio::test]

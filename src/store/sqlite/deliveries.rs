@@ -3,21 +3,23 @@
 //! [`delivery_log`](super::delivery_log).
 
 use chrono::{DateTime, Utc};
-use sqlx::Connection;
-use sqlx::SqlitePool;
+use sqlx::{Connection, Row};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::events::{insert_events, insert_pending_deliveries, minted_at, stored};
-use super::outcomes::{error_text, insert_attempts};
+use super::outcomes::insert_attempts;
 use super::rows::{self, DELIVERY_COLUMNS};
-use crate::domain::delivery::DeliveryStatus;
+use crate::domain::delivery::{DeliveryStatus, may_redeliver, test_delivery_status};
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
 use crate::domain::time::to_micros;
 use crate::store::{
-    Attempt, Delivery, RedeliverOutcome, ReplayCounts, StoreResult, StoredEvent, TestDeliveryRecord,
+    Attempt, Delivery, RedeliverOutcome, ReplayCounts, StoreError, StoreResult, StoredEvent,
+    TestDeliveryRecord,
 };
 
+/// The delivery as this connection (or transaction) sees it.
 async fn get_one(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     org: &OrganizationId,
     id: DeliveryId,
 ) -> StoreResult<Option<Delivery>> {
@@ -26,7 +28,7 @@ async fn get_one(
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.0)
         .bind(org.as_str())
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await?;
     row.as_ref().map(rows::delivery).transpose()
 }
@@ -36,7 +38,8 @@ pub async fn get(
     org: &OrganizationId,
     id: DeliveryId,
 ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-    let Some(delivery) = get_one(pool, org, id).await? else {
+    let mut conn = pool.acquire().await?;
+    let Some(delivery) = get_one(&mut conn, org, id).await? else {
         return Ok(None);
     };
     let found = sqlx::query(
@@ -44,7 +47,7 @@ pub async fn get(
          FROM attempts WHERE delivery_id = ? ORDER BY number",
     )
     .bind(id.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let attempts = found
         .iter()
@@ -61,35 +64,42 @@ pub async fn redeliver(
 ) -> StoreResult<RedeliverOutcome> {
     let now_us = to_micros(now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
-    let changed = sqlx::query(
+    let mut tx = super::begin_immediate(&mut conn).await?;
+    let found = sqlx::query(
+        "SELECT d.status, d.test, s.deleted_at IS NOT NULL AS deleted \
+         FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
+         WHERE d.id = ? AND d.organization_id = ?",
+    )
+    .bind(id.0)
+    .bind(org.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(found) = found else {
+        return Ok(RedeliverOutcome::NotFound);
+    };
+    let status: String = found.try_get("status")?;
+    let status = DeliveryStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("delivery status: {status}")))?;
+    let test = found.try_get::<i64, _>("test")? != 0;
+    let deleted = found.try_get::<i64, _>("deleted")? != 0;
+    if let Err(refusal) = may_redeliver(status, test, deleted) {
+        return Ok(refusal.into());
+    }
+    sqlx::query(
         "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, round_failures = 0, \
-         lease_owner = NULL, lease_expires_at = NULL, updated_at = ? \
-         WHERE id = ? AND organization_id = ? AND status != 'in_flight' AND test = 0 \
-         AND EXISTS (SELECT 1 FROM subscriptions s \
-                     WHERE s.id = deliveries.subscription_id AND s.deleted_at IS NULL)",
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
     )
     .bind(now_us)
     .bind(now_us)
     .bind(id.0)
-    .bind(org.as_str())
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .await?;
+    let scheduled = get_one(&mut tx, org, id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("redelivered delivery vanished".into()))?;
     tx.commit().await?;
     drop(conn);
-    let Some(delivery) = get_one(pool, org, id).await? else {
-        return Ok(RedeliverOutcome::NotFound);
-    };
-    Ok(if changed == 1 {
-        RedeliverOutcome::Scheduled(delivery)
-    } else if delivery.test {
-        RedeliverOutcome::Test
-    } else if delivery.status == DeliveryStatus::InFlight {
-        RedeliverOutcome::InFlight
-    } else {
-        RedeliverOutcome::SubscriptionDeleted
-    })
+    Ok(RedeliverOutcome::Scheduled(scheduled))
 }
 
 pub async fn replay(
@@ -180,11 +190,7 @@ fn event_type_bits_case() -> String {
 pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreResult<()> {
     let event = stored(&test.event);
     let report = &test.report;
-    let status = if report.succeeded() {
-        DeliveryStatus::Succeeded
-    } else {
-        DeliveryStatus::Failed
-    };
+    let status = test_delivery_status(report);
     let now_us = to_micros(test.event.now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
     let mut tx = conn.begin().await?;
@@ -201,7 +207,7 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     .bind(event.event_type.as_str())
     .bind(status.as_str())
     .bind(report.status_code.map(i64::from))
-    .bind(error_text(report))
+    .bind(report.kept_error())
     .bind(now_us)
     .bind(now_us)
     .execute(&mut *tx)

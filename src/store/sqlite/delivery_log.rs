@@ -130,6 +130,7 @@ mod tests {
     use super::*;
     use crate::domain::delivery::DeliveryStatus;
     use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+    use crate::store::Store;
     use crate::store::sqlite::SqliteStore;
 
     async fn plan(pool: &SqlitePool, query: &DeliveryQuery) -> Vec<String> {

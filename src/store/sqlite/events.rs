@@ -2,7 +2,7 @@
 //!
 //! One transaction serves a whole group of callers' requests. It looks up
 //! what decides each request's fate (the subscriptions each event fans out
-//! to, idempotency keys already used), lets [`emit_plan`](super::emit_plan)
+//! to, idempotency keys already used), lets [`emit_plan`](crate::store::emit_plan)
 //! judge every request, and only then writes the requests it took, in
 //! multi-row inserts. A request refused or deferred never touches the
 //! database, so it cannot fail anyone else's, and the transaction's size is
@@ -16,11 +16,11 @@ use sqlx::{Connection, Row};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict};
 use super::rows::{self, EVENT_COLUMNS};
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::time::to_micros;
+use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict};
 use crate::store::{
     EmitLimits, EmitOutcome, EmitResult, LISTED_DELIVERY_IDS, NewEvent, StoreError, StoreResult,
     StoredEvent,

@@ -6,12 +6,14 @@
 //! Reads use a separate pool and run beside the writer, as WAL allows.
 //! `synchronous=FULL`: a commit is on disk before an emit is acknowledged.
 //! Signing secrets are stored sealed ([`SecretKeys`]); the database file is
-//! private to its owner ([`files`]).
+//! private to its owner ([`files`]). Transactions that read rows to decide
+//! what to write (by the rules in [`crate::domain`]) begin `IMMEDIATE`,
+//! taking the write lock before their first read, so no other connection
+//! can change those rows in between.
 
 mod api_keys;
 mod deliveries;
 mod delivery_log;
-mod emit_plan;
 mod events;
 mod files;
 mod outcomes;
@@ -27,11 +29,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, SqlitePool};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::*;
 use crate::domain::api_key::KeyHash;
+use crate::domain::health::{AfterAttempt, HealthPolicy};
 use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
 
@@ -64,6 +69,14 @@ pub(super) async fn writer(
     Ok(conn)
 }
 
+/// Begins a transaction that reads before it writes, holding the write lock
+/// from its start.
+pub(super) async fn begin_immediate(
+    conn: &mut sqlx::SqliteConnection,
+) -> StoreResult<sqlx::Transaction<'_, sqlx::Sqlite>> {
+    Ok(conn.begin_with("BEGIN IMMEDIATE").await?)
+}
+
 /// The SQLite store.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -73,6 +86,9 @@ pub struct SqliteStore {
     keys: SecretKeys,
     /// Subscriptions (not deleted) one organization may have.
     max_subscriptions_per_organization: u32,
+    /// The checkpointer task, stopped and awaited by [`Store::close`].
+    background: TaskTracker,
+    stop: CancellationToken,
 }
 
 /// How often the WAL is copied back into the database file: often, so each
@@ -126,25 +142,18 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options)
             .await?;
-        tokio::spawn(checkpoint_loop(checkpointer.clone()));
+        let background = TaskTracker::new();
+        let stop = CancellationToken::new();
+        background.spawn(checkpoint_loop(checkpointer.clone(), stop.clone()));
         Ok(Self {
             writer,
             reader,
             checkpointer,
             keys,
             max_subscriptions_per_organization: u32::MAX,
+            background,
+            stop,
         })
-    }
-
-    /// Seals every stored signing secret again with the first key, so older
-    /// keys can be dropped; returns how many there are.
-    pub async fn rotate_secrets(&self) -> StoreResult<u64> {
-        secrets::reseal_all(&self.writer, &self.keys).await
-    }
-
-    /// The id of the key that seals signing secrets.
-    pub fn sealing_key_id(&self) -> &str {
-        self.keys.sealing_key_id()
     }
 
     /// Caps the subscriptions one organization may have (none until set).
@@ -152,26 +161,22 @@ impl SqliteStore {
         self.max_subscriptions_per_organization = max;
         self
     }
-
-    /// Closes the pools, waiting for running queries.
-    pub async fn close(&self) {
-        self.checkpointer.close().await;
-        self.writer.close().await;
-        self.reader.close().await;
-    }
 }
 
 /// Copies committed WAL pages back into the database, beside the writer
-/// (a passive checkpoint never blocks it), so the WAL stays small.
-async fn checkpoint_loop(pool: SqlitePool) {
+/// (a passive checkpoint never blocks it), so the WAL stays small; until
+/// `stop` (closing the last connection then checkpoints what is left).
+async fn checkpoint_loop(pool: SqlitePool, stop: CancellationToken) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    while !pool.is_closed() {
-        tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => return,
+        }
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&pool)
             .await
-            && !pool.is_closed()
         {
             tracing::warn!(error = %crate::telemetry::error_chain(&e), "WAL checkpoint failed");
         }
@@ -298,8 +303,9 @@ impl Store for SqliteStore {
     async fn record_attempts(
         &self,
         outcomes: &[AttemptOutcome],
-    ) -> StoreResult<Vec<SubscriptionHealth>> {
-        outcomes::record_attempts(&self.writer, outcomes).await
+        policy: HealthPolicy,
+    ) -> StoreResult<Vec<AfterAttempt>> {
+        outcomes::record_attempts(&self.writer, outcomes, policy).await
     }
 
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
@@ -308,6 +314,25 @@ impl Store for SqliteStore {
 
     async fn recover_leases(&self) -> StoreResult<u64> {
         work::recover_leases(&self.writer).await
+    }
+
+    async fn rotate_secrets(&self) -> StoreResult<SecretRotation> {
+        let sealed = secrets::reseal_all(&self.writer, &self.keys).await?;
+        Ok(SecretRotation {
+            sealed,
+            key_id: self.keys.sealing_key_id().to_owned(),
+        })
+    }
+
+    /// Stops the checkpointer (after a last checkpoint), then closes the
+    /// pools, waiting for running queries.
+    async fn close(&self) {
+        self.stop.cancel();
+        self.background.close();
+        self.background.wait().await;
+        self.checkpointer.close().await;
+        self.writer.close().await;
+        self.reader.close().await;
     }
 
     async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord> {

@@ -1,124 +1,126 @@
-//! Recording attempt outcomes in groups: a handful of multi-row statements
-//! per group instead of four statements per attempt, since every statement
-//! is a round trip to SQLite's worker thread.
+//! Recording a group of attempt outcomes in one transaction, as
+//! [`Store::record_attempts`](crate::store::Store::record_attempts) lays out:
+//! read the deliveries and subscriptions involved, let the domain rules fold
+//! the outcomes in ([`outcome::advance`], [`health::fold`]), write back. A
+//! handful of multi-row statements per group instead of several per attempt,
+//! since every statement is a round trip to SQLite's worker thread.
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use crate::domain::delivery::{AttemptReport, NextStep, Verdict};
-use crate::domain::health::Health;
+use super::rows::{self, HEALTH_COLUMNS};
+use crate::domain::delivery::DeliveryStatus;
+use crate::domain::health::{self, AfterAttempt, Health, HealthPolicy};
+use crate::domain::ids::{DeliveryId, SubscriptionId};
+use crate::domain::outcome::{self, AttemptOutcome, AttemptRow, DeliveryProgress, DeliveryUpdate};
 use crate::domain::time::to_micros;
-use crate::store::{AttemptOutcome, StoreResult, SubscriptionHealth};
+use crate::store::{StoreError, StoreResult};
 
-/// Longest error text kept per attempt, in bytes.
-const MAX_ERROR_BYTES: usize = 1024;
-/// Rows per multi-row statement (at most 8 parameters each).
+/// Rows per multi-row statement (at most 9 parameters each).
 const ROWS: usize = 300;
 
 pub async fn record_attempts(
     pool: &SqlitePool,
     outcomes: &[AttemptOutcome],
-) -> StoreResult<Vec<SubscriptionHealth>> {
+    policy: HealthPolicy,
+) -> StoreResult<Vec<AfterAttempt>> {
     let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
-    let mut tx = conn.begin().await?;
-    for chunk in distinct_chunks(outcomes) {
-        let numbers = advance_deliveries(&mut tx, chunk).await?;
-        let rows: Vec<(Uuid, i64, &AttemptReport)> = chunk
+    let mut tx = super::begin_immediate(&mut conn).await?;
+    let deliveries: Vec<DeliveryId> = distinct(outcomes.iter().map(|o| o.delivery_id));
+    let progress = read_progress(&mut tx, &deliveries).await?;
+    let advanced = outcome::advance(outcomes, progress);
+    for chunk in advanced.updates.chunks(ROWS) {
+        update_deliveries(&mut tx, chunk).await?;
+    }
+    for chunk in advanced.attempts.chunks(ROWS) {
+        let rows: Vec<(Uuid, i64, &_)> = chunk
             .iter()
-            .map(|o| {
-                let number = numbers.get(&o.delivery_id.0).copied().unwrap_or(1);
-                (o.delivery_id.0, number, &o.report)
-            })
+            .map(|a: &AttemptRow<'_>| (a.delivery_id.0, i64::from(a.number), a.report))
             .collect();
         insert_attempts(&mut tx, &rows).await?;
     }
-    let health = update_subscriptions(&mut tx, outcomes).await?;
+    let subscriptions: Vec<SubscriptionId> = distinct(outcomes.iter().map(|o| o.subscription_id));
+    let health = read_health(&mut tx, &subscriptions).await?;
+    let attempts = outcomes.iter().map(|o| (o.subscription_id, &o.report));
+    let folded = health::fold(health, attempts, policy);
+    for chunk in folded.changed.chunks(ROWS) {
+        write_health(&mut tx, chunk).await?;
+    }
     tx.commit().await?;
     drop(conn);
-    Ok(health)
+    Ok(folded.after)
 }
 
-/// Splits the outcomes into runs of at most [`ROWS`] with no delivery twice
-/// (a delivery whose lease expired mid-attempt can finish twice at once).
-fn distinct_chunks(outcomes: &[AttemptOutcome]) -> Vec<&[AttemptOutcome]> {
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    let mut seen = HashSet::new();
-    for (i, outcome) in outcomes.iter().enumerate() {
-        if i - start == ROWS || !seen.insert(outcome.delivery_id) {
-            chunks.push(&outcomes[start..i]);
-            start = i;
-            seen.clear();
-            seen.insert(outcome.delivery_id);
-        }
-    }
-    if start < outcomes.len() {
-        chunks.push(&outcomes[start..]);
-    }
-    chunks
+/// The distinct ids, in id order: the order rows are read and locked in.
+fn distinct<T: Ord + Copy + std::hash::Hash>(ids: impl Iterator<Item = T>) -> Vec<T> {
+    let mut ids: Vec<T> = ids.collect::<HashSet<T>>().into_iter().collect();
+    ids.sort();
+    ids
 }
 
-fn finished_at(outcome: &AttemptOutcome) -> i64 {
-    let report = &outcome.report;
-    to_micros(report.started_at) + i64::try_from(report.duration.as_micros()).unwrap_or(0)
-}
-
-/// An attempt's error as stored: at most [`MAX_ERROR_BYTES`], cut on a character boundary.
-pub(super) fn error_text(report: &AttemptReport) -> Option<String> {
-    report.error.as_deref().map(|e| {
-        let mut end = e.len().min(MAX_ERROR_BYTES);
-        while !e.is_char_boundary(end) {
-            end -= 1;
-        }
-        e[..end].to_owned()
-    })
-}
-
-/// Counts the attempt and moves each delivery on; returns each attempt's number.
-/// Only a delivery still in flight moves on: a redelivery or a cancellation
-/// made during the attempt wins over its outcome.
-async fn advance_deliveries(
+async fn read_progress(
     tx: &mut SqliteConnection,
-    chunk: &[AttemptOutcome],
-) -> StoreResult<HashMap<Uuid, i64>> {
+    ids: &[DeliveryId],
+) -> StoreResult<HashMap<DeliveryId, DeliveryProgress>> {
+    let mut progress = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS) {
+        let mut sql: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT id, status, attempt_count FROM deliveries WHERE id IN (");
+        let mut list = sql.separated(", ");
+        for id in chunk {
+            list.push_bind(id.0);
+        }
+        sql.push(") ORDER BY id");
+        for row in sql.build().fetch_all(&mut *tx).await? {
+            let status: String = row.try_get("status")?;
+            progress.insert(
+                DeliveryId(row.try_get("id")?),
+                DeliveryProgress {
+                    status: DeliveryStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("delivery status: {status}")))?,
+                    attempt_count: rows::count(&row, "attempt_count")?,
+                },
+            );
+        }
+    }
+    Ok(progress)
+}
+
+/// Writes what [`outcome::advance`] decided; a delivery that moved on during
+/// its attempt keeps its status, schedule, round and lease.
+async fn update_deliveries(tx: &mut SqliteConnection, chunk: &[DeliveryUpdate]) -> StoreResult<()> {
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "UPDATE deliveries SET attempt_count = attempt_count + 1, \
-         status = CASE WHEN status = 'in_flight' THEN v.column2 ELSE status END, \
-         next_attempt_at = CASE WHEN status = 'in_flight' THEN v.column3 ELSE next_attempt_at END, \
-         round_failures = CASE WHEN status = 'in_flight' THEN v.column4 ELSE round_failures END, \
-         lease_owner = CASE WHEN status = 'in_flight' THEN NULL ELSE lease_owner END, \
-         lease_expires_at = CASE WHEN status = 'in_flight' THEN NULL ELSE lease_expires_at END, \
-         last_status_code = v.column5, last_error = v.column6, updated_at = v.column7 FROM (",
+        "UPDATE deliveries SET attempt_count = v.column2, \
+         status = CASE WHEN v.column3 THEN v.column4 ELSE status END, \
+         next_attempt_at = CASE WHEN v.column3 THEN v.column5 ELSE next_attempt_at END, \
+         round_failures = CASE WHEN v.column3 THEN v.column6 ELSE round_failures END, \
+         lease_owner = CASE WHEN v.column3 THEN NULL ELSE lease_owner END, \
+         lease_expires_at = CASE WHEN v.column3 THEN NULL ELSE lease_expires_at END, \
+         last_status_code = v.column7, last_error = v.column8, updated_at = v.column9 FROM (",
     );
-    sql.push_values(chunk, |mut row, outcome| {
-        let (status, next_at) = match outcome.next {
-            NextStep::Succeeded => ("succeeded", None),
-            NextStep::RetryAt(at) => ("pending", Some(to_micros(at))),
-            NextStep::Failed => ("failed", None),
-        };
-        row.push_bind(outcome.delivery_id.0)
-            .push_bind(status)
-            .push_bind(next_at)
-            .push_bind(i64::from(outcome.round_failures))
-            .push_bind(outcome.report.status_code.map(i64::from))
-            .push_bind(error_text(&outcome.report))
-            .push_bind(finished_at(outcome));
+    sql.push_values(chunk, |mut row, update| {
+        let settled = update.settled;
+        row.push_bind(update.id.0)
+            .push_bind(i64::from(update.attempt_count))
+            .push_bind(settled.is_some())
+            .push_bind(settled.map(|s| s.status.as_str()))
+            .push_bind(settled.and_then(|s| s.next_attempt_at).map(to_micros))
+            .push_bind(settled.map(|s| i64::from(s.round_failures)))
+            .push_bind(update.last_status_code.map(i64::from))
+            .push_bind(update.last_error.clone())
+            .push_bind(to_micros(update.updated_at));
     });
-    sql.push(
-        ") AS v WHERE deliveries.id = v.column1 RETURNING deliveries.id, deliveries.attempt_count",
-    );
-    let rows = sql.build().fetch_all(&mut *tx).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get::<Uuid, _>(0)?, r.try_get::<i64, _>(1)?)))
-        .collect()
+    sql.push(") AS v WHERE deliveries.id = v.column1");
+    sql.build().execute(&mut *tx).await?;
+    Ok(())
 }
 
 /// Inserts attempt rows: (delivery, attempt number, what happened).
 pub(super) async fn insert_attempts(
     tx: &mut SqliteConnection,
-    rows: &[(Uuid, i64, &AttemptReport)],
+    rows: &[(Uuid, i64, &crate::domain::delivery::AttemptReport)],
 ) -> StoreResult<()> {
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO attempts (delivery_id, number, started_at, duration_us, status_code, error, \
@@ -130,113 +132,57 @@ pub(super) async fn insert_attempts(
             .push_bind(to_micros(report.started_at))
             .push_bind(i64::try_from(report.duration.as_micros()).unwrap_or(i64::MAX))
             .push_bind(report.status_code.map(i64::from))
-            .push_bind(error_text(report))
+            .push_bind(report.kept_error())
             .push_bind(report.response_excerpt.clone());
     });
     sql.build().execute(&mut *tx).await?;
     Ok(())
 }
 
-/// What one group's attempts did to one subscription.
-struct Change {
-    health: Health,
-    reason: Option<String>,
-    last_success: Option<i64>,
-    last_failure: Option<(i64, Option<String>)>,
-}
-
-/// Applies the outcomes, in order, to their subscriptions' health (see
-/// [`Health::record`]), and writes each subscription once.
-async fn update_subscriptions(
+async fn read_health(
     tx: &mut SqliteConnection,
-    outcomes: &[AttemptOutcome],
-) -> StoreResult<Vec<SubscriptionHealth>> {
-    let mut changes: HashMap<Uuid, Change> = HashMap::new();
-    let ids: Vec<Uuid> = outcomes
-        .iter()
-        .map(|o| o.subscription_id.0)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    ids: &[SubscriptionId],
+) -> StoreResult<HashMap<SubscriptionId, Health>> {
+    let mut health = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(ROWS) {
-        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT id, status, disabled_reason, consecutive_failures FROM subscriptions WHERE id IN (",
-        );
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT id, {HEALTH_COLUMNS} FROM subscriptions WHERE id IN ("
+        ));
         let mut list = sql.separated(", ");
         for id in chunk {
-            list.push_bind(*id);
+            list.push_bind(id.0);
         }
-        sql.push(")");
+        sql.push(") ORDER BY id");
         for row in sql.build().fetch_all(&mut *tx).await? {
-            let reason: Option<String> = row.try_get("disabled_reason")?;
-            let failures: i64 = row.try_get("consecutive_failures")?;
-            changes.insert(
-                row.try_get("id")?,
-                Change {
-                    health: Health {
-                        enabled: row.try_get::<String, _>("status")? == "enabled",
-                        consecutive_failures: u32::try_from(failures).unwrap_or(u32::MAX),
-                        disabled_for_failures: reason.as_deref() == Some("too_many_failures"),
-                    },
-                    reason,
-                    last_success: None,
-                    last_failure: None,
-                },
-            );
+            health.insert(SubscriptionId(row.try_get("id")?), rows::health(&row)?);
         }
     }
-    let mut results = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        let Some(change) = changes.get_mut(&outcome.subscription_id.0) else {
-            results.push(SubscriptionHealth {
-                consecutive_failures: 0,
-                disabled_now: false,
-            });
-            continue;
-        };
-        let verdict = outcome.report.verdict();
-        let after = change.health.record(verdict, outcome.failure_threshold);
-        if after.disabled_now {
-            change.reason = Some("too_many_failures".into());
-        }
-        // The subscription's last error is the receiver's: the service's own
-        // failures are in the attempt log only.
-        match verdict {
-            Verdict::Delivered => change.last_success = Some(finished_at(outcome)),
-            Verdict::ReceiverFailed => {
-                change.last_failure = Some((finished_at(outcome), error_text(&outcome.report)));
-            }
-            Verdict::LocalFailure => {}
-        }
-        results.push(SubscriptionHealth {
-            consecutive_failures: after.consecutive_failures,
-            disabled_now: after.disabled_now,
-        });
-    }
-    let changes: Vec<(Uuid, Change)> = changes.into_iter().collect();
-    for chunk in changes.chunks(ROWS) {
-        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "UPDATE subscriptions SET consecutive_failures = v.column2, status = v.column3, \
-             disabled_reason = v.column4, last_success_at = COALESCE(v.column5, last_success_at), \
-             last_failure_at = COALESCE(v.column6, last_failure_at), \
-             last_error = CASE WHEN v.column6 IS NULL THEN last_error ELSE v.column7 END, \
-             updated_at = MAX(updated_at, COALESCE(v.column5, 0), COALESCE(v.column6, 0)) FROM (",
-        );
-        sql.push_values(chunk, |mut row, (id, change)| {
-            row.push_bind(*id)
-                .push_bind(i64::from(change.health.consecutive_failures))
-                .push_bind(if change.health.enabled {
-                    "enabled"
-                } else {
-                    "disabled"
-                })
-                .push_bind(change.reason.clone())
-                .push_bind(change.last_success)
-                .push_bind(change.last_failure.as_ref().map(|(at, _)| *at))
-                .push_bind(change.last_failure.as_ref().and_then(|(_, e)| e.clone()));
-        });
-        sql.push(") AS v WHERE subscriptions.id = v.column1");
-        sql.build().execute(&mut *tx).await?;
-    }
-    Ok(results)
+    Ok(health)
+}
+
+/// Writes health as [`health::fold`] left it. `updated_at` moves to the
+/// latest success or failure it records, never back.
+async fn write_health(
+    tx: &mut SqliteConnection,
+    chunk: &[(SubscriptionId, Health)],
+) -> StoreResult<()> {
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE subscriptions SET status = v.column2, disabled_reason = v.column3, \
+         consecutive_failures = v.column4, last_success_at = v.column5, \
+         last_failure_at = v.column6, last_error = v.column7, \
+         updated_at = MAX(updated_at, COALESCE(v.column5, 0), COALESCE(v.column6, 0)) FROM (",
+    );
+    sql.push_values(chunk, |mut row, (id, health)| {
+        let (status, reason) = super::subscriptions::state_columns(health.state);
+        row.push_bind(id.0)
+            .push_bind(status)
+            .push_bind(reason)
+            .push_bind(i64::from(health.consecutive_failures))
+            .push_bind(health.last_success_at.map(to_micros))
+            .push_bind(health.last_failure_at.map(to_micros))
+            .push_bind(health.last_error.clone());
+    });
+    sql.push(") AS v WHERE subscriptions.id = v.column1");
+    sql.build().execute(&mut *tx).await?;
+    Ok(())
 }

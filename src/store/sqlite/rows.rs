@@ -1,5 +1,7 @@
 //! Reading rows back into records. The store only holds values that were
-//! validated on the way in; anything else is reported as corrupt, not panicked on.
+//! validated on the way in; anything else (an unknown status, reason, type
+//! or event type bit, a negative count or duration) is reported as corrupt,
+//! neither panicked on nor coerced into something valid.
 
 use std::time::Duration;
 
@@ -9,6 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::event::EventType;
+use crate::domain::health::Health;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::{
@@ -20,6 +23,10 @@ use crate::store::{Attempt, Delivery, StoreError, StoreResult, StoredEvent, Subs
 pub const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, url, integration, event_types, \
     description, signing_secret, status, disabled_reason, consecutive_failures, \
     last_success_at, last_failure_at, last_error, created_at, updated_at";
+
+/// What [`health`] reads.
+pub const HEALTH_COLUMNS: &str =
+    "status, disabled_reason, consecutive_failures, last_success_at, last_failure_at, last_error";
 
 pub const EVENT_COLUMNS: &str =
     "id, organization_id, event_type, occurred_at, created_at, idempotency_key, data";
@@ -39,7 +46,7 @@ fn opt_time(row: &SqliteRow, col: &str) -> StoreResult<Option<chrono::DateTime<c
     Ok(row.try_get::<Option<i64>, _>(col)?.map(from_micros))
 }
 
-fn count(row: &SqliteRow, col: &str) -> StoreResult<u32> {
+pub fn count(row: &SqliteRow, col: &str) -> StoreResult<u32> {
     let n: i64 = row.try_get(col)?;
     u32::try_from(n).map_err(|_| corrupt(col, n))
 }
@@ -67,35 +74,57 @@ pub fn signing_secret(
         .transpose()
 }
 
+/// The `status` and `disabled_reason` columns.
+pub fn state(row: &SqliteRow) -> StoreResult<SubscriptionState> {
+    let status: String = row.try_get("status")?;
+    let reason: Option<String> = row.try_get("disabled_reason")?;
+    match (status.as_str(), reason.as_deref()) {
+        ("enabled", None) => Ok(SubscriptionState::Enabled),
+        ("disabled", Some(reason)) => DisabledReason::parse(reason)
+            .map(SubscriptionState::Disabled)
+            .ok_or_else(|| corrupt("disabled reason", reason)),
+        (status, reason) => Err(corrupt(
+            "subscription status",
+            format!("{status} ({})", reason.unwrap_or("no reason")),
+        )),
+    }
+}
+
+/// The columns [`HEALTH_COLUMNS`] names.
+pub fn health(row: &SqliteRow) -> StoreResult<Health> {
+    Ok(Health {
+        state: state(row)?,
+        consecutive_failures: count(row, "consecutive_failures")?,
+        last_success_at: opt_time(row, "last_success_at")?,
+        last_failure_at: opt_time(row, "last_failure_at")?,
+        last_error: row.try_get("last_error")?,
+    })
+}
+
 pub fn subscription(row: &SqliteRow, keys: &SecretKeys) -> StoreResult<Subscription> {
     let id = SubscriptionId(row.try_get::<Uuid, _>("id")?);
     let url: String = row.try_get("url")?;
     let integration: String = row.try_get("integration")?;
-    let status: String = row.try_get("status")?;
-    let reason: Option<String> = row.try_get("disabled_reason")?;
-    let state = match status.as_str() {
-        "enabled" => SubscriptionState::Enabled,
-        _ => SubscriptionState::Disabled(
-            reason
-                .as_deref()
-                .and_then(DisabledReason::parse)
-                .unwrap_or(DisabledReason::Manual),
-        ),
-    };
+    let mask: i64 = row.try_get("event_types")?;
+    let event_types = EventTypes::from_mask(mask);
+    if event_types.mask() != mask {
+        return Err(corrupt("event types", mask));
+    }
+    let health = health(row)?;
     Ok(Subscription {
         id,
         organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
         url: TargetUrl::from_stored(&url).ok_or_else(|| corrupt("url", &url))?,
         integration: Integration::parse(&integration)
             .ok_or_else(|| corrupt("integration", &integration))?,
-        event_types: EventTypes::from_mask(row.try_get("event_types")?),
+        event_types,
         description: row.try_get("description")?,
         signing_secret: signing_secret(row, keys, id)?,
-        state,
-        consecutive_failures: count(row, "consecutive_failures")?,
-        last_success_at: opt_time(row, "last_success_at")?,
-        last_failure_at: opt_time(row, "last_failure_at")?,
-        last_error: row.try_get("last_error")?,
+        state: health.state,
+        consecutive_failures: health.consecutive_failures,
+        last_success_at: health.last_success_at,
+        last_failure_at: health.last_failure_at,
+        last_error: health.last_error,
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
     })
@@ -135,12 +164,66 @@ pub fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
 
 pub fn attempt(row: &SqliteRow) -> StoreResult<Attempt> {
     let duration_us: i64 = row.try_get("duration_us")?;
+    let duration_us =
+        u64::try_from(duration_us).map_err(|_| corrupt("duration_us", duration_us))?;
     Ok(Attempt {
         number: count(row, "number")?,
         started_at: from_micros(row.try_get("started_at")?),
-        duration: Duration::from_micros(u64::try_from(duration_us).unwrap_or(0)),
+        duration: Duration::from_micros(duration_us),
         status_code: status_code(row, "status_code")?,
         error: row.try_get("error")?,
         response_excerpt: row.try_get("response_excerpt")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection;
+
+    use super::*;
+
+    /// A subscription row as a hand-edited database might hold it.
+    async fn read(status: &str, reason: Option<&str>, mask: i64) -> StoreResult<Subscription> {
+        let (keys, _) = SecretKeys::generate("k").expect("a key");
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await?;
+        let row = sqlx::query(
+            "SELECT randomblob(16) AS id, 'org_a' AS organization_id, \
+             'https://example.com/hook' AS url, 'custom' AS integration, ? AS event_types, \
+             '' AS description, NULL AS signing_secret, ? AS status, ? AS disabled_reason, \
+             3 AS consecutive_failures, NULL AS last_success_at, NULL AS last_failure_at, \
+             NULL AS last_error, 0 AS created_at, 0 AS updated_at",
+        )
+        .bind(mask)
+        .bind(status)
+        .bind(reason)
+        .fetch_one(&mut conn)
+        .await?;
+        subscription(&row, &keys)
+    }
+
+    #[tokio::test]
+    async fn rows_outside_what_was_validated_are_corrupt_not_coerced() {
+        let calls = EventType::CallCompleted.bit();
+        let good = read("disabled", Some("too_many_failures"), calls)
+            .await
+            .expect("a valid row");
+        assert_eq!(
+            good.state,
+            SubscriptionState::Disabled(DisabledReason::TooManyFailures)
+        );
+        assert_eq!(good.consecutive_failures, 3);
+        for (status, reason, mask) in [
+            ("disabled", Some("bored"), calls),
+            ("disabled", None, calls),
+            ("enabled", Some("manual"), calls),
+            ("paused", None, calls),
+            ("enabled", None, calls | 1 << 40),
+        ] {
+            let read = read(status, reason, mask).await;
+            assert!(
+                matches!(read, Err(StoreError::Corrupt(_))),
+                "{status} {reason:?} {mask:#x}: {read:?}"
+            );
+        }
+    }
 }

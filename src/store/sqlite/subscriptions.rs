@@ -1,11 +1,13 @@
 //! Subscription rows. Signing secrets are sealed on the way in and opened on
-//! the way out, bound to their subscription's id.
+//! the way out, bound to their subscription's id. Enabling and disabling
+//! follow [`Health::set_enabled`] on the row as the transaction read it.
 
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-use super::rows::{self, SUBSCRIPTION_COLUMNS};
+use super::rows::{self, HEALTH_COLUMNS, SUBSCRIPTION_COLUMNS};
+use crate::domain::health::{Health, Waiting};
 use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::SubscriptionState;
@@ -14,7 +16,8 @@ use crate::store::{
     NewSubscription, StoreError, StoreResult, Subscription, SubscriptionPatch, SubscriptionQuery,
 };
 
-fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str>) {
+/// The `status` and `disabled_reason` columns of a state.
+pub(super) fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str>) {
     match state {
         SubscriptionState::Enabled => ("enabled", None),
         SubscriptionState::Disabled(reason) => ("disabled", Some(reason.as_str())),
@@ -63,15 +66,27 @@ pub async fn create(
             limit: max,
         });
     }
+    let created = get_in(&mut tx, keys, &new.organization_id, new.id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("created subscription vanished".into()))?;
     tx.commit().await?;
     drop(conn);
-    get(pool, keys, &new.organization_id, new.id)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("created subscription vanished".into()))
+    Ok(created)
 }
 
 pub async fn get(
     pool: &SqlitePool,
+    keys: &SecretKeys,
+    org: &OrganizationId,
+    id: SubscriptionId,
+) -> StoreResult<Option<Subscription>> {
+    let mut conn = pool.acquire().await?;
+    get_in(&mut conn, keys, org, id).await
+}
+
+/// The subscription as this connection (or transaction) sees it.
+async fn get_in(
+    conn: &mut SqliteConnection,
     keys: &SecretKeys,
     org: &OrganizationId,
     id: SubscriptionId,
@@ -83,7 +98,7 @@ pub async fn get(
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.0)
         .bind(org.as_str())
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await?;
     row.as_ref()
         .map(|row| rows::subscription(row, keys))
@@ -125,18 +140,20 @@ pub async fn update(
 ) -> StoreResult<Option<Subscription>> {
     let now_us = to_micros(now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
-    let was_disabled: Option<bool> = sqlx::query_scalar(
-        "SELECT status = 'disabled' FROM subscriptions \
-         WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",
-    )
+    let mut tx = super::begin_immediate(&mut conn).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {HEALTH_COLUMNS} FROM subscriptions \
+         WHERE id = ? AND organization_id = ? AND deleted_at IS NULL"
+    )))
     .bind(id.0)
     .bind(org.as_str())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(was_disabled) = was_disabled else {
+    let Some(row) = row else {
         return Ok(None);
     };
+    let mut health = rows::health(&row)?;
+    let waiting = patch.enabled.map(|enabled| health.set_enabled(enabled));
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE subscriptions SET updated_at = ");
     sql.push_bind(now_us);
     if let Some(url) = &patch.url {
@@ -155,19 +172,8 @@ pub async fn update(
     if let Some(description) = &patch.description {
         sql.push(", description = ").push_bind(description.clone());
     }
-    match patch.enabled {
-        Some(true) => {
-            // Only a disabled subscription is reset: re-saving an enabled one
-            // must not wipe its failure count (or automatic disabling never comes).
-            sql.push(
-                ", consecutive_failures = CASE WHEN status = 'disabled' THEN 0 \
-                 ELSE consecutive_failures END, status = 'enabled', disabled_reason = NULL",
-            );
-        }
-        Some(false) => {
-            sql.push(", status = 'disabled', disabled_reason = 'manual'");
-        }
-        None => {}
+    if waiting.is_some() {
+        push_state(&mut sql, &health);
     }
     sql.push(" WHERE id = ").push_bind(id.0);
     sql.push(" AND organization_id = ")
@@ -177,8 +183,7 @@ pub async fn update(
     if changed == 0 {
         return Ok(None);
     }
-    if patch.enabled == Some(true) && was_disabled {
-        // Deliveries that waited while the subscription was disabled go out now.
+    if waiting == Some(Waiting::DueNow) {
         sqlx::query(
             "UPDATE deliveries SET next_attempt_at = ?, updated_at = ? \
              WHERE subscription_id = ? AND status = 'pending' AND next_attempt_at > ?",
@@ -190,9 +195,19 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
     }
+    let updated = get_in(&mut tx, keys, org, id).await?;
     tx.commit().await?;
     drop(conn);
-    get(pool, keys, org, id).await
+    Ok(updated)
+}
+
+/// `, status = …, disabled_reason = …, consecutive_failures = …`
+fn push_state(sql: &mut QueryBuilder<Sqlite>, health: &Health) {
+    let (status, reason) = state_columns(health.state);
+    sql.push(", status = ").push_bind(status);
+    sql.push(", disabled_reason = ").push_bind(reason);
+    sql.push(", consecutive_failures = ")
+        .push_bind(i64::from(health.consecutive_failures));
 }
 
 pub async fn delete(

@@ -183,7 +183,6 @@ async fn load(
 fn work_item(row: &sqlx::sqlite::SqliteRow, keys: &SecretKeys) -> StoreResult<WorkItem> {
     let subscription_id = SubscriptionId(row.try_get("subscription_id")?);
     let url: String = row.try_get("url")?;
-    let round_failures: i64 = row.try_get("round_failures")?;
     Ok(WorkItem {
         delivery_id: DeliveryId(row.try_get("id")?),
         organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
@@ -195,7 +194,7 @@ fn work_item(row: &sqlx::sqlite::SqliteRow, keys: &SecretKeys) -> StoreResult<Wo
         url: TargetUrl::from_stored(&url)
             .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
         signing_secret: rows::signing_secret(row, keys, subscription_id)?,
-        round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
+        round_failures: rows::count(row, "round_failures")?,
     })
 }
 

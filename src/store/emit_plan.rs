@@ -5,6 +5,11 @@
 //! transaction (past this one's delivery budget). Deciding first is what lets
 //! one transaction answer each caller on its own, and keeps every
 //! transaction's size bounded before it starts writing.
+//!
+//! Every backend's emit transaction uses it the same way: look up the
+//! subscriptions each (organization, type) fans out to and the idempotency
+//! keys already used, [`Planner::judge`] each request in order, then write
+//! only the requests taken.
 
 use std::collections::HashMap;
 
@@ -14,15 +19,15 @@ use crate::domain::event::EventType;
 use crate::store::{EmitLimits, NewEvent, StoreError};
 
 /// An idempotency key: (organization, key).
-pub(super) type Key = (String, String);
+pub type Key = (String, String);
 
 /// The type and `data` of the event a key was first used for.
-pub(super) type KeyedEvent = (EventType, String);
+pub type KeyedEvent = (EventType, String);
 
 /// The enabled subscriptions each (organization, event type) fans out to.
-pub(super) type Targets = HashMap<(String, EventType), Vec<Uuid>>;
+pub type Targets = HashMap<(String, EventType), Vec<Uuid>>;
 
-pub(super) enum Verdict {
+pub enum Verdict {
     /// Taken: for each event, true when it is new (false: its key was used before).
     Take(Vec<bool>),
     Refuse(StoreError),
@@ -31,7 +36,7 @@ pub(super) enum Verdict {
 
 /// Judges requests in order, keeping the keys taken and the deliveries
 /// planned so far in this transaction.
-pub(super) struct Planner<'t> {
+pub struct Planner<'t> {
     limits: EmitLimits,
     targets: &'t Targets,
     /// Keys already stored, plus those of requests taken so far.

@@ -1,0 +1,84 @@
+//! Opening the store a database URL names: the one place that knows which
+//! backends exist, so the server, the CLI commands and the tests all open
+//! the database the same way.
+
+use std::sync::Arc;
+
+use super::sqlite::SqliteStore;
+use super::{Store, StoreError, StoreResult};
+use crate::domain::secret_box::SecretKeys;
+
+/// What every backend is opened with.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Keys that seal signing secrets; without them a backend may fall back
+    /// to its own (SQLite: a key file beside the database), or refuse.
+    pub secret_keys: Option<SecretKeys>,
+    /// Subscriptions (not deleted) one organization may have.
+    pub max_subscriptions_per_organization: u32,
+}
+
+impl Default for StoreOptions {
+    /// No keys, no cap: what the operator commands need.
+    fn default() -> Self {
+        Self {
+            secret_keys: None,
+            max_subscriptions_per_organization: u32::MAX,
+        }
+    }
+}
+
+/// The backends a database URL can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://FILE`: the embedded default.
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend `url` names, judged by its scheme alone (the rest may hold
+    /// a password, so no error repeats it).
+    pub fn of(url: &str) -> StoreResult<Self> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme);
+        match scheme {
+            Some("sqlite") => Ok(Backend::Sqlite),
+            Some("postgres" | "postgresql") => Err(StoreError::UnsupportedUrl(
+                "postgres:// is not built yet; use sqlite://FILE",
+            )),
+            _ => Err(StoreError::UnsupportedUrl("must be a sqlite:// URL")),
+        }
+    }
+}
+
+/// Opens (creating and migrating if needed) the store at `url`.
+pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
+    match Backend::of(url)? {
+        Backend::Sqlite => {
+            let store = SqliteStore::connect(url, options.secret_keys)
+                .await?
+                .with_max_subscriptions_per_organization(
+                    options.max_subscriptions_per_organization,
+                );
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_names_the_backend_and_errors_never_repeat_the_url() {
+        assert_eq!(Backend::of("sqlite://a.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::of("sqlite::memory:").ok(), Some(Backend::Sqlite));
+        for url in [
+            "postgres://user:hunter2@db/x",
+            "mysql://user:hunter2@db/x",
+            "hunter2",
+        ] {
+            let error = Backend::of(url).expect_err(url).to_string();
+            assert!(!error.contains("hunter2"), "{error}");
+        }
+    }
+}

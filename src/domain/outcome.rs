@@ -2,7 +2,8 @@
 //! attempt is counted and logged under the next number, and a delivery still
 //! in flight moves to its next step (its lease given up). A delivery that
 //! moved on while its attempt ran (redelivered, or cancelled with its
-//! subscription) keeps where it moved: the later decision wins.
+//! subscription) keeps where it moved: the later decision wins, except that a
+//! delivery its receiver accepted is succeeded, whatever happened meanwhile.
 //!
 //! A store applies this like the health rules ([`super::health`]): inside
 //! the recording transaction it reads the progress of every delivery in the
@@ -103,8 +104,12 @@ pub fn advance<'a>(
             continue;
         };
         delivery.attempt_count = delivery.attempt_count.saturating_add(1);
-        let settled =
-            (delivery.status == DeliveryStatus::InFlight).then(|| Settled::after(outcome));
+        // A cancelled delivery whose attempt succeeded was delivered: the log
+        // must not say otherwise.
+        let delivered_anyway = delivery.status == DeliveryStatus::Cancelled
+            && matches!(outcome.next, NextStep::Succeeded);
+        let settled = (delivery.status == DeliveryStatus::InFlight || delivered_anyway)
+            .then(|| Settled::after(outcome));
         if let Some(settled) = settled {
             delivery.status = settled.status;
         }
@@ -200,7 +205,7 @@ mod tests {
         let (redelivered, cancelled) = (DeliveryId::new(), DeliveryId::new());
         let outcomes = [
             outcome(redelivered, 500, NextStep::Failed),
-            outcome(cancelled, 200, NextStep::Succeeded),
+            outcome(cancelled, 500, NextStep::RetryAt(Utc::now())),
         ];
         let done = advance(
             &outcomes,
@@ -212,6 +217,20 @@ mod tests {
         let numbers: Vec<u32> = done.attempts.iter().map(|a| a.number).collect();
         assert_eq!(numbers, [5, 1], "the attempts are logged all the same");
         assert!(done.updates.iter().all(|u| u.settled.is_none()));
+    }
+
+    #[test]
+    fn a_cancelled_delivery_its_receiver_accepted_is_succeeded() {
+        let cancelled = DeliveryId::new();
+        let outcomes = [outcome(cancelled, 200, NextStep::Succeeded)];
+        let done = advance(
+            &outcomes,
+            HashMap::from([(cancelled, at(DeliveryStatus::Cancelled, 0))]),
+        );
+        assert_eq!(
+            done.updates[0].settled.map(|s| s.status),
+            Some(DeliveryStatus::Succeeded)
+        );
     }
 
     #[test]

@@ -191,3 +191,47 @@ async fn a_signing_secret_can_be_added_replaced_and_removed_after_creation() {
     let got = receiver.wait_for(2, Duration::from_secs(5)).await;
     assert!(got[1].headers.get("x-inboundflow-signature").is_none());
 }
+
+#[tokio::test]
+async fn a_delivery_its_receiver_accepted_stays_succeeded_when_its_subscription_is_deleted_meanwhile()
+ {
+    let mut app = spawn_app().await;
+    let receiver = TestReceiver::start_with(Behavior::Delay(Duration::from_millis(800))).await;
+    let sub = app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
+    let emitted = app.emit(call_completed(ORG, "deleted mid-attempt")).await;
+    let id = emitted.delivery_ids[0].clone();
+    // The attempt is under way: the receiver has the request and answers later.
+    receiver.wait_for(1, Duration::from_secs(10)).await;
+    app.subscriptions
+        .delete_subscription(pb::DeleteSubscriptionRequest {
+            organization_id: ORG.into(),
+            subscription_id: sub.id,
+        })
+        .await
+        .expect("delete");
+    let delivery = eventually(Duration::from_secs(10), || {
+        let mut app_deliveries = app.deliveries.clone();
+        let id = id.clone();
+        async move {
+            let d = app_deliveries
+                .get_delivery(pb::GetDeliveryRequest {
+                    organization_id: ORG.into(),
+                    delivery_id: id,
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .delivery?;
+            (d.attempt_count == 1).then_some(d)
+        }
+    })
+    .await;
+    assert_eq!(
+        delivery.status,
+        pb::DeliveryStatus::Succeeded as i32,
+        "{delivery:?}"
+    );
+    assert_eq!(delivery.last_status_code, 200);
+}

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use inboundflow_webhooks::config::{Config, DatabaseArgs, LogFormat};
-use inboundflow_webhooks::store::sqlite::SqliteStore;
+use inboundflow_webhooks::store::{Database, redacted_url as redacted};
 use inboundflow_webhooks::{server, telemetry};
 
 #[derive(Parser)]
@@ -55,7 +55,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate(database) => {
             let store = open(&database).await?;
             store.close().await;
-            println!("database at {} is up to date", database.database_url);
+            println!(
+                "database at {} is up to date",
+                redacted(&database.database_url)
+            );
         }
         Command::RotateSecrets(database) => {
             let store = open(&database).await?;
@@ -69,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Keys { database, command } => {
             let store = open(&database).await?;
-            let result = cli::keys::run(&store, command.action).await;
+            let result = cli::keys::run(store.store().as_ref(), command.action).await;
             store.close().await;
             result?;
         }
@@ -77,11 +80,11 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open(database: &DatabaseArgs) -> anyhow::Result<SqliteStore> {
+async fn open(database: &DatabaseArgs) -> anyhow::Result<Database> {
     telemetry::init(LogFormat::Text);
-    SqliteStore::connect(&database.database_url, database.secret_keys()?)
+    inboundflow_webhooks::store::open(&database.database_url, database.secret_keys()?)
         .await
-        .with_context(|| format!("cannot open {}", database.database_url))
+        .with_context(|| format!("cannot open {}", redacted(&database.database_url)))
 }
 
 /// Ctrl-C or SIGTERM starts a graceful shutdown.

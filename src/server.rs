@@ -2,13 +2,15 @@
 //! reflection). [`run`] serves until `shutdown` fires, then stops in order:
 //! health reports NOT_SERVING, new RPCs are refused and running ones finish,
 //! the engine stops claiming work and lets running attempts finish (bounded
-//! by the attempt timeout), then the database is closed.
+//! by the attempt timeout), background work (retention) ends its batch, then
+//! the database is closed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 use tracing::{info, warn};
@@ -24,8 +26,7 @@ use crate::pb::delivery_service_server::DeliveryServiceServer;
 use crate::pb::event_service_server::EventServiceServer;
 use crate::pb::subscription_service_server::SubscriptionServiceServer;
 use crate::store::group_commit::GroupCommitter;
-use crate::store::sqlite::SqliteStore;
-use crate::store::{Store, StoreError};
+use crate::store::{StoreError, retention};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -56,12 +57,16 @@ pub async fn run(
             "private and plain-HTTP targets are allowed: use this only for development and tests"
         );
     }
-    let sqlite = SqliteStore::connect(&config.database_url, config.secret_keys()?)
+    let database = crate::store::open(&config.database_url, config.secret_keys()?)
         .await?
         .with_max_subscriptions_per_organization(config.max_subscriptions_per_organization);
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let store = database.store();
     let engine_stop = shutdown.child_token();
     let (engine, dispatcher) = Engine::start(store.clone(), config.engine(), engine_stop.clone())?;
+    let background = TaskTracker::new();
+    if let Some(age) = config.retention() {
+        background.spawn(retention::run(store.clone(), age, shutdown.clone()));
+    }
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<EventServiceServer<EventsApi>>().await;
@@ -95,7 +100,7 @@ pub async fn run(
     let auth_layer = AuthLayer::new(auth, config.reflection == Reflection::Public);
 
     let address = listener.local_addr().ok();
-    info!(address = ?address, tls = config.tls(), database = %config.database_url, "serving gRPC");
+    info!(address = ?address, tls = config.tls(), database = %crate::store::redacted_url(&config.database_url), "serving gRPC");
     let stopping = {
         let shutdown = shutdown.clone();
         let health = health.clone();
@@ -129,7 +134,9 @@ pub async fn run(
     engine
         .drain(config.attempt_timeout + Duration::from_secs(5))
         .await;
-    sqlite.close().await;
+    background.close();
+    background.wait().await;
+    database.close().await;
     info!("stopped");
     Ok(())
 }

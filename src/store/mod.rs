@@ -1,5 +1,6 @@
 //! Persistence behind one trait, so the API and the delivery engine never know
-//! which database they run on. [`sqlite`] is the embedded default.
+//! which database they run on. [`sqlite`] is the embedded default;
+//! [`postgres`] is shared by several instances. [`open`] picks one by URL.
 //!
 //! Invariants every backend keeps:
 //! - an emit's event and all its deliveries commit in one transaction, before
@@ -11,7 +12,10 @@
 
 pub mod group_commit;
 pub mod keys;
+mod open;
+pub mod postgres;
 pub mod records;
+pub mod retention;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -21,6 +25,7 @@ use crate::domain::api_key::KeyHash;
 use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::OpenError;
 pub use keys::*;
+pub use open::{Backend, Database, open, redacted_url};
 pub use records::*;
 
 /// What went wrong in the store.
@@ -57,6 +62,15 @@ pub enum StoreError {
     /// The database's files, or the key file beside it, cannot be set up.
     #[error("cannot set up the database files")]
     Files(#[from] sqlite::FileError),
+    /// A PostgreSQL database has no key file: its secret keys must be given.
+    #[error(
+        "a PostgreSQL database needs keys for its signing secrets: \
+         set INBOUNDFLOW_SECRET_KEYS (or --secret-keys)"
+    )]
+    NoSecretKeys,
+    /// The database URL names no supported database.
+    #[error("the database URL must start with sqlite:, postgres:// or postgresql://")]
+    UnsupportedUrl,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -161,6 +175,20 @@ pub trait Store: Send + Sync + 'static {
     /// Called once at start: a single-node store frees leases a crashed
     /// process left behind; a shared store leaves them to expire.
     async fn recover_leases(&self) -> StoreResult<u64>;
+
+    // Retention.
+    /// Deletes, in one short transaction, events created before `before`
+    /// whose deliveries all finished before it (succeeded or cancelled; test
+    /// deliveries whatever their outcome), with those deliveries and their
+    /// attempts. It looks at up to `limit` events after `after`, in id order,
+    /// and deletes at most about [`PURGE_DELIVERIES`] deliveries (one event's
+    /// at least); the batch says where the next one starts.
+    async fn purge_finished(
+        &self,
+        before: DateTime<Utc>,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<PurgeBatch>;
 
     // API keys.
     async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord>;

@@ -14,15 +14,15 @@ use crate::domain::event::EventType;
 use crate::store::{EmitLimits, NewEvent, StoreError};
 
 /// An idempotency key: (organization, key).
-pub(super) type Key = (String, String);
+pub(crate) type Key = (String, String);
 
 /// The type and `data` of the event a key was first used for.
-pub(super) type KeyedEvent = (EventType, String);
+pub(crate) type KeyedEvent = (EventType, String);
 
 /// The enabled subscriptions each (organization, event type) fans out to.
-pub(super) type Targets = HashMap<(String, EventType), Vec<Uuid>>;
+pub(crate) type Targets = HashMap<(String, EventType), Vec<Uuid>>;
 
-pub(super) enum Verdict {
+pub(crate) enum Verdict {
     /// Taken: for each event, true when it is new (false: its key was used before).
     Take(Vec<bool>),
     Refuse(StoreError),
@@ -31,7 +31,7 @@ pub(super) enum Verdict {
 
 /// Judges requests in order, keeping the keys taken and the deliveries
 /// planned so far in this transaction.
-pub(super) struct Planner<'t> {
+pub(crate) struct Planner<'t> {
     limits: EmitLimits,
     targets: &'t Targets,
     /// Keys already stored, plus those of requests taken so far.

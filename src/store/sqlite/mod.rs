@@ -11,16 +11,21 @@
 mod api_keys;
 mod deliveries;
 mod delivery_log;
-mod emit_plan;
+pub(crate) mod emit_plan;
 mod events;
 mod files;
 mod outcomes;
+mod retention;
 mod rows;
 mod secrets;
 mod subscriptions;
 mod work;
 
 pub use files::FileError;
+// Pure helpers the PostgreSQL store shares.
+pub(crate) use delivery_log::first_id_at;
+pub(crate) use events::minted_at;
+pub(crate) use outcomes::error_text;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -308,6 +313,15 @@ impl Store for SqliteStore {
 
     async fn recover_leases(&self) -> StoreResult<u64> {
         work::recover_leases(&self.writer).await
+    }
+
+    async fn purge_finished(
+        &self,
+        before: DateTime<Utc>,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<PurgeBatch> {
+        retention::purge_finished(&self.writer, before, after, limit).await
     }
 
     async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord> {

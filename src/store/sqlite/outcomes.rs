@@ -66,7 +66,7 @@ fn finished_at(outcome: &AttemptOutcome) -> i64 {
 }
 
 /// An attempt's error as stored: at most [`MAX_ERROR_BYTES`], cut on a character boundary.
-pub(super) fn error_text(report: &AttemptReport) -> Option<String> {
+pub(crate) fn error_text(report: &AttemptReport) -> Option<String> {
     report.error.as_deref().map(|e| {
         let mut end = e.len().min(MAX_ERROR_BYTES);
         while !e.is_char_boundary(end) {

@@ -13,6 +13,7 @@ mod load;
 mod management;
 mod receiver;
 mod restart;
+mod retention;
 mod retries;
 mod secrets_at_rest;
 mod test_webhook;

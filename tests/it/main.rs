@@ -16,6 +16,7 @@ mod restart;
 mod retention;
 mod retries;
 mod secrets_at_rest;
+mod shared_database;
 mod test_webhook;
 mod tls;
 mod updates;

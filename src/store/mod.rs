@@ -172,8 +172,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<SubscriptionHealth>>;
     /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
-    /// Called once at start: a single-node store frees leases a crashed
-    /// process left behind; a shared store leaves them to expire.
+    /// Called once at start: frees leases a crashed process left behind.
+    /// SQLite (one process per file) frees every lease; PostgreSQL frees
+    /// those of instances no longer connected and expired ones, never a
+    /// live instance's.
     async fn recover_leases(&self) -> StoreResult<u64>;
 
     // Retention.

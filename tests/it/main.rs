@@ -2,6 +2,7 @@
 //! own database and drives it over gRPC, with real HTTP receivers.
 
 mod auth;
+mod backends;
 mod conformance;
 mod contract;
 mod edge;

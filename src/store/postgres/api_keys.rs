@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
-use super::rows::ts;
+use super::rows::{text, ts};
 use crate::domain::api_key::{KeyHash, Role};
 use crate::domain::ids::{ApiKeyId, OrganizationId};
 use crate::store::{ApiKeyQuery, ApiKeyRecord, NewApiKey, StoreError, StoreResult};
@@ -36,7 +36,7 @@ pub async fn create(pool: &PgPool, new: NewApiKey) -> StoreResult<ApiKeyRecord> 
     .bind(key.id.0)
     .bind(key.organization_id.as_ref().map(|o| o.as_str().to_owned()))
     .bind(key.role.as_str())
-    .bind(&key.name)
+    .bind(text(&key.name))
     .bind(&key.prefix)
     .bind(&new.hash.0[..])
     .bind(ts(key.created_at))

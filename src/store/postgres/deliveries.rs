@@ -7,7 +7,7 @@ use sqlx::{PgPool, Row};
 
 use super::events::{insert_events, insert_pending_deliveries, stored};
 use super::outcomes::insert_attempts;
-use super::rows::{self, DELIVERY_COLUMNS, ts};
+use super::rows::{self, DELIVERY_COLUMNS, opt_text, ts};
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
 use crate::domain::subscription::EventTypes;
@@ -191,7 +191,7 @@ pub async fn record_test(pool: &PgPool, test: TestDeliveryRecord) -> StoreResult
     .bind(event.event_type.as_str())
     .bind(status.as_str())
     .bind(report.status_code.map(i32::from))
-    .bind(error_text(report))
+    .bind(opt_text(error_text(report)))
     .bind(now)
     .execute(&mut *tx)
     .await?;

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use super::rows::ts;
+use super::rows::{opt_text, text, ts};
 use crate::domain::delivery::{AttemptReport, NextStep, Verdict};
 use crate::domain::health::Health;
 use crate::domain::time::{from_micros, to_micros};
@@ -98,7 +98,7 @@ async fn advance_deliveries(
         next_at.push(at);
         round_failures.push(i32::try_from(outcome.round_failures).unwrap_or(i32::MAX));
         codes.push(outcome.report.status_code.map(i32::from));
-        errors.push(error_text(&outcome.report));
+        errors.push(opt_text(error_text(&outcome.report)));
         finished.push(finished_at(outcome));
     }
     let rows = sqlx::query(
@@ -157,10 +157,14 @@ pub(super) async fn insert_attempts(
             .map(|(.., r)| r.status_code.map(i32::from))
             .collect::<Vec<_>>(),
     )
-    .bind(rows.iter().map(|(.., r)| error_text(r)).collect::<Vec<_>>())
     .bind(
         rows.iter()
-            .map(|(.., r)| r.response_excerpt.as_str())
+            .map(|(.., r)| opt_text(error_text(r)))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|(.., r)| text(&r.response_excerpt))
             .collect::<Vec<_>>(),
     )
     .execute(&mut *tx)
@@ -278,7 +282,7 @@ async fn write_subscriptions(
         reasons.push(change.reason);
         successes.push(change.last_success);
         failed_at.push(change.last_failure.as_ref().map(|(at, _)| *at));
-        errors.push(change.last_failure.and_then(|(_, e)| e));
+        errors.push(opt_text(change.last_failure.and_then(|(_, e)| e)));
     }
     sqlx::query(
         "UPDATE subscriptions s SET consecutive_failures = v.failures, status = v.status, \

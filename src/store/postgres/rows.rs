@@ -35,6 +35,22 @@ pub fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
     from_micros(to_micros(t))
 }
 
+/// Text as PostgreSQL can hold it: its `text` cannot contain NUL, which
+/// receivers' answers and clients' free text may, so each NUL is stored as
+/// U+FFFD (the replacement character) instead of failing the write.
+pub fn text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') {
+        s.replace('\0', "\u{FFFD}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// [`text`] of an optional value, owned.
+pub fn opt_text(s: Option<String>) -> Option<String> {
+    s.map(|s| text(&s).into_owned())
+}
+
 pub fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value}"))
 }
@@ -147,4 +163,18 @@ pub fn attempt(row: &PgRow) -> StoreResult<Attempt> {
         error: row.try_get("error")?,
         response_excerpt: row.try_get("response_excerpt")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_is_the_only_character_replaced() {
+        assert_eq!(text("ok\0\0done"), "ok\u{FFFD}\u{FFFD}done");
+        assert!(matches!(
+            text("José ✓"),
+            std::borrow::Cow::Borrowed("José ✓")
+        ));
+    }
 }

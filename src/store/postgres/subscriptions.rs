@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use super::rows::{self, SUBSCRIPTION_COLUMNS, ts};
+use super::rows::{self, SUBSCRIPTION_COLUMNS, text, ts};
 use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::SubscriptionState;
@@ -48,7 +48,7 @@ pub async fn create(
     .bind(new.url.as_str())
     .bind(new.integration.as_str())
     .bind(new.event_types.mask())
-    .bind(&new.description)
+    .bind(text(&new.description))
     .bind(new.signing_secret.as_ref().map(|s| keys.seal(s, new.id)))
     .bind(status)
     .bind(reason)
@@ -153,7 +153,8 @@ pub async fn update(
             .push_bind(secret.as_ref().map(|s| keys.seal(s, id)));
     }
     if let Some(description) = &patch.description {
-        sql.push(", description = ").push_bind(description.clone());
+        sql.push(", description = ")
+            .push_bind(text(description).into_owned());
     }
     match patch.enabled {
         Some(true) => {

@@ -93,3 +93,31 @@ async fn a_description_with_a_nul_byte_is_saved_and_read_back() {
         "{read:?}"
     );
 }
+
+#[tokio::test]
+async fn postgresql_without_secret_keys_is_refused_with_a_clear_error() {
+    if !on_postgres() {
+        eprintln!("skipped on SQLite: it makes a key file when no keys are given");
+        return;
+    }
+    let database = TestDatabase::new().await;
+    let migrated = tokio::process::Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
+        .args(["migrate", "--database-url", database.url()])
+        .env_remove("INBOUNDFLOW_SECRET_KEYS")
+        .output()
+        .await
+        .expect("run migrate");
+    let stderr = String::from_utf8_lossy(&migrated.stderr);
+    assert!(!migrated.status.success(), "migrated anyway: {stderr}");
+    assert!(
+        stderr.contains("INBOUNDFLOW_SECRET_KEYS"),
+        "does not say what is missing: {stderr}"
+    );
+    let with_keys = tokio::process::Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
+        .args(["migrate", "--database-url", database.url()])
+        .args(backend_flags(database.url(), &[]))
+        .output()
+        .await
+        .expect("run migrate");
+    assert!(with_keys.status.success(), "{with_keys:?}");
+}

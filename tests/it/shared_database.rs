@@ -138,3 +138,49 @@ async fn one_idempotency_key_emitted_through_two_instances_at_once_is_one_event(
     assert_eq!(fresh, 1, "stored once, found 19 times");
     receiver.wait_for(1, Duration::from_secs(10)).await;
 }
+
+#[tokio::test]
+async fn failures_recorded_by_two_instances_at_once_are_all_counted() {
+    if !on_postgres() {
+        eprintln!("skipped on SQLite: one process per file");
+        return;
+    }
+    let flags = [
+        "--allow-private-targets",
+        "--retry-schedule",
+        "50ms,50ms",
+        "--retry-jitter",
+        "0",
+        "--failure-threshold",
+        "1000",
+    ];
+    let mut first = spawn_app_with(&flags).await;
+    let mut second = spawn_on(&first.database_url, &flags).await;
+    let org = "org_shared_failures";
+    let failing = TestReceiver::start_with(Behavior::Status(503)).await;
+    let sub = first.subscribe(org, &failing.url(), TYPES, None).await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.extend(
+            first
+                .emit(call_completed(org, &format!("a{i}")))
+                .await
+                .delivery_ids,
+        );
+        ids.extend(
+            second
+                .emit(call_completed(org, &format!("b{i}")))
+                .await
+                .delivery_ids,
+        );
+    }
+    for id in &ids {
+        first
+            .delivery_reaches(org, id, pb::DeliveryStatus::Failed)
+            .await;
+    }
+    // 20 deliveries, 3 attempts each, every one a failure in a row.
+    assert_eq!(failing.received().len(), 60);
+    let health = first.subscription(org, &sub.id).await;
+    assert_eq!(health.consecutive_failures, 60, "{health:?}");
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, then
-# runs formatting, lint (Rust and protobuf) and every test. CI runs exactly this.
+# runs formatting, lint (Rust and protobuf) and every test; the integration
+# tests run twice, on SQLite and on a throwaway PostgreSQL cluster
+# (scripts/postgres.sh, which installs PostgreSQL if needed). CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,16 @@ cargo clippy --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --all-targets --locked
+
+step "integration tests again, on PostgreSQL (a throwaway cluster)"
+pg_dir=$(mktemp -d)
+stop_postgres() {
+  scripts/postgres.sh stop "$pg_dir" || echo "could not stop the cluster in $pg_dir" >&2
+  rm -rf "$pg_dir"
+}
+trap stop_postgres EXIT
+pg_url=$(scripts/postgres.sh start "$pg_dir")
+INBOUNDFLOW_TEST_POSTGRES_URL="$pg_url" cargo test --test it --locked
 
 step "README's start command runs the service binary"
 cargo run --quiet --locked -- serve --help >/dev/null

@@ -26,7 +26,9 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
 
-    /// Database to use: `sqlite://FILE` (created if missing).
+    /// Database to use: `sqlite://FILE` (created if missing), or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, which several
+    /// instances can share (needs --secret-keys).
     #[arg(
         long,
         env = "INBOUNDFLOW_DATABASE_URL",
@@ -35,10 +37,22 @@ pub struct Config {
     pub database_url: String,
 
     /// Keys that seal signing secrets in the database: comma-separated
-    /// `key_id:base64(32 bytes)`; the first seals, all open. Without it, a key
-    /// file beside the SQLite database (`<file>.key`) is used, made on first start.
+    /// `key_id:base64(32 bytes)`; the first seals, all open. Required with
+    /// PostgreSQL; without it, SQLite uses a key file beside its database
+    /// (`<file>.key`), made on first start.
     #[arg(long, env = "INBOUNDFLOW_SECRET_KEYS", hide_env_values = true)]
     pub secret_keys: Option<SecretKeyList>,
+
+    /// How long succeeded deliveries, their attempts and their events are
+    /// kept (an event goes once all its deliveries succeeded or were
+    /// cancelled that long ago); `0` keeps everything forever.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_RETENTION",
+        value_parser = humantime::parse_duration,
+        default_value = "30days"
+    )]
+    pub retention: Duration,
 
     /// Delays before each retry of a failed delivery, comma-separated
     /// (one attempt more than delays in all).
@@ -230,7 +244,8 @@ pub enum Reflection {
 /// `rotate-secrets` need.
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseArgs {
-    /// Database to use: `sqlite://FILE` (created if missing).
+    /// Database to use: `sqlite://FILE` (created if missing), or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (needs --secret-keys).
     #[arg(
         long,
         global = true,
@@ -240,8 +255,9 @@ pub struct DatabaseArgs {
     pub database_url: String,
 
     /// Keys that seal signing secrets in the database: comma-separated
-    /// `key_id:base64(32 bytes)`; the first seals, all open. Without it, a key
-    /// file beside the SQLite database (`<file>.key`) is used, made on first start.
+    /// `key_id:base64(32 bytes)`; the first seals, all open. Required with
+    /// PostgreSQL; without it, SQLite uses a key file beside its database
+    /// (`<file>.key`), made on first start.
     #[arg(
         long,
         global = true,
@@ -336,8 +352,15 @@ impl Config {
                 "--emit-group-max-deliveries must be at least --max-deliveries-per-request",
             );
         }
-        if let Err(e) = Backend::of(&self.database_url) {
-            return Err(ConfigError(format!("--database-url: {e}")));
+        match Backend::of(&self.database_url) {
+            Err(e) => return Err(ConfigError(format!("--database-url: {e}"))),
+            Ok(Backend::Postgres) if self.secret_keys.is_none() => {
+                return fail(
+                    "--database-url postgres://… needs --secret-keys (INBOUNDFLOW_SECRET_KEYS): \
+                     PostgreSQL keeps no key file for signing secrets",
+                );
+            }
+            Ok(_) => {}
         }
         self.secret_keys()?;
         self.validate_listener()
@@ -357,6 +380,11 @@ impl Config {
             secret_keys: self.secret_keys()?,
             max_subscriptions_per_organization: self.max_subscriptions_per_organization,
         })
+    }
+
+    /// How long finished deliveries are kept; `None`: forever.
+    pub fn retention(&self) -> Option<Duration> {
+        (!self.retention.is_zero()).then_some(self.retention)
     }
 
     pub fn emit_commit(&self) -> CommitConfig {
@@ -491,6 +519,36 @@ mod tests {
             .config
             .validate()
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_database_url_picks_the_backend_and_postgres_needs_secret_keys() {
+        const KEYS: &str = "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        assert_eq!(validate(&["--database-url", "sqlite://x.db"]), Ok(()));
+        for url in ["postgres://u@127.0.0.1/db", "postgresql://u@127.0.0.1/db"] {
+            let error = validate(&["--database-url", url]).expect_err(url);
+            assert!(error.contains("--secret-keys"), "{error}");
+            assert_eq!(
+                validate(&["--database-url", url, "--secret-keys", KEYS]),
+                Ok(())
+            );
+        }
+        let error = validate(&["--database-url", "mysql://u@h/db"]).expect_err("mysql");
+        assert!(error.contains("--database-url"), "{error}");
+    }
+
+    #[test]
+    fn retention_defaults_to_thirty_days_and_zero_keeps_everything() {
+        assert_eq!(
+            config(&[]).retention(),
+            Some(Duration::from_secs(30 * 24 * 3600))
+        );
+        assert_eq!(config(&["--retention", "0s"]).retention(), None);
+        assert_eq!(config(&["--retention", "0"]).retention(), None);
+        assert_eq!(
+            config(&["--retention", "2s"]).retention(),
+            Some(Duration::from_secs(2))
+        );
     }
 
     #[test]

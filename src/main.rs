@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use inboundflow_webhooks::config::{Config, DatabaseArgs, LogFormat};
-use inboundflow_webhooks::store::{self, Store};
+use inboundflow_webhooks::store::{self, Store, redacted_url as redacted};
 use inboundflow_webhooks::{server, telemetry};
 
 #[derive(Parser)]
@@ -57,7 +57,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate(database) => {
             let store = open(&database).await?;
             store.close().await;
-            println!("database at {} is up to date", database.database_url);
+            println!(
+                "database at {} is up to date",
+                redacted(&database.database_url)
+            );
         }
         Command::RotateSecrets(database) => {
             let store = open(&database).await?;
@@ -83,7 +86,7 @@ async fn open(database: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {
     telemetry::init(LogFormat::Text);
     store::open(&database.database_url, database.store_options()?)
         .await
-        .with_context(|| format!("cannot open {}", database.database_url))
+        .with_context(|| format!("cannot open {}", redacted(&database.database_url)))
 }
 
 /// Ctrl-C or SIGTERM starts a graceful shutdown.

@@ -3,14 +3,16 @@
 //! health reports NOT_SERVING, new RPCs are refused and running ones finish;
 //! the emit committer commits what is queued and ends; the engine stops
 //! claiming work, lets running attempts finish (bounded by the attempt
-//! timeout) and its recorder commit their outcomes; then the store stops its
-//! own background work and closes the database.
+//! timeout) and its recorder commit their outcomes; background work
+//! (retention) ends its batch; then the store stops its own background work
+//! and closes the database.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 use tracing::{info, warn};
@@ -26,7 +28,7 @@ use crate::pb::delivery_service_server::DeliveryServiceServer;
 use crate::pb::event_service_server::EventServiceServer;
 use crate::pb::subscription_service_server::SubscriptionServiceServer;
 use crate::store::group_commit::GroupCommitter;
-use crate::store::{self, StoreError};
+use crate::store::{self, StoreError, retention};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -80,6 +82,10 @@ pub async fn run(
             return Err(e.into());
         }
     };
+    let background = TaskTracker::new();
+    if let Some(age) = config.retention() {
+        background.spawn(retention::run(store.clone(), age, shutdown.clone()));
+    }
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<EventServiceServer<EventsApi>>().await;
@@ -105,7 +111,7 @@ pub async fn run(
     let address = listener
         .local_addr()
         .map_or_else(|_| config.listen.to_string(), |a| a.to_string());
-    info!(%address, tls = config.tls(), database = %config.database_url, "serving gRPC");
+    info!(%address, tls = config.tls(), database = %store::redacted_url(&config.database_url), "serving gRPC");
     let stopping = {
         let shutdown = shutdown.clone();
         let health = health.clone();
@@ -135,6 +141,8 @@ pub async fn run(
     engine
         .stop(config.attempt_timeout + Duration::from_secs(5))
         .await;
+    background.close();
+    background.wait().await;
     store.close().await;
     served?;
     info!("stopped");

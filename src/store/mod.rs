@@ -1,6 +1,6 @@
 //! Persistence behind one trait, so the API and the delivery engine never know
-//! which database they run on. [`open`] opens the store a database URL names;
-//! [`sqlite`] is the embedded default.
+//! which database they run on. [`sqlite`] is the embedded default;
+//! [`postgres`] is shared by several instances. [`open`] picks one by URL.
 //!
 //! Invariants every backend keeps:
 //! - an emit's event and all its deliveries commit in one transaction, before
@@ -21,7 +21,9 @@ pub mod emit_plan;
 pub mod group_commit;
 pub mod keys;
 mod open;
+pub mod postgres;
 pub mod records;
+pub mod retention;
 pub mod sqlite;
 mod sqlx_error;
 
@@ -34,7 +36,7 @@ use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, Subscrip
 pub use crate::domain::outcome::AttemptOutcome;
 use crate::domain::secret_box::OpenError;
 pub use keys::*;
-pub use open::{Backend, StoreOptions, open};
+pub use open::{Backend, StoreOptions, open, redacted_url};
 pub use records::*;
 
 /// A driver's error, kept as the cause of a [`StoreError`] without naming
@@ -79,6 +81,12 @@ pub enum StoreError {
     /// The database's files, or the key file beside it, cannot be set up.
     #[error("cannot set up the database files")]
     Files(#[from] sqlite::FileError),
+    /// A PostgreSQL database has no key file: its secret keys must be given.
+    #[error(
+        "a PostgreSQL database needs keys for its signing secrets: \
+         set INBOUNDFLOW_SECRET_KEYS (or --secret-keys)"
+    )]
+    NoSecretKeys,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -205,8 +213,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<AfterAttempt>>;
     /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
-    /// Called once at start: a single-node store frees leases a crashed
-    /// process left behind; a shared store leaves them to expire.
+    /// Called once at start: frees leases a crashed process left behind.
+    /// SQLite (one process per file) frees every lease; PostgreSQL frees
+    /// those of instances no longer connected and expired ones, never a
+    /// live instance's.
     async fn recover_leases(&self) -> StoreResult<u64>;
 
     // Upkeep.
@@ -216,6 +226,19 @@ pub trait Store: Send + Sync + 'static {
     /// Stops the store's own background work and closes its connections,
     /// waiting for both. Called once, after everything using the store stopped.
     async fn close(&self);
+    // Retention.
+    /// Deletes, in one short transaction, events created before `before`
+    /// whose deliveries all finished before it (succeeded or cancelled; test
+    /// deliveries whatever their outcome), with those deliveries and their
+    /// attempts. It looks at up to `limit` events after `after`, in id order,
+    /// and deletes at most about [`PURGE_DELIVERIES`] deliveries (one event's
+    /// at least); the batch says where the next one starts.
+    async fn purge_finished(
+        &self,
+        before: DateTime<Utc>,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<PurgeBatch>;
 
     // API keys.
     async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord>;

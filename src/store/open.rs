@@ -1,9 +1,11 @@
-//! Opening the store a database URL names: the one place that knows which
-//! backends exist, so the server, the CLI commands and the tests all open
-//! the database the same way.
+//! Opening the store a database URL names: `sqlite://FILE` (the embedded
+//! default) or `postgres://…` (shared by any number of instances). The one
+//! place that knows which backends exist, so the server, the CLI commands and
+//! the tests all open the database the same way.
 
 use std::sync::Arc;
 
+use super::postgres::PgStore;
 use super::sqlite::SqliteStore;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::secret_box::SecretKeys;
@@ -11,8 +13,8 @@ use crate::domain::secret_box::SecretKeys;
 /// What every backend is opened with.
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
-    /// Keys that seal signing secrets; without them a backend may fall back
-    /// to its own (SQLite: a key file beside the database), or refuse.
+    /// Keys that seal signing secrets; without them SQLite falls back to a key
+    /// file beside its database, and PostgreSQL refuses to open.
     pub secret_keys: Option<SecretKeys>,
     /// Subscriptions (not deleted) one organization may have.
     pub max_subscriptions_per_organization: u32,
@@ -33,6 +35,8 @@ impl Default for StoreOptions {
 pub enum Backend {
     /// `sqlite://FILE`: the embedded default.
     Sqlite,
+    /// `postgres://…` or `postgresql://…`: for several instances.
+    Postgres,
 }
 
 impl Backend {
@@ -42,26 +46,40 @@ impl Backend {
         let scheme = url.split_once(':').map(|(scheme, _)| scheme);
         match scheme {
             Some("sqlite") => Ok(Backend::Sqlite),
-            Some("postgres" | "postgresql") => Err(StoreError::UnsupportedUrl(
-                "postgres:// is not built yet; use sqlite://FILE",
+            Some("postgres" | "postgresql") => Ok(Backend::Postgres),
+            _ => Err(StoreError::UnsupportedUrl(
+                "must be a sqlite:// or postgres:// URL",
             )),
-            _ => Err(StoreError::UnsupportedUrl("must be a sqlite:// URL")),
         }
+    }
+}
+
+/// `url` with its password (if any) replaced by `***`, for logs and messages.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => match parsed.set_password(Some("***")) {
+            Ok(()) => parsed.to_string(),
+            Err(()) => "(a URL with a password)".to_owned(),
+        },
+        _ => url.to_owned(),
     }
 }
 
 /// Opens (creating and migrating if needed) the store at `url`.
 pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
-    match Backend::of(url)? {
-        Backend::Sqlite => {
-            let store = SqliteStore::connect(url, options.secret_keys)
+    let max = options.max_subscriptions_per_organization;
+    Ok(match Backend::of(url)? {
+        Backend::Sqlite => Arc::new(
+            SqliteStore::connect(url, options.secret_keys)
                 .await?
-                .with_max_subscriptions_per_organization(
-                    options.max_subscriptions_per_organization,
-                );
-            Ok(Arc::new(store))
-        }
-    }
+                .with_max_subscriptions_per_organization(max),
+        ),
+        Backend::Postgres => Arc::new(
+            PgStore::connect(url, options.secret_keys)
+                .await?
+                .with_max_subscriptions_per_organization(max),
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -72,13 +90,22 @@ mod tests {
     fn the_scheme_names_the_backend_and_errors_never_repeat_the_url() {
         assert_eq!(Backend::of("sqlite://a.db").ok(), Some(Backend::Sqlite));
         assert_eq!(Backend::of("sqlite::memory:").ok(), Some(Backend::Sqlite));
-        for url in [
-            "postgres://user:hunter2@db/x",
-            "mysql://user:hunter2@db/x",
-            "hunter2",
-        ] {
+        assert_eq!(
+            Backend::of("postgresql://h/d").ok(),
+            Some(Backend::Postgres)
+        );
+        for url in ["mysql://user:hunter2@db/x", "hunter2"] {
             let error = Backend::of(url).expect_err(url).to_string();
             assert!(!error.contains("hunter2"), "{error}");
         }
+    }
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            redacted_url("postgres://app:s3cret@db.internal:5432/webhooks"),
+            "postgres://app:***@db.internal:5432/webhooks"
+        );
+        assert_eq!(redacted_url("sqlite://x.db"), "sqlite://x.db");
     }
 }

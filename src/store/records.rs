@@ -265,3 +265,17 @@ pub struct SecretRotation {
     /// The key that sealed them.
     pub key_id: String,
 }
+
+/// Most deliveries one retention batch deletes, unless one event alone has more.
+pub const PURGE_DELIVERIES: usize = 2000;
+
+/// What one retention batch did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PurgeBatch {
+    /// The last event looked at: the next batch starts after it. `None`
+    /// when no event is left to look at.
+    pub last: Option<EventId>,
+    pub events: u64,
+    pub deliveries: u64,
+    pub attempts: u64,
+}

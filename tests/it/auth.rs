@@ -523,13 +523,14 @@ async fn admins_manage_their_own_keys_and_only_operators_make_operators() {
 
 #[tokio::test]
 async fn the_cli_makes_the_first_key_and_it_works_over_the_api() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("keys.db").display());
+    let database = TestDatabase::new().await;
+    let database_url = database.url().to_owned();
     let cli = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
             .arg("keys")
             .args(args)
             .args(["--database-url", &database_url])
+            .args(backend_flags(&database_url, &[]))
             .output()
             .expect("run the keys command")
     };

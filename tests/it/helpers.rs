@@ -1,5 +1,10 @@
 //! Test fixtures: a real server on a random port with its own database, and
 //! real HTTP receivers on loopback that record what they get.
+//!
+//! Every database is fresh: a SQLite file in a temporary directory, or, when
+//! `INBOUNDFLOW_TEST_POSTGRES_URL` names a PostgreSQL server, a new database
+//! on it (dropped with the test), so the same tests prove the same behaviour
+//! on both backends, in parallel and isolated from each other.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -88,6 +93,127 @@ impl Clients {
     }
 }
 
+/// The PostgreSQL server the tests run against, if any (a URL whose database
+/// is one to connect to, such as `postgres`).
+const POSTGRES_SERVER: &str = "INBOUNDFLOW_TEST_POSTGRES_URL";
+
+/// Keys for signing secrets on PostgreSQL when a test gives none: there is
+/// no key file beside a server database.
+pub const POSTGRES_SECRET_KEYS: &str = "test:VGhlIHRlc3Qgc3VpdGUncyBzaWduaW5nIGtleS4uLi4=";
+
+fn postgres_server() -> Option<String> {
+    std::env::var(POSTGRES_SERVER)
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+/// True (after saying why) when the tests run on PostgreSQL and the calling
+/// test proves something only SQLite has: it then returns at once.
+pub fn sqlite_only(why: &str) -> bool {
+    let skip = on_postgres();
+    if skip {
+        eprintln!("skipped on PostgreSQL: SQLite only, as it {why}");
+    }
+    skip
+}
+
+/// The flags a service on `database_url` needs beside a test's own: keys for
+/// signing secrets on PostgreSQL, unless the test gives some.
+pub fn backend_flags<'a>(database_url: &str, flags: &[&'a str]) -> Vec<&'a str> {
+    let mut all = flags.to_vec();
+    if database_url.starts_with("postgres") && !flags.contains(&"--secret-keys") {
+        all.extend(["--secret-keys", POSTGRES_SECRET_KEYS]);
+    }
+    all
+}
+
+/// A fresh, empty database for one test, gone when this is dropped.
+pub struct TestDatabase {
+    url: String,
+    place: Place,
+}
+
+enum Place {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { server: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        match postgres_server() {
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                Self {
+                    url: format!("sqlite://{}", dir.path().join("webhooks.db").display()),
+                    place: Place::Sqlite { _dir: dir },
+                }
+            }
+            Some(server) => {
+                let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = admin_connection(&server).await;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create a test database");
+                sqlx::Connection::close(admin).await.expect("disconnect");
+                let mut url = url::Url::parse(&server).expect("a PostgreSQL URL");
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    place: Place::Postgres { server, name },
+                }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+async fn admin_connection(server: &str) -> sqlx::PgConnection {
+    <sqlx::PgConnection as sqlx::Connection>::connect(server)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach {POSTGRES_SERVER} ({server}): {e}"))
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Place::Postgres { server, name } = &self.place else {
+            return;
+        };
+        // Drop runs inside the test's runtime: the database goes on a thread
+        // of its own, waited for, so the next test never shares a cluster
+        // full of leftovers. FORCE ends the connections a server left open.
+        let (server, sql) = (
+            server.clone(),
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        );
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let mut admin = admin_connection(&server).await;
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {name}: {dropped:?}");
+        }
+    }
+}
+
 /// A running service and clients for its APIs, which act with an operator
 /// key (any organization) unless a test makes others with [`TestApp::clients`].
 pub struct TestApp {
@@ -102,7 +228,7 @@ pub struct TestApp {
     channel: Channel,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<()>>,
-    _dir: Option<tempfile::TempDir>,
+    database: Option<TestDatabase>,
 }
 
 /// Starts the service with [`FAST`] settings on a fresh database.
@@ -112,11 +238,9 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the service with these flags on a fresh database.
 pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
-    let mut app = spawn_on(&database_url, flags).await;
-    app.database_url = database_url;
-    app._dir = Some(dir);
+    let database = TestDatabase::new().await;
+    let mut app = spawn_on(database.url(), flags).await;
+    app.database = Some(database);
     app
 }
 
@@ -130,7 +254,7 @@ pub async fn create_key_for(
     org: Option<&str>,
 ) -> String {
     let mut argv = vec!["test", "--database-url", database_url];
-    argv.extend_from_slice(flags);
+    argv.extend(backend_flags(database_url, flags));
     let options = Args::try_parse_from(argv)
         .expect("valid test flags")
         .config
@@ -152,7 +276,7 @@ pub async fn spawn_on(database_url: &str, flags: &[&str]) -> TestApp {
     init_logs();
     let operator_key = create_key_for(database_url, flags, Role::Operator, None).await;
     let mut argv = vec!["test", "--database-url", database_url];
-    argv.extend_from_slice(flags);
+    argv.extend(backend_flags(database_url, flags));
     let config = Args::try_parse_from(argv).expect("valid test flags").config;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -190,7 +314,7 @@ pub async fn attach(address: SocketAddr, operator_key: &str) -> TestApp {
         database_url: String::new(),
         shutdown: CancellationToken::new(),
         server: None,
-        _dir: None,
+        database: None,
     }
 }
 
@@ -239,13 +363,14 @@ impl TestApp {
             .key
     }
 
-    /// Stops the server gracefully and waits for it, keeping the database.
-    pub async fn stop(self) -> Option<tempfile::TempDir> {
+    /// Stops the server gracefully and waits for it; the database it made
+    /// (if any) lives on in what this returns.
+    pub async fn stop(self) -> Option<TestDatabase> {
         self.shutdown.cancel();
         if let Some(server) = self.server {
             server.await.expect("server task");
         }
-        self._dir
+        self.database
     }
 
     /// Creates an enabled subscription of organization `org` to `url`.
@@ -431,7 +556,7 @@ pub async fn start_binary(database_url: &str, extra: &[&str]) -> (tokio::process
             database_url,
         ])
         .arg("--allow-private-targets")
-        .args(extra)
+        .args(backend_flags(database_url, extra))
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .kill_on_drop(true)

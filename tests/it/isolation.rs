@@ -39,10 +39,9 @@ fn lowest_free_descriptor(child: &tokio::process::Child) -> u32 {
 
 #[tokio::test]
 async fn many_tests_at_a_hanging_receiver_neither_exhaust_files_nor_disable_another_organization() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let database = TestDatabase::new().await;
     let (child, mut app) = start_binary(
-        &database_url,
+        database.url(),
         &[
             "--max-in-flight",
             "64",
@@ -128,6 +127,9 @@ async fn many_tests_at_a_hanging_receiver_neither_exhaust_files_nor_disable_anot
 
 #[tokio::test]
 async fn a_service_out_of_file_descriptors_does_not_count_it_against_the_receiver() {
+    if sqlite_only("reads the database file itself while the service has no descriptor left") {
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
     let (child, mut app) = start_binary(

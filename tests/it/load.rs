@@ -55,8 +55,8 @@ async fn a_fast_endpoint_is_not_held_up_by_a_hanging_one_and_a_slow_one() {
 
 #[tokio::test]
 async fn sigkill_under_load_loses_nothing_and_duplicates_keep_their_delivery_id() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let database = TestDatabase::new().await;
+    let database_url = database.url().to_owned();
     let receiver = TestReceiver::start_with(Behavior::Delay(Duration::from_millis(5))).await;
     let org = "org_crash";
     let flags = [
@@ -164,8 +164,8 @@ async fn sigkill_under_load_loses_nothing_and_duplicates_keep_their_delivery_id(
 
 #[tokio::test]
 async fn sigterm_lets_running_attempts_finish_and_exits_cleanly() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let database = TestDatabase::new().await;
+    let database_url = database.url().to_owned();
     let receiver = TestReceiver::start_with(Behavior::Delay(Duration::from_millis(1500))).await;
     let org = "org_sigterm";
     let (child, mut app) = start_binary(&database_url, &[]).await;

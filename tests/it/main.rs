@@ -2,6 +2,7 @@
 //! own database and drives it over gRPC, with real HTTP receivers.
 
 mod auth;
+mod backends;
 mod conformance;
 mod contract;
 mod edge;
@@ -14,9 +15,11 @@ mod management;
 mod paging;
 mod receiver;
 mod restart;
+mod retention;
 mod retries;
 mod rules;
 mod secrets_at_rest;
+mod shared_database;
 mod test_webhook;
 mod tls;
 mod updates;

@@ -15,8 +15,8 @@ const FLAGS: &[&str] = &["--attempt-timeout", "60s", "--retry-schedule", "100ms"
 
 #[tokio::test]
 async fn a_killed_server_delivers_what_was_pending_after_a_restart() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let database = TestDatabase::new().await;
+    let database_url = database.url().to_owned();
     let receiver = TestReceiver::start_with(Behavior::Hang).await;
 
     let (mut first_child, mut first) = start_binary(&database_url, FLAGS).await;

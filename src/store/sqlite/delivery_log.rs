@@ -115,7 +115,7 @@ fn list_sql(prefix: &str, query: &DeliveryQuery) -> QueryBuilder<Sqlite> {
 
 /// The smallest UUIDv7 of `t`'s millisecond: a delivery is created at or
 /// after `t` (to the millisecond) exactly when its id is at least this.
-fn first_id_at(t: DateTime<Utc>) -> Uuid {
+pub(crate) fn first_id_at(t: DateTime<Utc>) -> Uuid {
     const MAX_MILLIS: u64 = (1 << 48) - 1;
     let millis = u64::try_from(t.timestamp_millis())
         .unwrap_or(0)

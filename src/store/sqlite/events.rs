@@ -122,7 +122,7 @@ fn new_result(event: StoredEvent, pairs: &[(DeliveryId, Uuid)]) -> EmitResult {
 
 /// When a delivery was created: the instant its time-ordered id was minted,
 /// so that time filters on the delivery log can be ranges of ids.
-pub(super) fn minted_at(id: DeliveryId) -> DateTime<Utc> {
+pub(crate) fn minted_at(id: DeliveryId) -> DateTime<Utc> {
     id.0.get_timestamp()
         .map(|t| t.to_unix())
         .and_then(|(secs, nanos)| Utc.timestamp_opt(i64::try_from(secs).ok()?, nanos).single())

@@ -17,12 +17,16 @@ mod delivery_log;
 mod events;
 mod files;
 mod outcomes;
+mod retention;
 mod rows;
 mod secrets;
 mod subscriptions;
 mod work;
 
 pub use files::FileError;
+// Pure helpers the PostgreSQL store shares.
+pub(crate) use delivery_log::first_id_at;
+pub(crate) use events::minted_at;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -333,6 +337,15 @@ impl Store for SqliteStore {
         self.checkpointer.close().await;
         self.writer.close().await;
         self.reader.close().await;
+    }
+
+    async fn purge_finished(
+        &self,
+        before: DateTime<Utc>,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<PurgeBatch> {
+        retention::purge_finished(&self.writer, before, after, limit).await
     }
 
     async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord> {

@@ -1,0 +1,67 @@
+//! Keeping every stored signing secret sealed, as the SQLite store does: at
+//! start, plain-text secrets are sealed and every sealed one is opened once,
+//! so a missing key stops the start instead of a delivery. Rotation seals
+//! every secret again with the current first key.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::ids::SubscriptionId;
+use crate::domain::secret_box::{SecretKeys, is_plaintext};
+use crate::store::{StoreError, StoreResult};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reseal {
+    PlainOnly,
+    All,
+}
+
+/// Seals plain-text secrets and checks that the others open; returns how
+/// many were sealed.
+pub async fn seal_plaintext(pool: &PgPool, keys: &SecretKeys) -> StoreResult<u64> {
+    reseal(pool, keys, Reseal::PlainOnly).await
+}
+
+/// Seals every secret with the first key; returns how many there are.
+pub async fn reseal_all(pool: &PgPool, keys: &SecretKeys) -> StoreResult<u64> {
+    reseal(pool, keys, Reseal::All).await
+}
+
+async fn reseal(pool: &PgPool, keys: &SecretKeys, which: Reseal) -> StoreResult<u64> {
+    let mut tx = super::begin(pool, super::Sync::Durable).await?;
+    // A rotation locks every secret, so none changes between this read and
+    // the writes below; sealing plain text (at every start) only replaces a
+    // secret that is still the one read, and leaves running instances be.
+    let lock = match which {
+        Reseal::All => " ORDER BY id FOR UPDATE",
+        Reseal::PlainOnly => "",
+    };
+    let stored: Vec<(Uuid, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, signing_secret FROM subscriptions WHERE signing_secret IS NOT NULL{lock}"
+    )))
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut sealed = 0;
+    for (id, text) in stored {
+        let subscription = SubscriptionId(id);
+        let secret =
+            keys.open(&text, subscription)
+                .map_err(|source| StoreError::SigningSecret {
+                    subscription,
+                    source,
+                })?;
+        if which == Reseal::All || is_plaintext(&text) {
+            sqlx::query(
+                "UPDATE subscriptions SET signing_secret = $1 WHERE id = $2 AND signing_secret = $3",
+            )
+            .bind(keys.seal(&secret, subscription))
+            .bind(id)
+            .bind(&text)
+                .execute(&mut *tx)
+                .await?;
+            sealed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(sealed)
+}

@@ -17,6 +17,7 @@ mod restart;
 mod retries;
 mod rules;
 mod secrets_at_rest;
+mod storage_faults;
 mod test_webhook;
 mod tls;
 mod updates;

@@ -4,6 +4,8 @@
 //! delivers, with nothing acknowledged lost.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -205,4 +207,98 @@ async fn a_full_database_refuses_emits_with_retry_advice_and_heals_without_a_res
     app.emit(big_event(2)).await;
     assert_kept_and_delivered(&mut app, &receiver, &acks).await;
     assert_eq!(integrity_check(&app.database_url).await, "ok");
+}
+
+/// A tmpfs mounted on a fresh directory, unmounted when dropped.
+struct SmallDisk {
+    dir: PathBuf,
+    _parent: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// `None` (with the reason printed) where this machine cannot mount.
+    fn mount(size: &str) -> Option<Self> {
+        let parent = tempfile::tempdir().expect("temp dir");
+        let dir = parent.path().join("disk");
+        std::fs::create_dir(&dir).expect("mount point");
+        let options = format!("size={size}");
+        match run(
+            "mount",
+            &["-t", "tmpfs", "-o", &options, "tmpfs", path(&dir)],
+        ) {
+            Ok(()) => Some(Self {
+                dir,
+                _parent: parent,
+            }),
+            Err(why) => {
+                eprintln!("skipping the small-filesystem test: cannot mount a tmpfs: {why}");
+                None
+            }
+        }
+    }
+
+    fn grow(&self, size: &str) {
+        let options = format!("remount,size={size}");
+        run("mount", &["-o", &options, path(&self.dir)]).expect("grow the tmpfs");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        if let Err(why) = run("umount", &["-l", path(&self.dir)]) {
+            eprintln!("cannot unmount {}: {why}", self.dir.display());
+        }
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 temp path")
+}
+
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+    }
+}
+
+#[tokio::test]
+async fn a_full_filesystem_refuses_emits_and_heals_when_it_grows_with_the_wal_bounded() {
+    let Some(disk) = SmallDisk::mount("3m") else {
+        return;
+    };
+    let database_url = format!("sqlite://{}", disk.dir.join("webhooks.db").display());
+    let wal = disk.dir.join("webhooks.db-wal");
+    let wal_limit: u64 = 1024 * 1024;
+    let receiver = TestReceiver::start().await;
+    let mut app = spawn_on(
+        &database_url,
+        &[FAST, &["--sqlite-wal-limit", &wal_limit.to_string()]].concat(),
+    )
+    .await;
+    app.subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
+
+    let acks = fill_until_full(&app, 8).await;
+    assert!(!acks.is_empty());
+    health_becomes(&app, ServingStatus::NotServing, Duration::from_secs(5)).await;
+
+    disk.grow("32m");
+    health_becomes(&app, ServingStatus::Serving, Duration::from_secs(5)).await;
+    for n in 0..50 {
+        app.emit(big_event(n)).await;
+    }
+    assert_kept_and_delivered(&mut app, &receiver, &acks).await;
+    eventually(Duration::from_secs(5), || async {
+        let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        (size <= wal_limit).then_some(())
+    })
+    .await;
+    assert_eq!(integrity_check(&database_url).await, "ok");
+    app.stop().await;
 }

@@ -155,6 +155,22 @@ pub struct Config {
     )]
     pub max_subscriptions_per_organization: u32,
 
+    /// Largest the database may grow, in bytes; past it emits are refused
+    /// with RESOURCE_EXHAUSTED until room is made (SQLite: `max_page_count`).
+    /// Caps the file on a disk shared with other data. Unset: no cap.
+    #[arg(long, env = "INBOUNDFLOW_MAX_DATABASE_SIZE", value_name = "BYTES")]
+    pub max_database_size: Option<u64>,
+
+    /// SQLite: WAL size in bytes past which the checkpointer truncates the
+    /// WAL (and the size it is cut back to after each reset).
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_SQLITE_WAL_LIMIT",
+        value_name = "BYTES",
+        default_value_t = crate::store::sqlite::SqliteLimits::DEFAULT_WAL_LIMIT
+    )]
+    pub sqlite_wal_limit: u64,
+
     /// Allow `http://` URLs and loopback or private-network targets. For
     /// local development and tests only: it lets subscriptions reach
     /// internal services.
@@ -347,6 +363,15 @@ impl Config {
                 "--max-deliveries-per-request and --max-subscriptions-per-organization must be at least 1",
             );
         }
+        if self
+            .max_database_size
+            .is_some_and(|bytes| bytes < 1024 * 1024)
+        {
+            return fail("--max-database-size must be at least 1048576 (1 MiB)");
+        }
+        if self.sqlite_wal_limit < 1024 * 1024 {
+            return fail("--sqlite-wal-limit must be at least 1048576 (1 MiB)");
+        }
         if self.emit_group_max_deliveries < self.max_deliveries_per_request {
             return fail(
                 "--emit-group-max-deliveries must be at least --max-deliveries-per-request",
@@ -379,6 +404,8 @@ impl Config {
         Ok(StoreOptions {
             secret_keys: self.secret_keys()?,
             max_subscriptions_per_organization: self.max_subscriptions_per_organization,
+            max_database_size: self.max_database_size,
+            sqlite_wal_limit: self.sqlite_wal_limit,
         })
     }
 

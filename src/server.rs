@@ -1,5 +1,7 @@
 //! Wiring: store, delivery engine and the gRPC router (with health and
-//! reflection). [`run`] serves until `shutdown` fires, then stops in order:
+//! reflection). Health follows the store: NOT_SERVING (the overall service
+//! and each API) while the store cannot write, SERVING when it can again.
+//! [`run`] serves until `shutdown` fires, then stops in order:
 //! health reports NOT_SERVING, new RPCs are refused and running ones finish;
 //! the emit committer commits what is queued and ends; the engine stops
 //! claiming work, lets running attempts finish (bounded by the attempt
@@ -28,7 +30,8 @@ use crate::pb::delivery_service_server::DeliveryServiceServer;
 use crate::pb::event_service_server::EventServiceServer;
 use crate::pb::subscription_service_server::SubscriptionServiceServer;
 use crate::store::group_commit::GroupCommitter;
-use crate::store::{self, StoreError, retention};
+use crate::store::monitor::StoreMonitor;
+use crate::store::{self, Store, StoreError, retention};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -74,7 +77,9 @@ pub async fn run(
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let store_options = config.store_options()?;
 
-    let store = store::open(&config.database_url, store_options).await?;
+    let monitor = StoreMonitor::start(store::open(&config.database_url, store_options).await?);
+    let writable = monitor.writable();
+    let store: Arc<dyn Store> = monitor;
     let engine = match Engine::start(store.clone(), config.engine(), &shutdown) {
         Ok(engine) => engine,
         Err(e) => {
@@ -88,16 +93,9 @@ pub async fn run(
     }
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<EventServiceServer<EventsApi>>().await;
-    health
-        .set_serving::<SubscriptionServiceServer<SubscriptionsApi>>()
-        .await;
-    health
-        .set_serving::<DeliveryServiceServer<DeliveriesApi>>()
-        .await;
-    health
-        .set_serving::<ApiKeyServiceServer<ApiKeysApi>>()
-        .await;
+    set_health(&health, ServingStatus::Serving).await;
+    let health_follows_store =
+        tokio::spawn(follow_store(health.clone(), writable, shutdown.clone()));
 
     let committer = GroupCommitter::start(store.clone(), config.emit_commit());
     let events = EventsApi::new(store.clone(), committer.clone(), engine.clone());
@@ -117,12 +115,7 @@ pub async fn run(
         let health = health.clone();
         async move {
             shutdown.cancelled().await;
-            health
-                .set_service_status("", ServingStatus::NotServing)
-                .await;
-            health
-                .set_not_serving::<EventServiceServer<EventsApi>>()
-                .await;
+            set_health(&health, ServingStatus::NotServing).await;
         }
     };
     let served = server
@@ -137,6 +130,7 @@ pub async fn run(
         .serve_with_incoming_shutdown(network.incoming(listener), stopping)
         .await;
 
+    health_follows_store.abort();
     committer.close().await;
     engine
         .stop(config.attempt_timeout + Duration::from_secs(5))
@@ -147,4 +141,56 @@ pub async fn run(
     served?;
     info!("stopped");
     Ok(())
+}
+
+/// Sets the overall status ("") and each API service's.
+async fn set_health(health: &tonic_health::server::HealthReporter, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    health
+        .set_service_status(service_name::<EventServiceServer<EventsApi>>(), status)
+        .await;
+    health
+        .set_service_status(
+            service_name::<SubscriptionServiceServer<SubscriptionsApi>>(),
+            status,
+        )
+        .await;
+    health
+        .set_service_status(
+            service_name::<DeliveryServiceServer<DeliveriesApi>>(),
+            status,
+        )
+        .await;
+    health
+        .set_service_status(service_name::<ApiKeyServiceServer<ApiKeysApi>>(), status)
+        .await;
+}
+
+fn service_name<S: tonic::server::NamedService>() -> &'static str {
+    S::NAME
+}
+
+/// Health follows whether the store can write, until shutdown (which sets
+/// NOT_SERVING for good).
+async fn follow_store(
+    health: tonic_health::server::HealthReporter,
+    mut writable: tokio::sync::watch::Receiver<bool>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => return,
+            changed = writable.changed() => if changed.is_err() { return },
+        }
+        let status = if *writable.borrow_and_update() {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        if shutdown.is_cancelled() {
+            return;
+        }
+        set_health(&health, status).await;
+    }
 }

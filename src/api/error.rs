@@ -1,15 +1,17 @@
 //! The one mapping from failures to gRPC statuses. Validation problems become
 //! `INVALID_ARGUMENT` with `google.rpc.BadRequest` field violations; internal
-//! errors are logged with their cause chain and reach clients as a generic
-//! `INTERNAL`.
+//! storage faults (the database full or unreachable) reach clients as
+//! `RESOURCE_EXHAUSTED` or `UNAVAILABLE` with `RetryInfo`, unlogged here (the
+//! store monitor logs each episode once); other internal errors are bugs,
+//! logged with their cause chain, and reach clients as a generic `INTERNAL`.
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, PreconditionViolation, QuotaViolation, StatusExt};
 
 use crate::delivery::TestError;
 use crate::domain::validation::Violations;
-use crate::store::StoreError;
 use crate::store::group_commit::EmitError;
+use crate::store::{Fault, StoreError};
 use crate::telemetry::error_chain;
 
 #[derive(Debug, thiserror::Error)]
@@ -167,6 +169,18 @@ impl From<ApiError> for Status {
                 "the organization already runs as many delivery-log queries as it may at once; retry shortly",
                 ErrorDetails::with_retry_info(Some(retry_after)),
             ),
+            ApiError::Store(e) if e.fault() == Some(Fault::Full) => Status::with_error_details(
+                Code::ResourceExhausted,
+                "the database is full; nothing was stored; retry later",
+                ErrorDetails::with_retry_info(Some(STORAGE_RETRY_AFTER)),
+            ),
+            ApiError::Store(e) if e.fault() == Some(Fault::Unavailable) => {
+                Status::with_error_details(
+                    Code::Unavailable,
+                    "the database is unavailable; nothing was stored; retry later",
+                    ErrorDetails::with_retry_info(Some(STORAGE_RETRY_AFTER)),
+                )
+            }
             ApiError::Store(e) => {
                 tracing::error!(error = %error_chain(&e), "store failure");
                 Status::internal("internal error")
@@ -174,6 +188,10 @@ impl From<ApiError> for Status {
         }
     }
 }
+
+/// How long a caller is told to wait after a storage fault: about how often
+/// the store probes whether it can write again.
+const STORAGE_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Violations returned one by one; the rest are only counted.
 const MAX_VIOLATIONS: usize = 20;
@@ -247,6 +265,19 @@ pub type ApiResult<T> = Result<tonic::Response<T>, Status>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_faults_tell_the_caller_to_retry_and_bugs_stay_internal() {
+        let full = Status::from(ApiError::Store(StoreError::Full("disk full".into())));
+        assert_eq!(full.code(), Code::ResourceExhausted);
+        assert!(full.message().contains("nothing was stored"), "{full:?}");
+        assert!(full.get_details_retry_info().is_some());
+        let down = Status::from(ApiError::Store(StoreError::Unavailable("io".into())));
+        assert_eq!(down.code(), Code::Unavailable);
+        assert!(down.get_details_retry_info().is_some());
+        let bug = Status::from(ApiError::Store(StoreError::Corrupt("x".into())));
+        assert_eq!(bug.code(), Code::Internal);
+    }
 
     #[test]
     fn cut_keeps_short_text_and_cuts_long_text_on_a_character_boundary() {

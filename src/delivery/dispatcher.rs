@@ -26,7 +26,7 @@ use super::Engine;
 use super::schedule::Schedule;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
 use crate::domain::time;
-use crate::store::{StoreResult, WorkItem};
+use crate::store::{StoreError, StoreResult, WorkItem};
 use crate::telemetry::error_chain;
 
 /// Most subscriptions served by one claim transaction.
@@ -48,7 +48,7 @@ pub async fn run(engine: Engine, mut hints: mpsc::Receiver<Hint>, shutdown: Canc
     match inner.store.recover_leases().await {
         Ok(0) => {}
         Ok(n) => info!(deliveries = n, "released leases left by a previous process"),
-        Err(e) => error!(error = %error_chain(&e), "could not release old leases"),
+        Err(e) => log_failure(&e, "could not release old leases"),
     }
     let mut schedule = Schedule::default();
     let mut next_sweep = Instant::now();
@@ -59,13 +59,13 @@ pub async fn run(engine: Engine, mut hints: mpsc::Receiver<Hint>, shutdown: Canc
         let now = time::now();
         if inner.sweep_requested() || Instant::now() >= next_sweep {
             if let Err(e) = sweep(&engine, &mut schedule, now).await {
-                error!(error = %error_chain(&e), "looking for due deliveries failed");
+                log_failure(&e, "looking for due deliveries failed");
             }
             next_sweep = Instant::now() + inner.config.idle_poll;
         }
         schedule.advance(now);
         if let Err(e) = claim_ready(&engine, &mut schedule).await {
-            error!(error = %error_chain(&e), "claiming deliveries failed");
+            log_failure(&e, "claiming deliveries failed");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let until_timer = schedule
@@ -260,4 +260,12 @@ async fn start(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) -
         inner.store.release(&inner.owner, &give_back).await?;
     }
     Ok(())
+}
+
+/// Logs a store failure, unless it is a storage fault: the store monitor
+/// logs those once per episode, where this loop would log one per pass.
+fn log_failure(e: &StoreError, what: &'static str) {
+    if e.fault().is_none() {
+        error!(error = %error_chain(e), "{what}");
+    }
 }

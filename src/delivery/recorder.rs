@@ -4,6 +4,12 @@
 //! waits for its outcome to be committed before it gives up its slot, so a
 //! retry is never claimed before the failure that scheduled it is stored.
 //!
+//! While the store has a fault (full, unreachable), a group is retried with
+//! a bounded backoff until it is stored: the deliveries were sent, and
+//! recording them once storage heals avoids sending them again. Their
+//! attempt tasks keep their slots meanwhile, which is what holds new claims
+//! back. The monitor logs the fault; the recorder logs only other errors.
+//!
 //! The recorder is one task; [`Recorder::close`] has it commit what is
 //! queued, then end, and waits for that.
 
@@ -19,9 +25,13 @@ use crate::domain::health::{AfterAttempt, HealthPolicy};
 use crate::store::{AttemptOutcome, Store};
 use crate::telemetry::error_chain;
 
-/// Tries to commit a group this many times before leaving its deliveries to
-/// their leases (they are then sent again: at-least-once, same delivery id).
+/// Tries to commit a group this many times, on errors other than storage
+/// faults (or on any once closing), before leaving its deliveries to their
+/// leases (they are then sent again: at-least-once, same delivery id).
 const TRIES: u32 = 5;
+/// First and longest wait between tries while the store has a fault.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Most outcomes in one transaction.
 const MAX_GROUP: usize = 512;
 
@@ -93,7 +103,7 @@ async fn run(
                 Err(_) => break,
             }
         }
-        let health = commit(store.as_ref(), &outcomes, policy).await;
+        let health = commit(store.as_ref(), &outcomes, policy, &stop).await;
         outcomes.clear();
         for (i, reply) in replies.drain(..).enumerate() {
             let result = health.as_ref().and_then(|h| h.get(i).copied());
@@ -108,15 +118,36 @@ async fn commit(
     store: &dyn Store,
     outcomes: &[AttemptOutcome],
     policy: HealthPolicy,
+    stop: &CancellationToken,
 ) -> Option<Vec<AfterAttempt>> {
-    for try_number in 1..=TRIES {
-        match store.record_attempts(outcomes, policy).await {
+    let mut failed_tries = 0;
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let e = match store.record_attempts(outcomes, policy).await {
             Ok(health) => return Some(health),
-            Err(e) => {
-                warn!(error = %error_chain(&e), try_number, attempts = outcomes.len(), "recording attempts failed");
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(try_number))).await;
+            Err(e) => e,
+        };
+        let counts = e.fault().is_none() || stop.is_cancelled();
+        if counts {
+            failed_tries += 1;
+            if e.fault().is_none() {
+                warn!(error = %error_chain(&e), try_number = failed_tries, attempts = outcomes.len(), "recording attempts failed");
+            }
+            if failed_tries >= TRIES {
+                break;
             }
         }
+        let wait = if counts {
+            FIRST_BACKOFF * failed_tries
+        } else {
+            backoff
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            // Closing cuts a long wait short; the tries left are counted.
+            _ = stop.cancelled(), if !counts => {}
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
     error!(
         attempts = outcomes.len(),

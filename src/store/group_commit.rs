@@ -204,7 +204,10 @@ async fn commit(store: &dyn Store, group: Vec<Job>, limits: EmitLimits) -> VecDe
         Err(e) => {
             // The whole transaction failed (an I/O error, say) and nothing was
             // stored: each request is tried alone so each caller gets its own answer.
-            tracing::warn!(error = %crate::telemetry::error_chain(&e), "group commit failed; retrying its requests one by one");
+            // Storage faults are logged once per episode by the store monitor.
+            if e.fault().is_none() {
+                tracing::warn!(error = %crate::telemetry::error_chain(&e), "group commit failed; retrying its requests one by one");
+            }
             for job in group {
                 match store.emit_events(&[job.events.as_slice()], limits).await {
                     Ok(mut outcomes) => match outcomes.pop() {

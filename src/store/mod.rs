@@ -20,6 +20,7 @@
 pub mod emit_plan;
 pub mod group_commit;
 pub mod keys;
+pub mod monitor;
 mod open;
 pub mod postgres;
 pub mod records;
@@ -43,12 +44,31 @@ pub use records::*;
 /// the driver's types, so nothing above the store depends on one.
 pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// A storage failure that is not a bug: the same call may succeed later,
+/// once the condition passes. Each backend sorts its driver's errors into
+/// these (by error code, never by message text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The database cannot be reached or written: a lost connection, an I/O
+    /// error, a lock held past the timeout, a read-only or missing file.
+    Unavailable,
+    /// The database or the disk it is on is full.
+    Full,
+}
+
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database failed: unreachable, an I/O error, a failed statement.
     #[error("database error")]
     Database(#[source] DriverError),
+    /// The database cannot be reached or written right now; the
+    /// transaction was rolled back (nothing of it is stored).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DriverError),
+    /// The database or its disk is full; the transaction was rolled back.
+    #[error("the database is full")]
+    Full(#[source] DriverError),
     #[error("database migration failed")]
     Migrate(#[source] DriverError),
     /// The database URL names no backend this build can open.
@@ -87,6 +107,18 @@ pub enum StoreError {
          set INBOUNDFLOW_SECRET_KEYS (or --secret-keys)"
     )]
     NoSecretKeys,
+}
+
+impl StoreError {
+    /// The storage fault this error is, if it is one (not a bug, not a
+    /// refusal): a caller may retry it later.
+    pub fn fault(&self) -> Option<Fault> {
+        match self {
+            StoreError::Unavailable(_) => Some(Fault::Unavailable),
+            StoreError::Full(_) => Some(Fault::Full),
+            _ => None,
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -223,6 +255,10 @@ pub trait Store: Send + Sync + 'static {
     /// Seals every stored signing secret again with the first key, so older
     /// keys can be dropped.
     async fn rotate_secrets(&self) -> StoreResult<SecretRotation>;
+    /// Proves the store can write again after a fault, cheaply: a small
+    /// committed write that also needs some free room (so a full database
+    /// does not pass it by rewriting a page in place).
+    async fn heartbeat(&self) -> StoreResult<()>;
     /// Stops the store's own background work and closes its connections,
     /// waiting for both. Called once, after everything using the store stopped.
     async fn close(&self);

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::postgres::PgStore;
-use super::sqlite::SqliteStore;
+use super::sqlite::{SqliteLimits, SqliteStore};
 use super::{Store, StoreError, StoreResult};
 use crate::domain::secret_box::SecretKeys;
 
@@ -18,6 +18,11 @@ pub struct StoreOptions {
     pub secret_keys: Option<SecretKeys>,
     /// Subscriptions (not deleted) one organization may have.
     pub max_subscriptions_per_organization: u32,
+    /// Largest the database may grow, in bytes; past it writes fail as a
+    /// full database (SQLite: `max_page_count`). `None`: no cap.
+    pub max_database_size: Option<u64>,
+    /// SQLite: the WAL size past which it is truncated.
+    pub sqlite_wal_limit: u64,
 }
 
 impl Default for StoreOptions {
@@ -26,6 +31,8 @@ impl Default for StoreOptions {
         Self {
             secret_keys: None,
             max_subscriptions_per_organization: u32::MAX,
+            max_database_size: None,
+            sqlite_wal_limit: SqliteLimits::DEFAULT_WAL_LIMIT,
         }
     }
 }
@@ -70,9 +77,16 @@ pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store
     let max = options.max_subscriptions_per_organization;
     Ok(match Backend::of(url)? {
         Backend::Sqlite => Arc::new(
-            SqliteStore::connect(url, options.secret_keys)
-                .await?
-                .with_max_subscriptions_per_organization(max),
+            SqliteStore::connect_with(
+                url,
+                options.secret_keys,
+                SqliteLimits {
+                    max_database_size: options.max_database_size,
+                    wal_limit: options.sqlite_wal_limit,
+                },
+            )
+            .await?
+            .with_max_subscriptions_per_organization(max),
         ),
         Backend::Postgres => Arc::new(
             PgStore::connect(url, options.secret_keys)

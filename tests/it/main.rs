@@ -20,6 +20,7 @@ mod retries;
 mod rules;
 mod secrets_at_rest;
 mod shared_database;
+mod storage_faults;
 mod test_webhook;
 mod tls;
 mod updates;

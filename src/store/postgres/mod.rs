@@ -22,6 +22,8 @@ mod api_keys;
 mod deliveries;
 mod delivery_log;
 mod events;
+pub(crate) mod faults;
+mod heartbeat;
 mod outcomes;
 mod retention;
 mod rows;
@@ -331,5 +333,9 @@ impl Store for PgStore {
     /// Closes the pool, waiting for running queries.
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    async fn heartbeat(&self) -> StoreResult<()> {
+        heartbeat::beat(&self.pool).await
     }
 }

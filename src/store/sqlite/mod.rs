@@ -12,10 +12,14 @@
 //! can change those rows in between.
 
 mod api_keys;
+mod checkpoint;
+mod connections;
 mod deliveries;
 mod delivery_log;
 mod events;
+pub(crate) mod faults;
 mod files;
+mod heartbeat;
 mod outcomes;
 mod retention;
 mod rows;
@@ -23,18 +27,21 @@ mod secrets;
 mod subscriptions;
 mod work;
 
+pub use connections::SqliteLimits;
 pub use files::FileError;
 // Pure helpers the PostgreSQL store shares.
 pub(crate) use delivery_log::first_id_at;
 pub(crate) use events::minted_at;
+
+use connections::{begin_immediate, writer};
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, SqlitePool};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -58,29 +65,6 @@ pub(super) enum Sync {
     Relaxed,
 }
 
-/// The writer connection, set to the given durability for its next
-/// transaction. (SQLite refuses to change it inside a transaction.)
-pub(super) async fn writer(
-    pool: &SqlitePool,
-    sync: Sync,
-) -> StoreResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-    let mut conn = pool.acquire().await?;
-    let pragma = match sync {
-        Sync::Durable => "PRAGMA synchronous = FULL",
-        Sync::Relaxed => "PRAGMA synchronous = NORMAL",
-    };
-    sqlx::query(pragma).execute(&mut *conn).await?;
-    Ok(conn)
-}
-
-/// Begins a transaction that reads before it writes, holding the write lock
-/// from its start.
-pub(super) async fn begin_immediate(
-    conn: &mut sqlx::SqliteConnection,
-) -> StoreResult<sqlx::Transaction<'_, sqlx::Sqlite>> {
-    Ok(conn.begin_with("BEGIN IMMEDIATE").await?)
-}
-
 /// The SQLite store.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -95,16 +79,25 @@ pub struct SqliteStore {
     stop: CancellationToken,
 }
 
-/// How often the WAL is copied back into the database file: often, so each
-/// checkpoint (and its fsync, which can hold up the writer's) stays small.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
-
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `url`
     /// (`sqlite://path/to/file.db`), and seals any plain-text signing secret
     /// in it. Secrets are sealed with `keys`, or without them with the key
     /// file beside the database (created on first use).
     pub async fn connect(url: &str, keys: Option<SecretKeys>) -> StoreResult<Self> {
+        let limits = SqliteLimits {
+            max_database_size: None,
+            wal_limit: SqliteLimits::DEFAULT_WAL_LIMIT,
+        };
+        Self::connect_with(url, keys, limits).await
+    }
+
+    /// [`connect`](Self::connect), with `limits` on every connection.
+    pub async fn connect_with(
+        url: &str,
+        keys: Option<SecretKeys>,
+        limits: SqliteLimits,
+    ) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?;
         let file = files::database_file(url, &options);
         let keys = match (keys, &file) {
@@ -124,11 +117,12 @@ impl SqliteStore {
         // Checkpoints run on their own connection (below), never inside a
         // writer's commit, where copying the WAL back would stall every emit
         // and attempt queued behind it.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
-            .await?;
+        let writer = connections::pool(
+            &options.clone().pragma("wal_autocheckpoint", "0"),
+            limits,
+            1,
+        )
+        .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let sealed = secrets::seal_plaintext(&writer, &keys).await?;
         if sealed > 0 {
@@ -138,17 +132,15 @@ impl SqliteStore {
                 "sealed signing secrets stored in plain text"
             );
         }
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options.clone().read_only(true))
-            .await?;
-        let checkpointer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await?;
+        let reader = connections::pool(&options.clone().read_only(true), limits, 4).await?;
+        let checkpointer = connections::pool(&options, limits, 1).await?;
         let background = TaskTracker::new();
         let stop = CancellationToken::new();
-        background.spawn(checkpoint_loop(checkpointer.clone(), stop.clone()));
+        background.spawn(checkpoint::run(
+            checkpointer.clone(),
+            limits.wal_limit,
+            stop.clone(),
+        ));
         Ok(Self {
             writer,
             reader,
@@ -164,26 +156,6 @@ impl SqliteStore {
     pub fn with_max_subscriptions_per_organization(mut self, max: u32) -> Self {
         self.max_subscriptions_per_organization = max;
         self
-    }
-}
-
-/// Copies committed WAL pages back into the database, beside the writer
-/// (a passive checkpoint never blocks it), so the WAL stays small; until
-/// `stop` (closing the last connection then checkpoints what is left).
-async fn checkpoint_loop(pool: SqlitePool, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.cancelled() => return,
-        }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            tracing::warn!(error = %crate::telemetry::error_chain(&e), "WAL checkpoint failed");
-        }
     }
 }
 
@@ -326,6 +298,10 @@ impl Store for SqliteStore {
             sealed,
             key_id: self.keys.sealing_key_id().to_owned(),
         })
+    }
+
+    async fn heartbeat(&self) -> StoreResult<()> {
+        heartbeat::beat(&self.writer).await
     }
 
     /// Stops the checkpointer (after a last checkpoint), then closes the

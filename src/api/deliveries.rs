@@ -22,7 +22,7 @@ use crate::domain::time;
 use crate::domain::validation::Violations;
 use crate::pb;
 use crate::pb::delivery_service_server::DeliveryService;
-use crate::store::{DeliveryQuery, RedeliverOutcome, Store};
+use crate::store::{DeliveryLog, DeliveryQuery, RedeliverOutcome, Store};
 
 /// Delivery-log lists one organization may run at once: fewer than the
 /// store's reader connections (4), so others always find one free.
@@ -168,6 +168,10 @@ impl DeliveryService for DeliveriesApi {
             })
             .await
             .map_err(ApiError::from)?;
+        let found = match found {
+            DeliveryLog::Page(page) => page,
+            DeliveryLog::NotFound(what) => return Err(ApiError::NotFound(what).into()),
+        };
         let (page, next_page_token) = paging::paginate(found, limit, query, |d| d.id.0);
         Ok(Response::new(pb::ListDeliveriesResponse {
             deliveries: page

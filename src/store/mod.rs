@@ -176,7 +176,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<StoredEvent>>;
 
     // The delivery log.
-    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>>;
+    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<DeliveryLog>;
     async fn get_delivery(
         &self,
         org: &OrganizationId,

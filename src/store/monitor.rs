@@ -194,7 +194,7 @@ impl Store for StoreMonitor {
         self.observe(self.inner.get_event(org, id).await)
     }
 
-    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
+    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<DeliveryLog> {
         self.observe(self.inner.list_deliveries(query).await)
     }
 

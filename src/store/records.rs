@@ -181,6 +181,16 @@ pub struct Attempt {
     pub response_excerpt: String,
 }
 
+/// What a delivery-log query found.
+#[derive(Clone, Debug)]
+pub enum DeliveryLog {
+    /// One page, newest first.
+    Page(Vec<Delivery>),
+    /// The query names a resource (`"subscription"`, `"event"`) its
+    /// organization does not have.
+    NotFound(&'static str),
+}
+
 /// One page of the delivery log, newest first.
 #[derive(Clone, Debug)]
 pub struct DeliveryQuery {

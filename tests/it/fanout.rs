@@ -416,7 +416,16 @@ async fn a_huge_fan_out_does_not_hold_up_another_organizations_emit() {
                     .batch_emit_events(batch("org_loud", &prefix, 5))
                     .await
                 {
-                    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                    // Refused with retry advice and nothing stored: a full
+                    // queue, or a store too busy to take the write in time.
+                    assert!(
+                        matches!(
+                            status.code(),
+                            tonic::Code::ResourceExhausted | tonic::Code::Unavailable
+                        ),
+                        "{status:?}"
+                    );
+                    assert!(status.get_details_retry_info().is_some(), "{status:?}");
                 }
                 answered_loud.fetch_add(1, Ordering::Relaxed);
                 round += 1;

@@ -95,3 +95,58 @@ async fn a_page_token_used_with_another_organization_or_filter_is_refused() {
         .expect_err("a token of another organization");
     assert_eq!(refused.code(), Code::InvalidArgument);
 }
+
+#[tokio::test]
+async fn the_log_of_a_subscription_that_does_not_exist_is_not_found_and_a_deleted_ones_stays_readable()
+ {
+    let mut app = spawn_app().await;
+    let receiver = TestReceiver::start().await;
+    let sub = app
+        .subscribe(
+            "org_log",
+            &receiver.url(),
+            &[pb::EventType::CallCompleted],
+            None,
+        )
+        .await;
+    let emitted = app.emit(call_completed("org_log", "logged")).await;
+    app.delivery_reaches(
+        "org_log",
+        &emitted.delivery_ids[0],
+        pb::DeliveryStatus::Succeeded,
+    )
+    .await;
+    let log = |subscription_id: &str, event_id: &str| pb::ListDeliveriesRequest {
+        organization_id: "org_log".into(),
+        subscription_id: subscription_id.into(),
+        event_id: event_id.into(),
+        ..Default::default()
+    };
+    let unknown = uuid::Uuid::now_v7().to_string();
+    for (request, what) in [
+        (log(&unknown, ""), "subscription"),
+        (log("", &unknown), "event"),
+    ] {
+        let refused = app
+            .deliveries
+            .list_deliveries(request)
+            .await
+            .expect_err("an unknown resource");
+        assert_eq!(refused.code(), Code::NotFound);
+        assert!(refused.message().contains(what), "{refused:?}");
+    }
+    app.subscriptions
+        .delete_subscription(pb::DeleteSubscriptionRequest {
+            organization_id: "org_log".into(),
+            subscription_id: sub.id.clone(),
+        })
+        .await
+        .expect("delete");
+    let kept = app
+        .deliveries
+        .list_deliveries(log(&sub.id, ""))
+        .await
+        .expect("a deleted subscription's log")
+        .into_inner();
+    assert_eq!(kept.deliveries.len(), 1);
+}

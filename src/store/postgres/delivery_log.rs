@@ -11,21 +11,29 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::rows::{self, DELIVERY_COLUMNS};
 use crate::store::sqlite::first_id_at;
-use crate::store::{Delivery, DeliveryQuery, StoreResult};
+use crate::store::{DeliveryLog, DeliveryQuery, StoreResult};
 
 /// One page of the delivery log, newest first. A subscription or event of
 /// another organization is refused up front, as its rows would all be read
 /// and dropped by the organization check.
-pub async fn list(pool: &PgPool, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
-    if !names_own_resources(pool, &query).await? {
-        return Ok(Vec::new());
+pub async fn list(pool: &PgPool, query: DeliveryQuery) -> StoreResult<DeliveryLog> {
+    if let Some(missing) = missing_resource(pool, &query).await? {
+        return Ok(DeliveryLog::NotFound(missing));
     }
     let found = list_sql(&query).build().fetch_all(pool).await?;
-    found.iter().map(rows::delivery).collect()
+    let page = found
+        .iter()
+        .map(rows::delivery)
+        .collect::<StoreResult<_>>()?;
+    Ok(DeliveryLog::Page(page))
 }
 
-/// Whether the subscription and event the query filters by belong to its organization.
-async fn names_own_resources(pool: &PgPool, query: &DeliveryQuery) -> StoreResult<bool> {
+/// Which of the subscription and event the query filters by is not its
+/// organization's (deleted subscriptions count: their log stays readable).
+async fn missing_resource(
+    pool: &PgPool,
+    query: &DeliveryQuery,
+) -> StoreResult<Option<&'static str>> {
     let org = query.organization_id.as_str();
     if let Some(id) = query.subscription_id {
         let found: Option<i32> = sqlx::query_scalar(
@@ -36,7 +44,7 @@ async fn names_own_resources(pool: &PgPool, query: &DeliveryQuery) -> StoreResul
         .fetch_optional(pool)
         .await?;
         if found.is_none() {
-            return Ok(false);
+            return Ok(Some("subscription"));
         }
     }
     if let Some(id) = query.event_id {
@@ -47,10 +55,10 @@ async fn names_own_resources(pool: &PgPool, query: &DeliveryQuery) -> StoreResul
                 .fetch_optional(pool)
                 .await?;
         if found.is_none() {
-            return Ok(false);
+            return Ok(Some("event"));
         }
     }
-    Ok(true)
+    Ok(None)
 }
 
 fn list_sql(query: &DeliveryQuery) -> QueryBuilder<Postgres> {

@@ -218,7 +218,7 @@ impl Store for PgStore {
         events::get(&self.pool, org, id).await
     }
 
-    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
+    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<DeliveryLog> {
         delivery_log::list(&self.pool, query).await
     }
 

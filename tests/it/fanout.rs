@@ -453,7 +453,13 @@ async fn a_huge_fan_out_does_not_hold_up_another_organizations_emit() {
         match result {
             Ok(_) => answered.push((request, true)),
             Err(status) => {
-                assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                assert!(
+                    matches!(
+                        status.code(),
+                        tonic::Code::ResourceExhausted | tonic::Code::Unavailable
+                    ),
+                    "{status:?}"
+                );
                 assert!(status.get_details_retry_info().is_some(), "{status:?}");
                 answered.push((request, false));
             }

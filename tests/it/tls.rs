@@ -572,3 +572,17 @@ async fn answers(subscriptions: &mut SubscriptionServiceClient<Api>) -> bool {
         Ok(Ok(_))
     )
 }
+
+#[tokio::test]
+async fn logs_on_a_pipe_have_no_colours_and_the_start_line_names_the_address() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let address = refused_address().await;
+    let flags = vec!["--listen".to_string(), address.to_string()];
+    let mut child = binary(dir.path(), "", &flags);
+    let line = log_line(&mut child, "serving gRPC").await;
+    assert!(!line.contains('\u{1b}'), "colour codes on a pipe: {line:?}");
+    assert!(
+        line.contains(&format!("address={address}")),
+        "the start line does not name {address} plainly: {line}"
+    );
+}

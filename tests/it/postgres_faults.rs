@@ -134,13 +134,19 @@ impl Load {
     /// Waits until `more` emits past the present count have been acknowledged.
     async fn acknowledges(&self, more: usize, limit: Duration) {
         let wanted = self.counts().0 + more;
-        eventually(limit, || async { (self.counts().0 >= wanted).then_some(()) }).await;
+        eventually(limit, || async {
+            (self.counts().0 >= wanted).then_some(())
+        })
+        .await;
     }
 
     /// Waits until an emit past the present count has been refused.
     async fn refuses(&self, limit: Duration) {
         let wanted = self.counts().1 + 1;
-        eventually(limit, || async { (self.counts().1 >= wanted).then_some(()) }).await;
+        eventually(limit, || async {
+            (self.counts().1 >= wanted).then_some(())
+        })
+        .await;
     }
 
     async fn finish(mut self) -> Seen {
@@ -218,7 +224,7 @@ async fn a_restarted_database_and_a_lost_pool_heal_without_losing_acknowledged_e
     load.refuses(Duration::from_secs(10)).await;
     health_becomes(&app, ServingStatus::NotServing, Duration::from_secs(5)).await;
     let refused = tokio::time::timeout(
-        Duration::from_secs(10),
+        Duration::from_secs(15),
         app.events.emit_event(keyed_event("while-down")),
     )
     .await

@@ -7,8 +7,9 @@
 # `start` installs Debian's postgresql package when initdb/pg_ctl are missing
 # (without its default cluster), creates a cluster in DIR/data owned by the
 # `postgres` user when run as root (initdb refuses root), and starts it on a
-# free loopback port with its socket in DIR. Local and loopback connections
-# are trusted: the cluster is for tests only and listens on 127.0.0.1 alone.
+# free loopback port (the one it had before, when started again) with its
+# socket in DIR. Local and loopback connections are trusted: the cluster is
+# for tests only and listens on 127.0.0.1 alone.
 # Durability is left as in production (fsync on). Both commands are idempotent.
 set -euo pipefail
 
@@ -87,7 +88,13 @@ start() {
   fi
   local port tries
   for tries in 1 2 3 4 5; do
-    port=$(free_port)
+    # A cluster started again keeps its port, so clients that knew it (a
+    # service left running across a database restart) reconnect.
+    if [ "$tries" -eq 1 ] && [ -f "$dir/port" ]; then
+      port=$(cat "$dir/port")
+    else
+      port=$(free_port)
+    fi
     if as_owner "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 30 \
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" \
       start >/dev/null; then

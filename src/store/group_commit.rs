@@ -30,7 +30,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{EmitLimits, EmitOutcome, EmitResult, NewEvent, Store, StoreError};
+use super::{EmitLimits, EmitOutcome, EmitResult, Fault, NewEvent, Store, StoreError};
 
 /// When a refused caller is told to come back.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -199,6 +199,19 @@ async fn commit(store: &dyn Store, group: Vec<Job>, limits: EmitLimits) -> VecDe
         Err(e) if group.len() == 1 => {
             if let Some(job) = group.into_iter().next() {
                 send(job.reply, Err(e.into()));
+            }
+        }
+        Err(e) if e.fault() == Some(Fault::Unavailable) => {
+            // Nothing was stored and the database is out of reach: trying
+            // each request alone would only have the later callers wait out
+            // one more failed connection each before hearing the same.
+            let cause = std::error::Error::source(&e)
+                .map_or_else(|| e.to_string(), crate::telemetry::error_chain);
+            for job in group {
+                send(
+                    job.reply,
+                    Err(StoreError::Unavailable(cause.clone().into()).into()),
+                );
             }
         }
         Err(e) => {

@@ -13,6 +13,7 @@ mod isolation;
 mod load;
 mod management;
 mod paging;
+mod postgres_faults;
 mod receiver;
 mod restart;
 mod retention;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tonic::Status;
+use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 
 use super::access::{Access, required};
@@ -86,6 +87,10 @@ where
     }
 }
 
+/// When a caller whose key could not be looked up is told to come back:
+/// about how often the store probes whether it works again.
+const LOOKUP_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 async fn check(
     auth: &Authenticator,
     headers: &http::HeaderMap,
@@ -94,7 +99,12 @@ async fn check(
     let key =
         bearer(headers).ok_or_else(|| Status::unauthenticated(AuthError::Missing.to_string()))?;
     let caller = auth.authenticate(key).await.map_err(|e| match e {
-        AuthError::Unavailable => Status::unavailable(e.to_string()),
+        // As any refusal for a storage fault: nothing happened, retry soon.
+        AuthError::Unavailable => Status::with_error_details(
+            tonic::Code::Unavailable,
+            e.to_string(),
+            ErrorDetails::with_retry_info(Some(LOOKUP_RETRY_AFTER)),
+        ),
         AuthError::Missing | AuthError::Invalid => Status::unauthenticated(e.to_string()),
     })?;
     caller.require(needed).map_err(Status::from)?;

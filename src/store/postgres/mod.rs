@@ -33,6 +33,7 @@ mod work;
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -49,6 +50,13 @@ use crate::domain::secret_box::SecretKeys;
 /// attempt recorder and the dispatcher hold one each while they work; the
 /// rest serve RPCs.
 const POOL_SIZE: u32 = 16;
+
+/// How long a call waits for a connection before it is refused as
+/// unavailable. sqlx retries a refused connect until this runs out, so it
+/// is also how long a caller waits to hear that the server is down: long
+/// enough for a busy pool to free a connection, short enough that callers
+/// are told to retry well before their own deadlines.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How a write transaction's commit reaches the disk (see the module docs).
 #[derive(Clone, Copy, Debug)]
@@ -119,6 +127,7 @@ impl PgStore {
         // that a live instance is always seen connected by the others.
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)

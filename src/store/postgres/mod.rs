@@ -24,6 +24,7 @@ mod delivery_log;
 mod events;
 pub(crate) mod faults;
 mod heartbeat;
+mod notify;
 mod outcomes;
 mod retention;
 mod rows;
@@ -38,6 +39,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::*;
 use crate::domain::api_key::KeyHash;
@@ -100,6 +103,9 @@ pub struct PgStore {
     instance: Arc<str>,
     /// Subscriptions (not deleted) one organization may have.
     max_subscriptions_per_organization: u32,
+    /// The listener for other instances' work, stopped by [`Store::close`].
+    tasks: TaskTracker,
+    stop: CancellationToken,
 }
 
 impl PgStore {
@@ -138,6 +144,8 @@ impl PgStore {
             keys,
             instance,
             max_subscriptions_per_organization: u32::MAX,
+            tasks: TaskTracker::new(),
+            stop: CancellationToken::new(),
         })
     }
 
@@ -190,7 +198,7 @@ impl Store for PgStore {
         patch: SubscriptionPatch,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Subscription>> {
-        subscriptions::update(&self.pool, &self.keys, org, id, patch, now).await
+        subscriptions::update(&self.pool, &self.keys, &self.instance, org, id, patch, now).await
     }
 
     async fn delete_subscription(
@@ -207,7 +215,7 @@ impl Store for PgStore {
         requests: &[&[NewEvent]],
         limits: EmitLimits,
     ) -> StoreResult<Vec<EmitOutcome>> {
-        events::emit(&self.pool, requests, limits).await
+        events::emit(&self.pool, &self.instance, requests, limits).await
     }
 
     async fn get_event(
@@ -236,7 +244,7 @@ impl Store for PgStore {
         id: DeliveryId,
         now: DateTime<Utc>,
     ) -> StoreResult<RedeliverOutcome> {
-        deliveries::redeliver(&self.pool, org, id, now).await
+        deliveries::redeliver(&self.pool, &self.instance, org, id, now).await
     }
 
     async fn replay(
@@ -246,7 +254,7 @@ impl Store for PgStore {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ReplayCounts>> {
-        deliveries::replay(&self.pool, org, id, since, now).await
+        deliveries::replay(&self.pool, &self.instance, org, id, since, now).await
     }
 
     async fn record_test_delivery(&self, test: TestDeliveryRecord) -> StoreResult<()> {
@@ -285,7 +293,16 @@ impl Store for PgStore {
     }
 
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
-        work::release(&self.pool, owner, ids).await
+        work::release(&self.pool, &self.instance, owner, ids).await
+    }
+
+    fn wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Wakeup>> {
+        Some(notify::listen(
+            self.pool.clone(),
+            self.instance.clone(),
+            self.stop.clone(),
+            &self.tasks,
+        ))
     }
 
     async fn recover_leases(&self) -> StoreResult<u64> {
@@ -330,8 +347,11 @@ impl Store for PgStore {
         })
     }
 
-    /// Closes the pool, waiting for running queries.
+    /// Stops the listener, then closes the pool, waiting for running queries.
     async fn close(&self) {
+        self.stop.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
         self.pool.close().await;
     }
 

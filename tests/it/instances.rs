@@ -352,26 +352,25 @@ const FLEET_FLAGS: &[&str] = &[
 async fn fleet_with_subscriptions(receiver: &TestReceiver) -> (TestDatabase, Fleet) {
     let database = TestDatabase::new().await;
     let fleet = Fleet::start(database.url(), FLEET_FLAGS, 3).await;
-    {
-        let mut clients = fleet.clients.lock().expect("lock");
-        let first = clients[0].as_mut().expect("up");
-        let mut subscriptions = first.subscriptions.clone();
-        drop(clients);
-        for org in ORGS {
-            subscriptions
-                .create_subscription(pb::CreateSubscriptionRequest {
-                    organization_id: (*org).into(),
-                    subscription: Some(pb::Subscription {
-                        url: receiver.url(),
-                        integration: pb::Integration::Custom as i32,
-                        event_types: TYPES.iter().map(|t| *t as i32).collect(),
-                        ..Default::default()
-                    }),
+    let mut subscriptions = fleet.clients.lock().expect("lock")[0]
+        .as_ref()
+        .expect("up")
+        .subscriptions
+        .clone();
+    for org in ORGS {
+        subscriptions
+            .create_subscription(pb::CreateSubscriptionRequest {
+                organization_id: (*org).into(),
+                subscription: Some(pb::Subscription {
+                    url: receiver.url(),
+                    integration: pb::Integration::Custom as i32,
+                    event_types: TYPES.iter().map(|t| *t as i32).collect(),
                     ..Default::default()
-                })
-                .await
-                .expect("subscribe");
-        }
+                }),
+                ..Default::default()
+            })
+            .await
+            .expect("subscribe");
     }
     (database, fleet)
 }

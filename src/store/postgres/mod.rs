@@ -6,7 +6,9 @@
 //! (left alone until they expire) from those of instances that are gone
 //! (freed at once): see [`work`]. Claims take rows with `FOR UPDATE SKIP
 //! LOCKED`, so instances claiming together never wait on or take each
-//! other's rows. Writes that must not race across instances (an
+//! other's rows; what one instance commits for the others to send (an
+//! emit, a replay, a reactivation) wakes them through `LISTEN`/`NOTIFY`
+//! ([`notify`], [`Store::wakeups`]). Writes that must not race across instances (an
 //! organization's subscription cap, an idempotency key, a subscription's
 //! failure count) lock what they decide on first.
 //!
@@ -49,8 +51,8 @@ use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, Subscrip
 use crate::domain::secret_box::SecretKeys;
 
 /// Connections each instance keeps at most: the group committer, the
-/// attempt recorder and the dispatcher hold one each while they work; the
-/// rest serve RPCs.
+/// attempt recorder and the dispatcher hold one each while they work, the
+/// listener for other instances' work one all the time; the rest serve RPCs.
 const POOL_SIZE: u32 = 16;
 
 /// How a write transaction's commit reaches the disk (see the module docs).

@@ -9,6 +9,21 @@
 //! frees it; once every connection of that instance is gone (it crashed or
 //! stopped) a starting instance frees it at once.
 //!
+//! Work one instance makes due for another (leases given back, leases of a
+//! gone instance freed) is announced with [`notify`](super::notify), like
+//! emits, replays, redeliveries and reactivations, so a free instance
+//! claims it at once.
+//!
+//! The per-subscription concurrency cap (`--max-in-flight-per-subscription`)
+//! holds per instance, not across instances: each instance counts the
+//! attempts it runs, so N instances may have up to N times the cap in
+//! flight to one subscription (the same holds for the per-organization
+//! share). Making it global would mean counting the subscription's live
+//! leases in the claim under a lock every claim of that subscription waits
+//! on, and telling every instance whenever any attempt finishes (the only
+//! moment a slot frees): a round trip and a notification per attempt, for a
+//! bound an operator gets as well by dividing the cap by the replica count.
+//!
 //! A delivery whose signing secret does not open (its key is not configured)
 //! is never handed out, so never sent unsigned: its lease is given back in
 //! the same transaction and the error names the key, while the other

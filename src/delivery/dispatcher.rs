@@ -6,7 +6,10 @@
 //! It learns what is due from hints ([`Hint`]): an emit names the
 //! subscriptions it created deliveries for (they go out at once, no polling
 //! tick), a finished attempt frees its subscription's slot or schedules a
-//! retry. A sweep asks the store every idle-poll interval (and on demand)
+//! retry. With a database shared by several instances, the store's
+//! [`Wakeup`]s name the subscriptions another instance made work due for
+//! (an emit, a replay, a redelivery, a reactivation), or ask for a sweep
+//! when some may have been missed. A sweep asks the store every idle-poll interval (and on demand)
 //! which subscriptions have due work, which covers everything a hint cannot:
 //! hints dropped when their queue was full, retries scheduled before a
 //! restart, and deliveries whose lease expired because their outcome could
@@ -14,6 +17,7 @@
 //! the instance holding them died).
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -26,7 +30,7 @@ use super::Engine;
 use super::schedule::Schedule;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
 use crate::domain::time;
-use crate::store::{StoreError, StoreResult, WorkItem};
+use crate::store::{StoreError, StoreResult, Wakeup, WorkItem};
 use crate::telemetry::error_chain;
 
 /// Most subscriptions served by one claim transaction.
@@ -43,7 +47,12 @@ pub enum Hint {
     At(SubscriptionId, DateTime<Utc>),
 }
 
-pub async fn run(engine: Engine, mut hints: mpsc::Receiver<Hint>, shutdown: CancellationToken) {
+pub async fn run(
+    engine: Engine,
+    mut hints: mpsc::Receiver<Hint>,
+    mut wakeups: Option<mpsc::Receiver<Wakeup>>,
+    shutdown: CancellationToken,
+) {
     let inner = &engine.inner;
     match inner.store.recover_leases().await {
         Ok(0) => {}
@@ -55,6 +64,9 @@ pub async fn run(engine: Engine, mut hints: mpsc::Receiver<Hint>, shutdown: Canc
     while !shutdown.is_cancelled() {
         while let Ok(hint) = hints.try_recv() {
             apply(&mut schedule, hint);
+        }
+        while let Some(wakeup) = wakeups.as_mut().and_then(|w| w.try_recv().ok()) {
+            heed(&engine, &mut schedule, wakeup);
         }
         let now = time::now();
         if inner.sweep_requested() || Instant::now() >= next_sweep {
@@ -78,6 +90,11 @@ pub async fn run(engine: Engine, mut hints: mpsc::Receiver<Hint>, shutdown: Canc
                 Some(hint) => apply(&mut schedule, hint),
                 None => break,
             },
+            wakeup = next_wakeup(&mut wakeups) => match wakeup {
+                Some(wakeup) => heed(&engine, &mut schedule, wakeup),
+                // The store stopped listening (it is closing): sweeps remain.
+                None => wakeups = None,
+            },
             _ = inner.wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.cancelled() => {}
@@ -90,6 +107,25 @@ fn apply(schedule: &mut Schedule, hint: Hint) {
     match hint {
         Hint::Ready(subscription) => schedule.ready(subscription),
         Hint::At(subscription, at) => schedule.at(subscription, at),
+    }
+}
+
+fn heed(engine: &Engine, schedule: &mut Schedule, wakeup: Wakeup) {
+    match wakeup {
+        Wakeup::Due(subscriptions) => {
+            for subscription in subscriptions {
+                schedule.ready(subscription);
+            }
+        }
+        Wakeup::Sweep => engine.inner.sweep.store(true, Ordering::Release),
+    }
+}
+
+/// The next wakeup, or never when the store sends none.
+async fn next_wakeup(wakeups: &mut Option<mpsc::Receiver<Wakeup>>) -> Option<Wakeup> {
+    match wakeups {
+        Some(wakeups) => wakeups.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -2,8 +2,9 @@
 //! them until each succeeds, runs out of retries, or its subscription is
 //! disabled.
 //!
-//! - [`dispatcher`] leases due deliveries (woken at once by new emits, else at
-//!   the next due retry) and starts one task per delivery, bounded by a global
+//! - [`dispatcher`] leases due deliveries (woken at once by new emits, by
+//!   other instances' work on a shared database, else at the next due retry)
+//!   and starts one task per delivery, bounded by a global
 //!   cap, a per-organization share and a per-subscription cap ([`slots`]), so
 //!   neither one slow endpoint nor one organization's many endpoints can hold
 //!   up anyone else.
@@ -151,9 +152,11 @@ impl Engine {
             config,
         });
         let engine = Self { inner };
+        let wakeups = engine.inner.store.wakeups();
         let dispatcher = tokio::spawn(dispatcher::run(
             engine.clone(),
             hint_queue,
+            wakeups,
             engine.inner.stop.clone(),
         ));
         if let Ok(mut slot) = engine.inner.dispatcher.lock() {

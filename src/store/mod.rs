@@ -123,6 +123,16 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Work that another instance sharing the database committed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wakeup {
+    /// These subscriptions may have deliveries due now.
+    Due(Vec<SubscriptionId>),
+    /// Some wakeups may have been missed (the store lost its connection
+    /// meanwhile): only a full look at the store finds their work.
+    Sweep,
+}
+
 /// Everything the service stores.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -245,6 +255,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<AfterAttempt>>;
     /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
+    /// Called once, by the engine at start: news of work other instances on
+    /// the same database committed (emits, replays, redeliveries,
+    /// reactivations, leases given back), or `None` when no other instance
+    /// can share the database (SQLite).
+    fn wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Wakeup>> {
+        None
+    }
     /// Called once at start: frees leases a crashed process left behind.
     /// SQLite (one process per file) frees every lease; PostgreSQL frees
     /// those of instances no longer connected and expired ones, never a

@@ -264,6 +264,10 @@ impl Store for StoreMonitor {
         self.observe(self.inner.release(owner, ids).await)
     }
 
+    fn wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Wakeup>> {
+        self.inner.wakeups()
+    }
+
     async fn recover_leases(&self) -> StoreResult<u64> {
         self.observe(self.inner.recover_leases().await)
     }

@@ -9,6 +9,7 @@ mod edge;
 mod events_fixture;
 mod fanout;
 mod helpers;
+mod instances;
 mod isolation;
 mod load;
 mod management;

@@ -51,6 +51,7 @@ pub async fn get(
 /// that changes it.
 pub async fn redeliver(
     pool: &PgPool,
+    instance: &str,
     org: &OrganizationId,
     id: DeliveryId,
     now: DateTime<Utc>,
@@ -87,12 +88,14 @@ pub async fn redeliver(
     .fetch_one(&mut *tx)
     .await?;
     let delivery = rows::delivery(&row)?;
+    super::notify::due(&mut tx, instance, [delivery.subscription_id.0]).await?;
     tx.commit().await?;
     Ok(RedeliverOutcome::Scheduled(delivery))
 }
 
 pub async fn replay(
     pool: &PgPool,
+    instance: &str,
     org: &OrganizationId,
     id: SubscriptionId,
     since: DateTime<Utc>,
@@ -160,6 +163,9 @@ pub async fn replay(
         })
         .collect();
     let created = insert_pending_deliveries(&mut tx, &new).await?;
+    if created + rescheduled > 0 {
+        super::notify::due(&mut tx, instance, [id.0]).await?;
+    }
     tx.commit().await?;
     Ok(Some(ReplayCounts {
         created,

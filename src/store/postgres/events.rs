@@ -28,6 +28,7 @@ const ROWS_PER_INSERT: usize = 5000;
 
 pub async fn emit(
     pool: &PgPool,
+    instance: &str,
     requests: &[&[NewEvent]],
     limits: EmitLimits,
 ) -> StoreResult<Vec<EmitOutcome>> {
@@ -82,6 +83,7 @@ pub async fn emit(
         })
         .collect();
     insert_pending_deliveries(&mut tx, &rows).await?;
+    super::notify::due(&mut tx, instance, rows.iter().map(|(_, _, s, _)| *s)).await?;
 
     // Repeated keys are answered after the deliveries are in, so a key
     // repeated inside this very group finds its first event's deliveries.

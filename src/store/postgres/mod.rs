@@ -6,7 +6,9 @@
 //! (left alone until they expire) from those of instances that are gone
 //! (freed at once): see [`work`]. Claims take rows with `FOR UPDATE SKIP
 //! LOCKED`, so instances claiming together never wait on or take each
-//! other's rows. Writes that must not race across instances (an
+//! other's rows; what one instance commits for the others to send (an
+//! emit, a replay, a reactivation) wakes them through `LISTEN`/`NOTIFY`
+//! ([`notify`], [`Store::wakeups`]). Writes that must not race across instances (an
 //! organization's subscription cap, an idempotency key, a subscription's
 //! failure count) lock what they decide on first.
 //!
@@ -24,6 +26,7 @@ mod delivery_log;
 mod events;
 pub(crate) mod faults;
 mod heartbeat;
+mod notify;
 mod outcomes;
 mod retention;
 mod rows;
@@ -39,6 +42,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::*;
 use crate::domain::api_key::KeyHash;
@@ -47,8 +52,8 @@ use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, Subscrip
 use crate::domain::secret_box::SecretKeys;
 
 /// Connections each instance keeps at most: the group committer, the
-/// attempt recorder and the dispatcher hold one each while they work; the
-/// rest serve RPCs.
+/// attempt recorder and the dispatcher hold one each while they work, the
+/// listener for other instances' work one all the time; the rest serve RPCs.
 const POOL_SIZE: u32 = 16;
 
 /// How long a call waits for a connection before it is refused as
@@ -108,6 +113,9 @@ pub struct PgStore {
     instance: Arc<str>,
     /// Subscriptions (not deleted) one organization may have.
     max_subscriptions_per_organization: u32,
+    /// The listener for other instances' work, stopped by [`Store::close`].
+    tasks: TaskTracker,
+    stop: CancellationToken,
 }
 
 impl PgStore {
@@ -147,6 +155,8 @@ impl PgStore {
             keys,
             instance,
             max_subscriptions_per_organization: u32::MAX,
+            tasks: TaskTracker::new(),
+            stop: CancellationToken::new(),
         })
     }
 
@@ -199,7 +209,7 @@ impl Store for PgStore {
         patch: SubscriptionPatch,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Subscription>> {
-        subscriptions::update(&self.pool, &self.keys, org, id, patch, now).await
+        subscriptions::update(&self.pool, &self.keys, &self.instance, org, id, patch, now).await
     }
 
     async fn delete_subscription(
@@ -216,7 +226,7 @@ impl Store for PgStore {
         requests: &[&[NewEvent]],
         limits: EmitLimits,
     ) -> StoreResult<Vec<EmitOutcome>> {
-        events::emit(&self.pool, requests, limits).await
+        events::emit(&self.pool, &self.instance, requests, limits).await
     }
 
     async fn get_event(
@@ -245,7 +255,7 @@ impl Store for PgStore {
         id: DeliveryId,
         now: DateTime<Utc>,
     ) -> StoreResult<RedeliverOutcome> {
-        deliveries::redeliver(&self.pool, org, id, now).await
+        deliveries::redeliver(&self.pool, &self.instance, org, id, now).await
     }
 
     async fn replay(
@@ -255,7 +265,7 @@ impl Store for PgStore {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ReplayCounts>> {
-        deliveries::replay(&self.pool, org, id, since, now).await
+        deliveries::replay(&self.pool, &self.instance, org, id, since, now).await
     }
 
     async fn record_test_delivery(&self, test: TestDeliveryRecord) -> StoreResult<()> {
@@ -294,7 +304,16 @@ impl Store for PgStore {
     }
 
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
-        work::release(&self.pool, owner, ids).await
+        work::release(&self.pool, &self.instance, owner, ids).await
+    }
+
+    fn wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Wakeup>> {
+        Some(notify::listen(
+            self.pool.clone(),
+            self.instance.clone(),
+            self.stop.clone(),
+            &self.tasks,
+        ))
     }
 
     async fn recover_leases(&self) -> StoreResult<u64> {
@@ -339,8 +358,11 @@ impl Store for PgStore {
         })
     }
 
-    /// Closes the pool, waiting for running queries.
+    /// Stops the listener, then closes the pool, waiting for running queries.
     async fn close(&self) {
+        self.stop.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
         self.pool.close().await;
     }
 

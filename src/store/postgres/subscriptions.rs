@@ -118,6 +118,7 @@ pub async fn list(
 pub async fn update(
     pool: &PgPool,
     keys: &SecretKeys,
+    instance: &str,
     org: &OrganizationId,
     id: SubscriptionId,
     patch: SubscriptionPatch,
@@ -183,6 +184,9 @@ pub async fn update(
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
+    }
+    if patch.enabled == Some(true) {
+        super::notify::due(&mut tx, instance, [id.0]).await?;
     }
     tx.commit().await?;
     get(pool, keys, org, id).await

@@ -9,6 +9,21 @@
 //! frees it; once every connection of that instance is gone (it crashed or
 //! stopped) a starting instance frees it at once.
 //!
+//! Work one instance makes due for another (leases given back, leases of a
+//! gone instance freed) is announced with [`notify`](super::notify), like
+//! emits, replays, redeliveries and reactivations, so a free instance
+//! claims it at once.
+//!
+//! The per-subscription concurrency cap (`--max-in-flight-per-subscription`)
+//! holds per instance, not across instances: each instance counts the
+//! attempts it runs, so N instances may have up to N times the cap in
+//! flight to one subscription (the same holds for the per-organization
+//! share). Making it global would mean counting the subscription's live
+//! leases in the claim under a lock every claim of that subscription waits
+//! on, and telling every instance whenever any attempt finishes (the only
+//! moment a slot frees): a round trip and a notification per attempt, for a
+//! bound an operator gets as well by dividing the cap by the replica count.
+//!
 //! A delivery whose signing secret does not open (its key is not configured)
 //! is never handed out, so never sent unsigned: its lease is given back in
 //! the same transaction and the error names the key, while the other
@@ -200,20 +215,29 @@ fn work_item(row: &PgRow, keys: &SecretKeys) -> StoreResult<WorkItem> {
     })
 }
 
-pub async fn release(pool: &PgPool, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
+/// Gives leases back; other instances hear of the work at once, since this
+/// one had no room for it.
+pub async fn release(
+    pool: &PgPool,
+    instance: &str,
+    owner: &str,
+    ids: &[DeliveryId],
+) -> StoreResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
     let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
     let mut tx = super::begin(pool, super::Sync::Relaxed).await?;
-    sqlx::query(
+    let subscriptions: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
-         lease_instance = NULL WHERE status = 'in_flight' AND lease_owner = $1 AND id = ANY($2)",
+         lease_instance = NULL WHERE status = 'in_flight' AND lease_owner = $1 AND id = ANY($2) \
+         RETURNING subscription_id",
     )
     .bind(owner)
     .bind(&ids)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
+    super::notify::due(&mut tx, instance, subscriptions).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -223,7 +247,7 @@ pub async fn release(pool: &PgPool, owner: &str, ids: &[DeliveryId]) -> StoreRes
 /// leases are left alone, however old its attempts.
 pub async fn recover_leases(pool: &PgPool, instance: &str) -> StoreResult<u64> {
     let mut tx = super::begin(pool, super::Sync::Durable).await?;
-    let released = sqlx::query(
+    let released: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
          lease_instance = NULL \
          WHERE id IN (SELECT d.id FROM deliveries d WHERE d.status = 'in_flight' \
@@ -231,13 +255,16 @@ pub async fn recover_leases(pool: &PgPool, instance: &str) -> StoreResult<u64> {
                            OR (d.lease_instance <> $2 AND NOT EXISTS ( \
                                SELECT 1 FROM pg_stat_activity a \
                                WHERE a.application_name = d.lease_instance))) \
-                      FOR UPDATE SKIP LOCKED)",
+                      FOR UPDATE SKIP LOCKED) \
+         RETURNING subscription_id",
     )
     .bind(ts(time::now()))
     .bind(instance)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .fetch_all(&mut *tx)
+    .await?;
+    let count = released.len() as u64;
+    // The instances already running get their share of it at once.
+    super::notify::due(&mut tx, instance, released).await?;
     tx.commit().await?;
-    Ok(released)
+    Ok(count)
 }

@@ -184,3 +184,80 @@ async fn failures_recorded_by_two_instances_at_once_are_all_counted() {
     let health = first.subscription(org, &sub.id).await;
     assert_eq!(health.consecutive_failures, 60, "{health:?}");
 }
+
+#[tokio::test]
+async fn a_subscription_failing_on_every_instance_is_disabled_at_exactly_the_threshold() {
+    if !on_postgres() {
+        eprintln!("skipped on SQLite: one process per file");
+        return;
+    }
+    // One attempt in flight per instance, and no retry within the test: each
+    // delivery fails once, and at most one other attempt can be under way
+    // when the tenth failure disables the subscription.
+    let flags = [
+        "--allow-private-targets",
+        "--retry-schedule",
+        "1h",
+        "--failure-threshold",
+        "10",
+        "--max-in-flight-per-subscription",
+        "1",
+    ];
+    let mut first = spawn_app_with(&flags).await;
+    let mut second = spawn_on(&first.database_url, &flags).await;
+    let org = "org_shared_threshold";
+    let failing = TestReceiver::start_with(Behavior::Status(503)).await;
+    let sub = first.subscribe(org, &failing.url(), TYPES, None).await;
+    for i in 0..15 {
+        first.emit(call_completed(org, &format!("a{i}"))).await;
+        second.emit(call_completed(org, &format!("b{i}"))).await;
+    }
+    let disabled = eventually(Duration::from_secs(30), || {
+        let mut subscriptions = first.subscriptions.clone();
+        let id = sub.id.clone();
+        async move {
+            let s = subscriptions
+                .get_subscription(pb::GetSubscriptionRequest {
+                    organization_id: org.into(),
+                    subscription_id: id,
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .subscription?;
+            (s.status == pb::SubscriptionStatus::Disabled as i32).then_some(s)
+        }
+    })
+    .await;
+    assert_eq!(
+        disabled.disabled_reason,
+        pb::DisabledReason::TooManyFailures as i32
+    );
+    // Any attempt still under way finishes and is recorded.
+    eventually(Duration::from_secs(20), || {
+        let mut deliveries = first.deliveries.clone();
+        async move {
+            let page = deliveries
+                .list_deliveries(pb::ListDeliveriesRequest {
+                    organization_id: org.into(),
+                    status: pb::DeliveryStatus::InFlight as i32,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner();
+            page.deliveries.is_empty().then_some(())
+        }
+    })
+    .await;
+    let settled = first.subscription(org, &sub.id).await;
+    let sent = failing.received().len() as u32;
+    assert_eq!(
+        settled.consecutive_failures, sent,
+        "every failure is counted once: {settled:?}"
+    );
+    assert!(
+        (10..=11).contains(&sent),
+        "disabled at the tenth failure, with at most the other instance's attempt after it: {sent} sent"
+    );
+}

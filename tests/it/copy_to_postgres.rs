@@ -322,3 +322,74 @@ async fn a_sqlite_database_moves_to_postgres_with_its_keys_secrets_schedule_and_
     );
     after.stop().await;
 }
+
+#[tokio::test]
+async fn deliveries_in_flight_when_the_sqlite_service_died_are_sent_from_postgres() {
+    if !on_postgres() {
+        eprintln!(
+            "skipped: copy-to-postgres needs a PostgreSQL server (INBOUNDFLOW_TEST_POSTGRES_URL)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite_url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let receiver = TestReceiver::start_with(Behavior::Hang).await;
+    // The real binary, killed while its request hangs: its lease stays.
+    let flags = ["--attempt-timeout", "60s"];
+    let (mut child, mut before) = start_binary(&sqlite_url, &flags).await;
+    let sub = before
+        .subscribe(
+            ORG,
+            &receiver.url(),
+            &[pb::EventType::CallCompleted],
+            Some(WAITING_SECRET),
+        )
+        .await;
+    let emitted = before.emit(call_completed(ORG, "in flight")).await;
+    receiver.wait_for(1, Duration::from_secs(10)).await;
+    let delivery = before
+        .delivery_reaches(ORG, &emitted.delivery_ids[0], pb::DeliveryStatus::InFlight)
+        .await;
+    child.start_kill().expect("SIGKILL");
+    child.wait().await.expect("killed");
+
+    let target = TestDatabase::new().await;
+    let copied = copy(&sqlite_url, target.url()).await;
+    assert!(
+        copied.status.success(),
+        "copy failed: {}",
+        String::from_utf8_lossy(&copied.stderr)
+    );
+    let printed = lines(&copied.stdout);
+    let line = "1 deliveries (0 waiting, 1 were in flight and are due now)";
+    assert!(printed.iter().any(|l| l == line), "{line} in {printed:?}");
+
+    // As copied, before any service touches it: no lease of the dead
+    // process, due now.
+    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(target.url())
+        .await
+        .expect("connect to the copy");
+    let id = uuid::Uuid::parse_str(&delivery.id).expect("delivery id");
+    let stored: (String, bool, bool) = sqlx::query_as(
+        "SELECT status, lease_owner IS NULL AND lease_expires_at IS NULL, \
+         next_attempt_at <= now() FROM deliveries WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut db)
+    .await
+    .expect("the copied delivery");
+    assert_eq!(stored, ("pending".to_owned(), true, true));
+    sqlx::Connection::close(db).await.expect("disconnect");
+
+    // Due at once on PostgreSQL: sent again with its id and secret, no call needed.
+    receiver.set_default(Behavior::Status(200));
+    let mut after = spawn_on(target.url(), FAST).await;
+    let got = receiver.wait_for(2, Duration::from_secs(20)).await;
+    assert_eq!(got[1].delivery_id(), delivery.id);
+    assert_signed(&got[1], WAITING_SECRET);
+    let done = after
+        .delivery_reaches(ORG, &delivery.id, pb::DeliveryStatus::Succeeded)
+        .await;
+    assert_eq!(done.subscription_id, sub.id);
+    after.stop().await;
+}

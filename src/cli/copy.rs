@@ -70,9 +70,9 @@ pub async fn run(command: CopyCommand) -> anyhow::Result<()> {
         None => key_file_keys(&file)?.unwrap_or_else(|| target_keys.clone()),
     };
 
-    // Opening each database as a service would migrates it to the current
-    // schema (the one `tables` knows), and checks that every SQLite secret
-    // opens with its keys before anything is written.
+    // Opened as a service opens them, both databases reach the current
+    // schema (the one `tables` knows), and every SQLite secret is checked to
+    // open with its keys before anything is written.
     for (url, keys) in [(&command.from, &source_keys), (&command.to, &target_keys)] {
         let options = StoreOptions {
             secret_keys: Some(keys.clone()),

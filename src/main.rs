@@ -39,6 +39,9 @@ enum Command {
         #[command(flatten)]
         command: cli::keys::KeysCommand,
     },
+    /// Copy a SQLite database (subscriptions with their secrets, API keys,
+    /// events, deliveries, attempts) into a new, empty PostgreSQL one.
+    CopyToPostgres(cli::copy::CopyCommand),
 }
 
 #[tokio::main]
@@ -77,6 +80,10 @@ async fn main() -> anyhow::Result<()> {
             let result = cli::keys::run(store.as_ref(), command.action).await;
             store.close().await;
             result?;
+        }
+        Command::CopyToPostgres(command) => {
+            telemetry::init(LogFormat::Text);
+            cli::copy::run(command).await?;
         }
     }
     Ok(())

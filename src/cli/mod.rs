@@ -1,3 +1,4 @@
 //! Subcommands of the `inboundflow-webhooks` binary besides `serve`.
 
+pub mod copy;
 pub mod keys;

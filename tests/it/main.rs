@@ -5,6 +5,7 @@ mod auth;
 mod backends;
 mod conformance;
 mod contract;
+mod copy_to_postgres;
 mod edge;
 mod events_fixture;
 mod fanout;

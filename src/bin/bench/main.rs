@@ -6,12 +6,16 @@
 //! ```
 //!
 //! It starts the release service binary as a separate process on a fresh
-//! SQLite database, a fast loopback receiver, and drives the service over
-//! gRPC: emit throughput, end-to-end deliveries/s beside the loopback HTTP
-//! limit, latency at a fixed rate, fan-out, isolation from a hanging
-//! endpoint, and peak memory while a million deliveries wait.
+//! SQLite database (or, with `--database-url`, as `--instances` processes on
+//! a fresh database of a PostgreSQL server), a fast loopback receiver, and
+//! drives the service over gRPC: emit throughput, end-to-end deliveries/s
+//! beside the loopback HTTP limit, latency at a fixed rate, fan-out,
+//! isolation from a hanging endpoint, and peak memory while a million
+//! deliveries wait. Emits are spread over the instances; deliveries are
+//! counted at the one receiver, whichever instance sent them.
 
 mod client;
+mod database;
 mod progress;
 mod receiver;
 mod scenarios;
@@ -24,6 +28,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use client::Client;
+use database::Database;
 use progress::Progress;
 use receiver::Receiver;
 use scenarios::Until;
@@ -48,24 +53,50 @@ struct Args {
     /// Extra flags for the service (e.g. --max-in-flight-per-subscription=64).
     #[arg(long = "service-flag", allow_hyphen_values = true)]
     service_flags: Vec<String>,
+    /// A PostgreSQL server (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`) to
+    /// run on instead of SQLite: the run makes a database of its own there
+    /// (needs CREATEDB) and drops it at the end.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Service processes sharing the PostgreSQL database.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    instances: u16,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
+    let database = match &args.database_url {
+        None => Database::sqlite(dir.path()),
+        Some(server) => Database::postgres(server).await?,
+    };
+    anyhow::ensure!(
+        args.instances == 1 || matches!(database, Database::Postgres { .. }),
+        "--instances above 1 needs --database-url: a SQLite file serves one process"
+    );
+    let result = run(&args, &database).await;
+    database.remove().await?;
+    result
+}
+
+async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
     let (receiver, address) = Receiver::start().await?;
     // Every workload here is one organization's: give it the whole attempt
     // pool, as before per-organization shares existed, so figures compare.
     let mut flags = vec!["--max-in-flight-per-organization=512".to_owned()];
     flags.extend(args.service_flags.iter().cloned());
-    let service = Service::start(
-        &service::sibling_binary()?,
-        &dir.path().join("bench.db"),
-        &flags,
-    )
-    .await?;
-    let client = Client::new(service.channel.clone(), &service.key)?;
+    let binary = service::sibling_binary()?;
+    let key = service::operator_key(&binary, database).await?;
+    let mut services = Vec::new();
+    let mut clients = Vec::new();
+    for _ in 0..args.instances {
+        let service = Service::start(&binary, database, &flags).await?;
+        clients.push(Client::new(service.channel.clone(), &key)?);
+        services.push(service);
+    }
+    // Set-up calls (subscriptions, reactivation) go to the first instance.
+    let client = clients[0].clone();
     let progress = Progress::start(Arc::clone(&receiver));
     let mut report: Vec<(String, String)> = Vec::new();
     let fast = |name: &str| format!("http://{address}/fast/{name}");
@@ -86,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
     for (concurrency, batch) in [(1, 1), (16, 1), (64, 1), (256, 1), (8, 10), (8, 100)] {
         progress.phase(&format!("emit c={concurrency} batch={batch}"));
         let per_second = scenarios::emit_rate(
-            &client,
+            &clients,
             "bench_emit",
             concurrency,
             batch,
@@ -152,7 +183,7 @@ async fn main() -> anyhow::Result<()> {
     progress.phase("latency at 1000 events/s");
     c.subscribe("bench_latency", &fast("latency"), true).await?;
     let lat = scenarios::latency(
-        &client,
+        &clients,
         &receiver,
         "bench_latency",
         1000,
@@ -176,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
     progress.phase("isolation: fast endpoint alone");
     c.subscribe("bench_alone", &fast("alone"), true).await?;
     let alone = scenarios::latency(
-        &client,
+        &clients,
         &receiver,
         "bench_alone",
         500,
@@ -189,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
     c.subscribe("bench_beside", &format!("http://{address}/hang"), true)
         .await?;
     let beside = scenarios::latency(
-        &client,
+        &clients,
         &receiver,
         "bench_beside",
         500,
@@ -214,7 +245,7 @@ async fn main() -> anyhow::Result<()> {
     let before = receiver.count();
     let started = std::time::Instant::now();
     let fan_rate = scenarios::emit_rate(
-        &client,
+        &clients,
         "bench_fanout",
         16,
         1,
@@ -250,7 +281,7 @@ async fn main() -> anyhow::Result<()> {
     c.subscribe("bench_pending", &format!("http://{address}/hang"), true)
         .await?;
     let per_second = scenarios::emit_rate(
-        &client,
+        &clients,
         "bench_pending",
         4,
         1000,
@@ -262,20 +293,34 @@ async fn main() -> anyhow::Result<()> {
         "acknowledged emits/s, BatchEmitEvents of 1000, 4 concurrent callers (pending run)".into(),
         format!("{per_second:.0}"),
     ));
-    let rss = service
-        .peak_rss_mib()
+    let rss = services
+        .iter()
+        .filter_map(Service::peak_rss_mib)
+        .reduce(f64::max)
         .map(|m| format!("{m:.0} MiB"))
         .unwrap_or_else(|| "unknown".into());
+    let whose = if services.len() == 1 {
+        "service".to_owned()
+    } else {
+        format!("largest of {} service instances'", services.len())
+    };
     report.push((
         format!(
-            "service peak RSS over the whole run, ending with {} deliveries waiting",
+            "{whose} peak RSS over the whole run, ending with {} deliveries waiting",
             args.pending
         ),
         rss,
     ));
 
     progress.phase("done");
-    service.stop().await;
+    for service in services {
+        service.stop().await;
+    }
+    println!(
+        "\n{}, {} service instance(s)",
+        database.label(),
+        args.instances
+    );
     println!("\n| measurement | result |\n| --- | --- |");
     for (what, value) in report {
         println!("| {what} | {value} |");

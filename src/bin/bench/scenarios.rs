@@ -21,9 +21,10 @@ pub enum Until {
 }
 
 /// Emits from `concurrency` callers, one event or `batch` events per call,
-/// until `until`; events per second acknowledged.
+/// until `until`; events per second acknowledged. Callers are spread over
+/// `clients` (one per service instance) in turn.
 pub async fn emit_rate(
-    client: &Client,
+    clients: &[Client],
     org: &str,
     concurrency: usize,
     batch: usize,
@@ -41,7 +42,7 @@ pub async fn emit_rate(
     let calls_left = Arc::new(AtomicU64::new(calls));
     let mut callers = tokio::task::JoinSet::new();
     for caller in 0..concurrency {
-        let mut client = client.clone();
+        let mut client = clients[caller % clients.len()].clone();
         let (acked, calls_left) = (Arc::clone(&acked), Arc::clone(&calls_left));
         let org = org.to_owned();
         callers.spawn(async move {
@@ -89,9 +90,10 @@ pub async fn until_received(
     Ok(start.elapsed())
 }
 
-/// Emits tracked events at `per_second` for `length` and reports emit→receipt latency.
+/// Emits tracked events at `per_second` for `length`, spread over `clients`
+/// in turn, and reports emit→receipt latency.
 pub async fn latency(
-    client: &Client,
+    clients: &[Client],
     receiver: &Arc<Receiver>,
     org: &str,
     per_second: u32,
@@ -105,7 +107,7 @@ pub async fn latency(
     let mut emits = tokio::task::JoinSet::new();
     for seq in first_seq..first_seq + total {
         ticker.tick().await;
-        let mut client = client.clone();
+        let mut client = clients[(seq % clients.len() as u64) as usize].clone();
         let receiver = Arc::clone(receiver);
         let org = org.to_owned();
         emits.spawn(async move {

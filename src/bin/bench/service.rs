@@ -9,29 +9,47 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use tonic::transport::Channel;
 
+use crate::database::Database;
+
 pub struct Service {
     child: Child,
     pub channel: Channel,
-    /// An operator key, made on the database before the service starts.
-    pub key: String,
+}
+
+/// A command of the service binary on `database`, with its keys if it needs them.
+fn command(binary: &Path, database: &Database) -> Command {
+    let mut command = Command::new(binary);
+    command.env_remove("INBOUNDFLOW_SECRET_KEYS");
+    if let Some(keys) = database.secret_keys() {
+        command.env("INBOUNDFLOW_SECRET_KEYS", keys);
+    }
+    command
+}
+
+/// Makes an operator key on `database` (migrating it first, which the
+/// instances then find done).
+pub async fn operator_key(binary: &Path, database: &Database) -> anyhow::Result<String> {
+    let made = command(binary, database)
+        .args(["keys", "create", "--role", "operator", "--database-url"])
+        .arg(database.url())
+        .stderr(Stdio::null())
+        .output()
+        .await?;
+    anyhow::ensure!(made.status.success(), "could not create an API key");
+    Ok(String::from_utf8(made.stdout)?.trim().to_owned())
 }
 
 impl Service {
-    pub async fn start(binary: &Path, database: &Path, extra: &[String]) -> anyhow::Result<Self> {
+    pub async fn start(
+        binary: &Path,
+        database: &Database,
+        extra: &[String],
+    ) -> anyhow::Result<Self> {
         let address: SocketAddr = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
             probe.local_addr()?
         };
-        let database_url = format!("sqlite://{}", database.display());
-        let made = Command::new(binary)
-            .args(["keys", "create", "--role", "operator", "--database-url"])
-            .arg(&database_url)
-            .stderr(Stdio::null())
-            .output()
-            .await?;
-        anyhow::ensure!(made.status.success(), "could not create an API key");
-        let key = String::from_utf8(made.stdout)?.trim().to_owned();
-        let child = Command::new(binary)
+        let child = command(binary, database)
             .args([
                 "serve",
                 "--allow-private-targets",
@@ -39,7 +57,7 @@ impl Service {
                 &address.to_string(),
             ])
             .arg("--database-url")
-            .arg(&database_url)
+            .arg(database.url())
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -56,11 +74,7 @@ impl Service {
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         };
-        Ok(Self {
-            child,
-            channel,
-            key,
-        })
+        Ok(Self { child, channel })
     }
 
     /// Peak resident memory so far (VmHWM), in MiB.

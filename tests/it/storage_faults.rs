@@ -311,3 +311,45 @@ async fn a_full_filesystem_refuses_emits_and_heals_when_it_grows_with_the_wal_bo
     assert_eq!(integrity_check(&database_url).await, "ok");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn writes_wait_for_a_truncating_checkpoint_instead_of_failing() {
+    if sqlite_only("bounds the SQLite write-ahead log") {
+        return;
+    }
+    // A small WAL bound: truncating checkpoints run again and again while
+    // emits and their deliveries are written.
+    let mut app = spawn_app_with(&[FAST, &["--sqlite-wal-limit", "1048576"]].concat()).await;
+    let url = refused_address().await;
+    app.subscribe(
+        ORG,
+        &format!("http://{url}/"),
+        &[pb::EventType::CallCompleted],
+        None,
+    )
+    .await;
+    let mut callers = tokio::task::JoinSet::new();
+    for caller in 0..6 {
+        let mut events = app.events.clone();
+        callers.spawn(async move {
+            for round in 0..40 {
+                let requests = (0..100)
+                    .map(|i| {
+                        call_completed(
+                            ORG,
+                            &format!("wal {caller} {round} {i} {}", "x".repeat(500)),
+                        )
+                    })
+                    .collect();
+                events
+                    .batch_emit_events(pb::BatchEmitEventsRequest { requests })
+                    .await
+                    .map_err(|status| format!("caller {caller}, round {round}: {status:?}"))?;
+            }
+            Ok::<(), String>(())
+        });
+    }
+    while let Some(done) = callers.join_next().await {
+        done.expect("caller task").expect("every batch is stored");
+    }
+}

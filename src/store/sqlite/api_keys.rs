@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::domain::api_key::{KeyHash, Role};
 use crate::domain::ids::{ApiKeyId, OrganizationId};
@@ -31,7 +31,7 @@ fn record(row: &SqliteRow) -> StoreResult<ApiKeyRecord> {
 pub async fn create(pool: &SqlitePool, new: NewApiKey) -> StoreResult<ApiKeyRecord> {
     let key = &new.record;
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     sqlx::query(
         "INSERT INTO api_keys (id, organization_id, role, name, prefix, key_hash, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -86,7 +86,7 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<ApiKeyRecord>> {
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     let mut sql: QueryBuilder<Sqlite> =
         QueryBuilder::new("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ");
     sql.push_bind(to_micros(now))

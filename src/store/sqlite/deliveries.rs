@@ -3,7 +3,7 @@
 //! [`delivery_log`](super::delivery_log).
 
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, Row};
+use sqlx::Row;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::events::{insert_events, insert_pending_deliveries, minted_at, stored};
@@ -110,7 +110,7 @@ pub async fn replay(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<ReplayCounts>> {
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     let mask: Option<i64> = sqlx::query_scalar(
         "SELECT event_types FROM subscriptions WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",
     )
@@ -193,7 +193,7 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     let status = test_delivery_status(report);
     let now_us = to_micros(test.event.now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     insert_events(&mut tx, std::slice::from_ref(&event), true).await?;
     sqlx::query(
         "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \

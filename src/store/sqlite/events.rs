@@ -12,7 +12,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::{Connection, Row};
+use sqlx::Row;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
@@ -35,7 +35,7 @@ pub async fn emit(
     limits: EmitLimits,
 ) -> StoreResult<Vec<EmitOutcome>> {
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     // Within one transaction the matching subscriptions cannot change, so
     // they are looked up once per (organization, type).
     let targets = targets(&mut tx, requests).await?;

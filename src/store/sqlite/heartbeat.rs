@@ -3,7 +3,7 @@
 //! transaction. Updating a row in place needs no free page, so without that
 //! room a full database would pass the probe while every emit still failed.
 
-use sqlx::{Connection, SqlitePool};
+use sqlx::SqlitePool;
 
 use crate::domain::time;
 use crate::store::StoreResult;
@@ -13,7 +13,7 @@ const ROOM: i64 = 64 * 1024;
 
 pub(super) async fn beat(pool: &SqlitePool) -> StoreResult<()> {
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     sqlx::query(
         "INSERT INTO store_heartbeat (id, beat_at, room) VALUES (1, ?1, zeroblob(?2)) \
          ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at, room = excluded.room",

@@ -2,7 +2,7 @@
 //! transaction each, over a bounded number of events and deliveries.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::delivery_log::first_id_at;
@@ -18,7 +18,7 @@ pub async fn purge_finished(
 ) -> StoreResult<PurgeBatch> {
     // Losing a purge to a power cut only means it is done again.
     let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     // Ids are time-ordered: events created before `before` are a range of them.
     let candidates: Vec<Uuid> = sqlx::query_scalar(
         "SELECT id FROM events WHERE id > ? AND id < ? AND created_at < ? ORDER BY id LIMIT ?",

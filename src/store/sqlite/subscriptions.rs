@@ -3,7 +3,7 @@
 //! follow [`Health::set_enabled`] on the row as the transaction read it.
 
 use chrono::{DateTime, Utc};
-use sqlx::Connection;
+
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::rows::{self, HEALTH_COLUMNS, SUBSCRIPTION_COLUMNS};
@@ -36,7 +36,7 @@ pub async fn create(
     let (status, reason) = state_columns(new.state);
     let now = to_micros(new.now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     let inserted = sqlx::query(
         "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
          description, signing_secret, status, disabled_reason, created_at, updated_at) \
@@ -218,7 +218,7 @@ pub async fn delete(
 ) -> StoreResult<Option<u64>> {
     let now_us = to_micros(now);
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     let deleted = sqlx::query(
         "UPDATE subscriptions SET deleted_at = ?, updated_at = ?, status = 'disabled', \
          disabled_reason = 'manual' WHERE id = ? AND organization_id = ? AND deleted_at IS NULL",

@@ -7,7 +7,7 @@
 //! subscriptions' work goes out as usual.
 
 use chrono::{DateTime, Utc};
-use sqlx::Connection;
+
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
@@ -65,7 +65,7 @@ pub async fn claim(
 ) -> StoreResult<Vec<WorkItem>> {
     let now = to_micros(lease.now);
     let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     let mut ids: Vec<Uuid> = Vec::new();
     for (subscription, limit) in wants {
         let claimed: Vec<Uuid> = sqlx::query_scalar(
@@ -100,7 +100,7 @@ pub async fn claim_expired(
 ) -> StoreResult<Vec<WorkItem>> {
     let now = to_micros(lease.now);
     let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2, updated_at = ?3 \
          WHERE id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
@@ -213,7 +213,7 @@ pub async fn release(pool: &SqlitePool, owner: &str, ids: &[DeliveryId]) -> Stor
     }
     sql.push(")");
     let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     sql.build().execute(&mut *tx).await?;
     tx.commit().await?;
     drop(conn);
@@ -224,7 +224,7 @@ pub async fn release(pool: &SqlitePool, owner: &str, ids: &[DeliveryId]) -> Stor
 /// to a process that is gone: free them all at once.
 pub async fn recover_leases(pool: &SqlitePool) -> StoreResult<u64> {
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_immediate(&mut conn).await?;
     let released = sqlx::query(
         "UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL \
          WHERE status = 'in_flight'",

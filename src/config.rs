@@ -177,6 +177,16 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_ALLOW_PRIVATE_TARGETS")]
     pub allow_private_targets: bool,
 
+    /// How long a rotated signing secret keeps signing beside the new one
+    /// when a `RotateSigningSecret` request does not say (at most 30 days).
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_SECRET_ROTATION_GRACE",
+        value_parser = humantime::parse_duration,
+        default_value = "24h"
+    )]
+    pub secret_rotation_grace: Duration,
+
     /// Who may use gRPC server reflection (what `grpcurl list` and
     /// `describe` read): anyone, or only callers with an API key.
     #[arg(
@@ -341,6 +351,9 @@ impl Config {
         }
         if self.failure_threshold == 0 {
             return fail("--failure-threshold must be at least 1");
+        }
+        if self.secret_rotation_grace > crate::domain::signing::MAX_GRACE {
+            return fail("--secret-rotation-grace must be at most 30 days");
         }
         if self.attempt_timeout.is_zero() {
             return fail("--attempt-timeout must be more than 0");

@@ -99,8 +99,12 @@ pub async fn run(
 
     let committer = GroupCommitter::start(store.clone(), config.emit_commit());
     let events = EventsApi::new(store.clone(), committer.clone(), engine.clone());
-    let subscriptions =
-        SubscriptionsApi::new(store.clone(), engine.clone(), config.allow_private_targets);
+    let subscriptions = SubscriptionsApi::new(
+        store.clone(),
+        engine.clone(),
+        config.allow_private_targets,
+        config.secret_rotation_grace,
+    );
     let deliveries = DeliveriesApi::new(store.clone(), engine.clone());
     let auth = Arc::new(Authenticator::new(store.clone()));
     let api_keys = ApiKeysApi::new(store.clone(), auth.clone());

@@ -9,6 +9,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, PreconditionViolation, QuotaViolation, StatusExt};
 
 use crate::delivery::TestError;
+use crate::domain::signing::RotationRefusal;
 use crate::domain::validation::Violations;
 use crate::store::group_commit::EmitError;
 use crate::store::{Fault, StoreError};
@@ -89,6 +90,17 @@ impl From<StoreError> for ApiError {
                 field: format!("requests[{index}].idempotency_key"),
                 message: "idempotency_key was already used for a different event".into(),
             },
+            StoreError::Rotation(RotationRefusal::Unsigned) => ApiError::FailedPrecondition(
+                "the subscription has no signing secret to rotate; set one with UpdateSubscription"
+                    .into(),
+            ),
+            StoreError::Rotation(RotationRefusal::InProgress { until }) => {
+                ApiError::FailedPrecondition(format!(
+                    "a rotation is in progress until {}; complete it first \
+                     (CompleteSigningSecretRotation), or rotate with a zero grace_period",
+                    crate::domain::time::data_timestamp(until)
+                ))
+            }
             StoreError::SubscriptionLimit {
                 organization,
                 limit,

@@ -1,6 +1,9 @@
 //! `SubscriptionService`: the dashboard's Integrations settings.
 
+mod rotation;
+
 use std::sync::Arc;
+use std::time::Duration;
 
 use tonic::{Request, Response};
 
@@ -11,6 +14,7 @@ use super::error::{ApiError, ApiResult};
 use super::paging;
 use crate::delivery::Engine;
 use crate::domain::ids::{OrganizationId, SubscriptionId};
+use crate::domain::subscription::STANDARD_WEBHOOKS_SECRET;
 use crate::domain::time;
 use crate::domain::validation::Violations;
 use crate::pb;
@@ -21,14 +25,22 @@ pub struct SubscriptionsApi {
     store: Arc<dyn Store>,
     engine: Engine,
     allow_private_targets: bool,
+    /// How long a rotated-out secret keeps signing when a request does not say.
+    default_grace: Duration,
 }
 
 impl SubscriptionsApi {
-    pub fn new(store: Arc<dyn Store>, engine: Engine, allow_private_targets: bool) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        engine: Engine,
+        allow_private_targets: bool,
+        default_grace: Duration,
+    ) -> Self {
         Self {
             store,
             engine,
             allow_private_targets,
+            default_grace,
         }
     }
 
@@ -165,6 +177,7 @@ impl SubscriptionService for SubscriptionsApi {
         )?;
         let (org, id, patch) =
             parse_update(req, org, self.allow_private_targets, v).map_err(ApiError::Invalid)?;
+        self.check_secret_fits_scheme(&org, id, &patch).await?;
         let reactivated = patch.enabled == Some(true);
         let changed = audited_changes(&patch);
         let new_secret = patch
@@ -295,6 +308,60 @@ impl SubscriptionService for SubscriptionsApi {
             subscription: Some(subscription_to_pb(updated)),
         }))
     }
+
+    #[tracing::instrument(name = "RotateSigningSecret", skip_all)]
+    async fn rotate_signing_secret(
+        &self,
+        request: Request<pb::RotateSigningSecretRequest>,
+    ) -> ApiResult<pb::RotateSigningSecretResponse> {
+        self.rotate(request).await
+    }
+
+    #[tracing::instrument(name = "CompleteSigningSecretRotation", skip_all)]
+    async fn complete_signing_secret_rotation(
+        &self,
+        request: Request<pb::CompleteSigningSecretRotationRequest>,
+    ) -> ApiResult<pb::CompleteSigningSecretRotationResponse> {
+        self.complete_rotation(request).await
+    }
+}
+
+impl SubscriptionsApi {
+    /// Standard Webhooks headers need a `whsec_` secret: an update must not
+    /// leave a subscription with a scheme its secret cannot sign.
+    async fn check_secret_fits_scheme(
+        &self,
+        org: &OrganizationId,
+        id: SubscriptionId,
+        patch: &SubscriptionPatch,
+    ) -> Result<(), ApiError> {
+        if patch.signing_secret.is_none() && patch.signature_scheme.is_none() {
+            return Ok(());
+        }
+        let current = self.find(org, id).await?;
+        let scheme = patch.signature_scheme.unwrap_or(current.signature_scheme);
+        let secret = match &patch.signing_secret {
+            Some(secret) => secret.as_ref(),
+            None => current.signing_secret.as_ref(),
+        };
+        if secret.is_none_or(|s| s.suits(scheme)) {
+            return Ok(());
+        }
+        let mut v = Violations::new();
+        if patch.signing_secret.is_some() {
+            v.add("signing_secret", STANDARD_WEBHOOKS_SECRET);
+        } else {
+            v.add(
+                "subscription.signature_scheme",
+                format!(
+                    "the current signing secret cannot sign Standard Webhooks headers: it {}; \
+                     set a new one in the same update (or generate one)",
+                    STANDARD_WEBHOOKS_SECRET.trim_start_matches("must be ")
+                ),
+            );
+        }
+        Err(ApiError::Invalid(v))
+    }
 }
 
 /// The changes an audit line records: where deliveries go, how they are
@@ -306,6 +373,9 @@ fn audited_changes(patch: &SubscriptionPatch) -> Vec<&'static str> {
     }
     if patch.signing_secret.is_some() {
         changed.push("signing_secret");
+    }
+    if patch.signature_scheme.is_some() {
+        changed.push("signature_scheme");
     }
     if patch.enabled.is_some() {
         changed.push("status");

@@ -29,7 +29,7 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
         .sender
         .send(Outgoing {
             url: &item.url,
-            secret: item.signing_secret.as_ref(),
+            signing: item.signing(),
             envelope: Envelope {
                 event_type: item.event_type,
                 occurred_at: item.occurred_at,

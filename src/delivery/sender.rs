@@ -13,8 +13,8 @@ use super::fault::{self, Failure};
 use super::target_guard::{PublicOnlyResolver, check_literal};
 use crate::domain::body::{Envelope, render};
 use crate::domain::delivery::AttemptReport;
-use crate::domain::signature;
-use crate::domain::subscription::{SigningSecret, TargetUrl};
+use crate::domain::signing::{Signed, Signing};
+use crate::domain::subscription::TargetUrl;
 use crate::domain::time;
 
 /// The `User-Agent` the contract promises.
@@ -27,7 +27,7 @@ pub const EXCERPT_BYTES: usize = 1024;
 #[derive(Debug)]
 pub struct Outgoing<'a> {
     pub url: &'a TargetUrl,
-    pub secret: Option<&'a SigningSecret>,
+    pub signing: Signing<'a>,
     pub envelope: Envelope<'a>,
     /// The stored `data` object.
     pub data_json: &'a str,
@@ -109,7 +109,9 @@ impl Sender {
             }
             check_literal(webhook.url).map_err(Failure::local)?;
         }
-        let timestamp = Utc::now().timestamp();
+        let now = Utc::now();
+        let timestamp = now.timestamp();
+        let delivery_id = webhook.envelope.delivery_id.to_string();
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
@@ -117,15 +119,16 @@ impl Sender {
             "X-InboundFlow-Event",
             HeaderValue::from_static(webhook.envelope.event_type.as_str()),
         );
-        headers.insert(
-            "X-InboundFlow-Delivery-Id",
-            header_value(&webhook.envelope.delivery_id.to_string())?,
-        );
+        headers.insert("X-InboundFlow-Delivery-Id", header_value(&delivery_id)?);
         headers.insert("X-InboundFlow-Timestamp", HeaderValue::from(timestamp));
         let body = render(&webhook.envelope, webhook.data_json);
-        if let Some(secret) = webhook.secret {
-            let signature = signature::sign(secret.expose().as_bytes(), timestamp, body.as_bytes());
-            headers.insert("X-InboundFlow-Signature", header_value(&signature)?);
+        let signed = Signed {
+            delivery_id: &delivery_id,
+            timestamp,
+            body: body.as_bytes(),
+        };
+        for (name, value) in webhook.signing.headers(signed, now) {
+            headers.insert(name, header_value(&value)?);
         }
         let mut response = self
             .client

@@ -96,7 +96,7 @@ impl Engine {
             .sender
             .send(Outgoing {
                 url: &subscription.url,
-                secret: subscription.signing_secret.as_ref(),
+                signing: subscription.signing(),
                 envelope: Envelope {
                     event_type,
                     occurred_at: now,

@@ -3,7 +3,8 @@
 //! Everything here is decided before anything is stored or sent: what a valid
 //! event, subscription or URL is ([`validation`] collects what is wrong, field
 //! by field), the exact bytes a receiver gets ([`body`]), how they are signed
-//! ([`signature`]), how signing secrets are sealed for storage
+//! ([`signature`], [`signing`] for schemes and secret rotation,
+//! [`standard_webhooks`]), how signing secrets are sealed for storage
 //! ([`secret_box`]), when a failed delivery is tried again ([`retry`]),
 //! where a delivery goes after an attempt ([`delivery`], [`outcome`]) and
 //! what attempts do to their subscription ([`health`]: counting failures,
@@ -21,6 +22,8 @@ pub mod retry;
 pub mod sample;
 pub mod secret_box;
 pub mod signature;
+pub mod signing;
+pub mod standard_webhooks;
 pub mod subscription;
 pub mod time;
 pub mod validation;

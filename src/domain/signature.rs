@@ -9,6 +9,9 @@ use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The header the customer page verifies.
+pub const SIGNATURE_HEADER: &str = "X-InboundFlow-Signature";
+
 /// The header value for one attempt.
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac(secret, timestamp, body)))

@@ -9,6 +9,8 @@ use base64::Engine;
 use rand::RngCore;
 
 use super::event::EventType;
+use super::signing::SignatureScheme;
+use super::standard_webhooks;
 use super::validation::Violations;
 
 /// The kind of receiver, as picked in the dashboard.
@@ -196,6 +198,10 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || o[0] >= 240) // reserved
 }
 
+/// What a secret for Standard Webhooks headers must be.
+pub const STANDARD_WEBHOOKS_SECRET: &str =
+    "must be `whsec_` and base64 of 24 to 64 bytes for Standard Webhooks signatures";
+
 /// A secret that signs deliveries. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningSecret(String);
@@ -213,15 +219,38 @@ impl SigningSecret {
         Some(Self(raw.to_owned()))
     }
 
-    /// A fresh secret with 256 bits of randomness. No `whsec_` prefix: Standard
-    /// Webhooks libraries would base64-decode such a secret, while the
-    /// InboundFlow signature keys HMAC with the secret's text as it is.
+    /// Like [`Self::parse`], and when Standard Webhooks headers are sent, the
+    /// secret must be one their libraries read: `whsec_` and base64 of 24 to
+    /// 64 bytes.
+    pub fn parse_for(
+        raw: &str,
+        scheme: SignatureScheme,
+        field: &str,
+        v: &mut Violations,
+    ) -> Option<Self> {
+        let secret = Self::parse(raw, field, v)?;
+        if !secret.suits(scheme) {
+            v.add(field, STANDARD_WEBHOOKS_SECRET);
+            return None;
+        }
+        Some(secret)
+    }
+
+    /// Whether deliveries of `scheme` can be signed with this secret.
+    pub fn suits(&self, scheme: SignatureScheme) -> bool {
+        !scheme.standard_webhooks() || standard_webhooks::key(&self.0).is_some()
+    }
+
+    /// A fresh secret with 256 bits of randomness, in the `whsec_` form that
+    /// both schemes sign with: the InboundFlow signature keys HMAC with the
+    /// whole text, Standard Webhooks with the bytes it encodes.
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         Self(format!(
-            "ifsec_{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+            "{}{}",
+            standard_webhooks::SECRET_PREFIX,
+            base64::engine::general_purpose::STANDARD.encode(bytes)
         ))
     }
 
@@ -371,6 +400,35 @@ mod tests {
         let secret = SigningSecret::generate();
         assert!(!format!("{secret:?}").contains(secret.expose()));
         assert!(secret.expose().len() > 40);
+    }
+
+    #[test]
+    fn generated_secrets_carry_32_random_bytes_for_either_scheme() {
+        let secret = SigningSecret::generate();
+        assert_eq!(
+            standard_webhooks::key(secret.expose()).map(|k| k.len()),
+            Some(32)
+        );
+        assert!(secret.suits(SignatureScheme::Both));
+        assert_ne!(secret, SigningSecret::generate());
+    }
+
+    #[test]
+    fn standard_webhooks_needs_a_whsec_secret() {
+        let mut v = Violations::new();
+        let plain = "conformance-secret-0123456789";
+        assert!(
+            SigningSecret::parse_for(plain, SignatureScheme::InboundFlow, "s", &mut v).is_some()
+        );
+        assert!(v.is_empty());
+        assert!(SigningSecret::parse_for(plain, SignatureScheme::Both, "s", &mut v).is_none());
+        assert!(!v.is_empty());
+        let whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let mut v = Violations::new();
+        assert!(
+            SigningSecret::parse_for(whsec, SignatureScheme::StandardWebhooks, "s", &mut v)
+                .is_some()
+        );
     }
 
     #[test]

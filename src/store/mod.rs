@@ -36,6 +36,7 @@ use crate::domain::health::{AfterAttempt, HealthPolicy};
 use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
 pub use crate::domain::outcome::AttemptOutcome;
 use crate::domain::secret_box::OpenError;
+use crate::domain::signing::RotationRefusal;
 pub use keys::*;
 pub use open::{Backend, StoreOptions, open, redacted_url};
 pub use records::*;
@@ -83,6 +84,9 @@ pub enum StoreError {
         organization: OrganizationId,
         limit: u32,
     },
+    /// A secret rotation the subscription's state does not allow.
+    #[error("the signing secret cannot be rotated now: {0:?}")]
+    Rotation(RotationRefusal),
     /// An emit request would create more deliveries than one request may.
     #[error(
         "the request would create {deliveries} deliveries, more than the {limit} one request may"
@@ -153,7 +157,8 @@ pub trait Store: Send + Sync + 'static {
     /// on the health read (locked) in that transaction; when it answers
     /// [`Waiting::DueNow`](crate::domain::health::Waiting::DueNow), the
     /// subscription's pending deliveries scheduled later than `now` become
-    /// due at `now`.
+    /// due at `now`. A [`Rotation`] is checked in that transaction too
+    /// ([`StoreError::Rotation`] when refused).
     async fn update_subscription(
         &self,
         org: &OrganizationId,

@@ -8,6 +8,7 @@ use super::StoreError;
 use crate::domain::delivery::{AttemptReport, DeliveryStatus, RedeliverRefusal};
 use crate::domain::event::{EventData, EventType};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::signing::{PreviousSecret, SignatureScheme, Signing};
 use crate::domain::subscription::{
     EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
 };
@@ -22,6 +23,9 @@ pub struct Subscription {
     pub event_types: EventTypes,
     pub description: String,
     pub signing_secret: Option<SigningSecret>,
+    pub signature_scheme: SignatureScheme,
+    /// The secret a rotation is replacing, while its grace lasts.
+    pub previous_secret: Option<PreviousSecret>,
     pub state: SubscriptionState,
     pub consecutive_failures: u32,
     pub last_success_at: Option<DateTime<Utc>>,
@@ -40,8 +44,20 @@ pub struct NewSubscription {
     pub event_types: EventTypes,
     pub description: String,
     pub signing_secret: Option<SigningSecret>,
+    pub signature_scheme: SignatureScheme,
     pub state: SubscriptionState,
     pub now: DateTime<Utc>,
+}
+
+impl Subscription {
+    /// How its deliveries are signed.
+    pub fn signing(&self) -> Signing<'_> {
+        Signing {
+            scheme: self.signature_scheme,
+            secret: self.signing_secret.as_ref(),
+            previous: self.previous_secret.as_ref(),
+        }
+    }
 }
 
 /// The fields an update changes; `None` leaves a field as it is.
@@ -53,8 +69,26 @@ pub struct SubscriptionPatch {
     pub description: Option<String>,
     /// `Some(true)` reactivates (and resets failures), `Some(false)` disables manually.
     pub enabled: Option<bool>,
-    /// `Some(None)` removes the signing secret, `Some(Some(s))` replaces it.
+    /// `Some(None)` removes the signing secret, `Some(Some(s))` replaces it;
+    /// either ends a rotation.
     pub signing_secret: Option<Option<SigningSecret>>,
+    pub signature_scheme: Option<SignatureScheme>,
+    pub rotation: Option<Rotation>,
+}
+
+/// A step of a signing secret's rotation.
+#[derive(Clone, Debug)]
+pub enum Rotation {
+    /// `secret` becomes the secret; the current one keeps signing beside it
+    /// for `grace` (zero: it is dropped at once), if
+    /// [`may_rotate`](crate::domain::signing::may_rotate) allows it on the
+    /// subscription as read in the same transaction.
+    Start {
+        secret: SigningSecret,
+        grace: Duration,
+    },
+    /// The grace of a rotation in progress ends now; nothing when there is none.
+    Complete,
 }
 
 /// One page of an organization's subscriptions, newest first.
@@ -263,8 +297,22 @@ pub struct WorkItem {
     pub data_json: String,
     pub url: TargetUrl,
     pub signing_secret: Option<SigningSecret>,
+    pub signature_scheme: SignatureScheme,
+    /// Only while a rotation's grace lasts.
+    pub previous_secret: Option<PreviousSecret>,
     /// Failures since the delivery was created or last redelivered.
     pub round_failures: u32,
+}
+
+impl WorkItem {
+    /// How this delivery is signed.
+    pub fn signing(&self) -> Signing<'_> {
+        Signing {
+            scheme: self.signature_scheme,
+            secret: self.signing_secret.as_ref(),
+            previous: self.previous_secret.as_ref(),
+        }
+    }
 }
 
 /// What `rotate-secrets` did.

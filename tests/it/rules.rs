@@ -45,6 +45,7 @@ async fn subscribe(store: &dyn Store) -> SubscriptionId {
             event_types: types,
             description: String::new(),
             signing_secret: None,
+            signature_scheme: Default::default(),
             state: SubscriptionState::Enabled,
             now: time::now(),
         })

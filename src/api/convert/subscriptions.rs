@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{event_type, event_type_to_pb, timestamp};
 use crate::domain::event::EventType;
 use crate::domain::ids::{OrganizationId, SubscriptionId};
+use crate::domain::signing::SignatureScheme;
 use crate::domain::subscription::{
     DisabledReason, EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
     check_description,
@@ -69,12 +70,40 @@ fn enabled(raw: i32, field: &str, v: &mut Violations) -> Option<bool> {
     }
 }
 
-/// The secret a request asks for: none, the one given, or a generated one.
-fn signing_secret(given: &str, generate: bool, v: &mut Violations) -> Option<SigningSecret> {
+/// A scheme from the wire; `None` when unspecified.
+fn signature_scheme(raw: i32, field: &str, v: &mut Violations) -> Option<SignatureScheme> {
+    match pb::SignatureScheme::try_from(raw) {
+        Ok(pb::SignatureScheme::Unspecified) => None,
+        Ok(pb::SignatureScheme::Inboundflow) => Some(SignatureScheme::InboundFlow),
+        Ok(pb::SignatureScheme::StandardWebhooks) => Some(SignatureScheme::StandardWebhooks),
+        Ok(pb::SignatureScheme::Both) => Some(SignatureScheme::Both),
+        Err(_) => {
+            v.add(field, format!("unknown signature scheme {raw}"));
+            None
+        }
+    }
+}
+
+fn signature_scheme_to_pb(scheme: SignatureScheme) -> pb::SignatureScheme {
+    match scheme {
+        SignatureScheme::InboundFlow => pb::SignatureScheme::Inboundflow,
+        SignatureScheme::StandardWebhooks => pb::SignatureScheme::StandardWebhooks,
+        SignatureScheme::Both => pb::SignatureScheme::Both,
+    }
+}
+
+/// The secret a request asks for: none, the one given (fit for `scheme`),
+/// or a generated one.
+pub fn signing_secret(
+    given: &str,
+    generate: bool,
+    scheme: SignatureScheme,
+    v: &mut Violations,
+) -> Option<SigningSecret> {
     match (given.is_empty(), generate) {
         (true, false) => None,
         (true, true) => Some(SigningSecret::generate()),
-        (false, false) => SigningSecret::parse(given, "signing_secret", v),
+        (false, false) => SigningSecret::parse_for(given, scheme, "signing_secret", v),
         (false, true) => {
             v.add(
                 "generate_signing_secret",
@@ -107,7 +136,18 @@ pub fn parse_create(
         Some(false) => SubscriptionState::Disabled(DisabledReason::Manual),
         _ => SubscriptionState::Enabled,
     };
-    let secret = signing_secret(&req.signing_secret, req.generate_signing_secret, &mut v);
+    let scheme = signature_scheme(
+        sub.signature_scheme,
+        "subscription.signature_scheme",
+        &mut v,
+    )
+    .unwrap_or_default();
+    let secret = signing_secret(
+        &req.signing_secret,
+        req.generate_signing_secret,
+        scheme,
+        &mut v,
+    );
     let (Some(org), Some(url), Some(integration), Some(event_types)) =
         (org, url, integration, types)
     else {
@@ -121,19 +161,21 @@ pub fn parse_create(
         event_types,
         description: sub.description,
         signing_secret: secret,
+        signature_scheme: scheme,
         state,
         now,
     })
 }
 
 /// Fields an update may change.
-const UPDATABLE: [&str; 6] = [
+const UPDATABLE: [&str; 7] = [
     "url",
     "integration",
     "event_types",
     "description",
     "status",
     "signing_secret",
+    "signature_scheme",
 ];
 
 /// How much of a path the client sent is repeated in a violation.
@@ -180,12 +222,21 @@ pub fn parse_update(
                 check_description(&sub.description, &field, &mut v);
                 patch.description = Some(sub.description.clone());
             }
+            // Whether the secret fits the scheme depends on the stored
+            // subscription too: checked once it is read.
             "signing_secret" => {
                 patch.signing_secret = Some(signing_secret(
                     &req.signing_secret,
                     req.generate_signing_secret,
+                    SignatureScheme::InboundFlow,
                     &mut v,
                 ));
+            }
+            "signature_scheme" => {
+                patch.signature_scheme = signature_scheme(sub.signature_scheme, &field, &mut v);
+                if patch.signature_scheme.is_none() {
+                    v.add(field, "must be INBOUNDFLOW, STANDARD_WEBHOOKS or BOTH");
+                }
             }
             "status" => {
                 patch.enabled = enabled(sub.status, &field, &mut v);
@@ -244,5 +295,7 @@ pub fn subscription_to_pb(s: Subscription) -> pb::Subscription {
         last_error: s.last_error.unwrap_or_default(),
         create_time: Some(timestamp(s.created_at)),
         update_time: Some(timestamp(s.updated_at)),
+        signature_scheme: signature_scheme_to_pb(s.signature_scheme) as i32,
+        secret_rotation_end_time: s.previous_secret.map(|p| timestamp(p.until)),
     }
 }

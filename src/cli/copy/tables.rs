@@ -118,6 +118,9 @@ struct SubscriptionRow {
     event_types: i64,
     description: String,
     signing_secret: Option<String>,
+    signature_scheme: String,
+    previous_signing_secret: Option<String>,
+    previous_secret_until: Option<i64>,
     status: String,
     disabled_reason: Option<String>,
     consecutive_failures: i32,
@@ -140,7 +143,8 @@ async fn subscriptions(
         let rows: Vec<SubscriptionRow> = sqlx::query_as(
             "SELECT id, organization_id, url, integration, event_types, description, \
              signing_secret, status, disabled_reason, consecutive_failures, last_success_at, \
-             last_failure_at, last_error, created_at, updated_at, deleted_at \
+             last_failure_at, last_error, created_at, updated_at, deleted_at, \
+             signature_scheme, previous_signing_secret, previous_secret_until \
              FROM subscriptions WHERE id > ? ORDER BY id LIMIT ?",
         )
         .bind(after)
@@ -152,30 +156,24 @@ async fn subscriptions(
         };
         after = last.id;
         let mut secrets = Vec::with_capacity(rows.len());
+        let mut previous = Vec::with_capacity(rows.len());
         for row in &rows {
-            let id = SubscriptionId(row.id);
-            secrets.push(
-                row.signing_secret
-                    .as_deref()
-                    .map(|stored| {
-                        keys.source
-                            .open(stored, id)
-                            .map(|secret| keys.target.seal(&secret, id))
-                    })
-                    .transpose()
-                    .with_context(|| {
-                        format!("cannot open the signing secret of subscription {id}")
-                    })?,
-            );
+            secrets.push(reseal(keys, row.signing_secret.as_deref(), row.id)?);
+            previous.push(reseal(
+                keys,
+                row.previous_signing_secret.as_deref(),
+                row.id,
+            )?);
         }
         sqlx::query(
             "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
              description, signing_secret, status, disabled_reason, consecutive_failures, \
-             last_success_at, last_failure_at, last_error, created_at, updated_at, deleted_at) \
+             last_success_at, last_failure_at, last_error, created_at, updated_at, deleted_at, \
+             signature_scheme, previous_signing_secret, previous_secret_until) \
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[], \
              $6::text[], $7::text[], $8::text[], $9::text[], $10::int4[], $11::timestamptz[], \
              $12::timestamptz[], $13::text[], $14::timestamptz[], $15::timestamptz[], \
-             $16::timestamptz[])",
+             $16::timestamptz[], $17::text[], $18::text[], $19::timestamptz[])",
         )
         .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
         .bind(
@@ -229,11 +227,35 @@ async fn subscriptions(
                 .map(|r| maybe_time(r.deleted_at))
                 .collect::<Vec<_>>(),
         )
+        .bind(
+            rows.iter()
+                .map(|r| r.signature_scheme.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(previous)
+        .bind(
+            rows.iter()
+                .map(|r| maybe_time(r.previous_secret_until))
+                .collect::<Vec<_>>(),
+        )
         .execute(&mut *write)
         .await
         .context("cannot insert subscriptions")?;
         copied += rows.len() as u64;
     }
+}
+
+/// A sealed secret opened with the source's keys and sealed with the target's.
+fn reseal(keys: &Keys, stored: Option<&str>, id: Uuid) -> anyhow::Result<Option<String>> {
+    let id = SubscriptionId(id);
+    stored
+        .map(|stored| {
+            keys.source
+                .open(stored, id)
+                .map(|secret| keys.target.seal(&secret, id))
+        })
+        .transpose()
+        .with_context(|| format!("cannot open a signing secret of subscription {id}"))
 }
 
 #[derive(sqlx::FromRow)]

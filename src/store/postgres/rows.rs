@@ -14,6 +14,7 @@ use crate::domain::event::EventType;
 use crate::domain::health::Health;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
+use crate::domain::signing::{PreviousSecret, SignatureScheme};
 use crate::domain::subscription::{
     DisabledReason, EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
 };
@@ -21,7 +22,8 @@ use crate::domain::time::{from_micros, to_micros};
 use crate::store::{Attempt, Delivery, StoreError, StoreResult, StoredEvent, Subscription};
 
 pub const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, url, integration, event_types, \
-    description, signing_secret, status, disabled_reason, consecutive_failures, \
+    description, signing_secret, signature_scheme, previous_signing_secret, \
+    previous_secret_until, status, disabled_reason, consecutive_failures, \
     last_success_at, last_failure_at, last_error, created_at, updated_at";
 
 /// The columns [`health`] reads.
@@ -92,6 +94,35 @@ pub fn signing_secret(
         .transpose()
 }
 
+/// The `signature_scheme` column.
+pub fn signature_scheme(row: &PgRow) -> StoreResult<SignatureScheme> {
+    let scheme: &str = row.try_get("signature_scheme")?;
+    SignatureScheme::parse(scheme).ok_or_else(|| corrupt("signature scheme", scheme))
+}
+
+/// The secret a rotation is replacing (`previous_signing_secret` and
+/// `previous_secret_until`), while its grace lasts.
+pub fn previous_secret(
+    row: &PgRow,
+    keys: &SecretKeys,
+    subscription: SubscriptionId,
+) -> StoreResult<Option<PreviousSecret>> {
+    let until: Option<DateTime<Utc>> = row.try_get("previous_secret_until")?;
+    let Some(until) = until.filter(|u| *u > crate::domain::time::now()) else {
+        return Ok(None);
+    };
+    let Some(stored) = row.try_get::<Option<&str>, _>("previous_signing_secret")? else {
+        return Ok(None);
+    };
+    let secret = keys
+        .open(stored, subscription)
+        .map_err(|source| StoreError::SigningSecret {
+            subscription,
+            source,
+        })?;
+    Ok(Some(PreviousSecret { secret, until }))
+}
+
 /// Enabled, or disabled with a known reason; anything else is corrupt.
 pub fn state(row: &PgRow) -> StoreResult<SubscriptionState> {
     let status: String = row.try_get("status")?;
@@ -130,6 +161,8 @@ pub fn subscription(row: &PgRow, keys: &SecretKeys) -> StoreResult<Subscription>
         event_types: EventTypes::from_mask(row.try_get("event_types")?),
         description: row.try_get("description")?,
         signing_secret: signing_secret(row, keys, id)?,
+        signature_scheme: signature_scheme(row)?,
+        previous_secret: previous_secret(row, keys, id)?,
         state,
         consecutive_failures: count(row, "consecutive_failures")?,
         last_success_at: row.try_get("last_success_at")?,

@@ -10,6 +10,10 @@ use crate::domain::ids::SubscriptionId;
 use crate::domain::secret_box::{SecretKeys, is_plaintext};
 use crate::store::{StoreError, StoreResult};
 
+/// Columns that hold sealed secrets: the current one and the one a
+/// rotation is replacing.
+const COLUMNS: [&str; 2] = ["signing_secret", "previous_signing_secret"];
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reseal {
     PlainOnly,
@@ -36,30 +40,32 @@ async fn reseal(pool: &PgPool, keys: &SecretKeys, which: Reseal) -> StoreResult<
         Reseal::All => " ORDER BY id FOR UPDATE",
         Reseal::PlainOnly => "",
     };
-    let stored: Vec<(Uuid, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, signing_secret FROM subscriptions WHERE signing_secret IS NOT NULL{lock}"
-    )))
-    .fetch_all(&mut *tx)
-    .await?;
     let mut sealed = 0;
-    for (id, text) in stored {
-        let subscription = SubscriptionId(id);
-        let secret =
-            keys.open(&text, subscription)
-                .map_err(|source| StoreError::SigningSecret {
-                    subscription,
-                    source,
-                })?;
-        if which == Reseal::All || is_plaintext(&text) {
-            sqlx::query(
-                "UPDATE subscriptions SET signing_secret = $1 WHERE id = $2 AND signing_secret = $3",
-            )
-            .bind(keys.seal(&secret, subscription))
-            .bind(id)
-            .bind(&text)
+    for column in COLUMNS {
+        let stored: Vec<(Uuid, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, {column} FROM subscriptions WHERE {column} IS NOT NULL{lock}"
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, text) in stored {
+            let subscription = SubscriptionId(id);
+            let secret =
+                keys.open(&text, subscription)
+                    .map_err(|source| StoreError::SigningSecret {
+                        subscription,
+                        source,
+                    })?;
+            if which == Reseal::All || is_plaintext(&text) {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE subscriptions SET {column} = $1 WHERE id = $2 AND {column} = $3"
+                )))
+                .bind(keys.seal(&secret, subscription))
+                .bind(id)
+                .bind(&text)
                 .execute(&mut *tx)
                 .await?;
-            sealed += 1;
+                sealed += 1;
+            }
         }
     }
     tx.commit().await?;

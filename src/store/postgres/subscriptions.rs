@@ -2,15 +2,17 @@
 //! the way out, bound to their subscription's id.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use super::rows::{self, HEALTH_COLUMNS, SUBSCRIPTION_COLUMNS, text, ts};
 use crate::domain::health::Waiting;
 use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
+use crate::domain::signing::may_rotate;
 use crate::domain::subscription::SubscriptionState;
 use crate::store::{
-    NewSubscription, StoreError, StoreResult, Subscription, SubscriptionPatch, SubscriptionQuery,
+    NewSubscription, Rotation, StoreError, StoreResult, Subscription, SubscriptionPatch,
+    SubscriptionQuery,
 };
 
 pub(super) fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str>) {
@@ -39,8 +41,9 @@ pub async fn create(
     .await?;
     let inserted = sqlx::query(
         "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
-         description, signing_secret, status, disabled_reason, created_at, updated_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10 \
+         description, signing_secret, status, disabled_reason, created_at, updated_at, \
+         signature_scheme) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $12 \
          WHERE (SELECT COUNT(*) FROM subscriptions \
                 WHERE organization_id = $2 AND deleted_at IS NULL) < $11",
     )
@@ -55,6 +58,7 @@ pub async fn create(
     .bind(reason)
     .bind(now)
     .bind(i64::from(max))
+    .bind(new.signature_scheme.as_str())
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -126,9 +130,10 @@ pub async fn update(
 ) -> StoreResult<Option<Subscription>> {
     let now = ts(now);
     let mut tx = super::begin(pool, super::Sync::Durable).await?;
-    // Locked: the state change below follows the health read here.
+    // Locked: the rotation and state change below follows the health read here.
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {HEALTH_COLUMNS} FROM subscriptions \
+        "SELECT {HEALTH_COLUMNS}, signing_secret IS NOT NULL AS signed, previous_secret_until \
+         FROM subscriptions \
          WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL FOR UPDATE"
     )))
     .bind(id.0)
@@ -143,6 +148,14 @@ pub async fn update(
     let mut sql: QueryBuilder<Postgres> =
         QueryBuilder::new("UPDATE subscriptions SET updated_at = ");
     sql.push_bind(now);
+    if let Some(rotation) = &patch.rotation {
+        let signed: bool = row.try_get("signed")?;
+        let previous_until: Option<DateTime<Utc>> = row.try_get("previous_secret_until")?;
+        push_rotation(&mut sql, keys, id, rotation, signed, previous_until, now)?;
+    }
+    if let Some(scheme) = patch.signature_scheme {
+        sql.push(", signature_scheme = ").push_bind(scheme.as_str());
+    }
     if let Some(url) = &patch.url {
         sql.push(", url = ").push_bind(url.as_str().to_owned());
     }
@@ -155,6 +168,7 @@ pub async fn update(
     if let Some(secret) = &patch.signing_secret {
         sql.push(", signing_secret = ")
             .push_bind(secret.as_ref().map(|s| keys.seal(s, id)));
+        sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
     }
     if let Some(description) = &patch.description {
         sql.push(", description = ")
@@ -190,6 +204,38 @@ pub async fn update(
     }
     tx.commit().await?;
     get(pool, keys, org, id).await
+}
+
+/// The columns a rotation step sets, if [`may_rotate`] allows it on the row
+/// as read (locked). The old secret moves over sealed as it is stored.
+fn push_rotation(
+    sql: &mut QueryBuilder<Postgres>,
+    keys: &SecretKeys,
+    id: SubscriptionId,
+    rotation: &Rotation,
+    signed: bool,
+    previous_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    match rotation {
+        Rotation::Start { secret, grace } => {
+            may_rotate(signed, previous_until, *grace, now).map_err(StoreError::Rotation)?;
+            sql.push(", signing_secret = ")
+                .push_bind(keys.seal(secret, id));
+            if grace.is_zero() {
+                sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
+            } else {
+                let until =
+                    now + chrono::Duration::from_std(*grace).unwrap_or(chrono::Duration::MAX);
+                sql.push(", previous_signing_secret = signing_secret, previous_secret_until = ")
+                    .push_bind(ts(until));
+            }
+        }
+        Rotation::Complete => {
+            sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
+        }
+    }
+    Ok(())
 }
 
 pub async fn delete(

@@ -156,7 +156,8 @@ async fn load(
     }
     let found = sqlx::query(
         "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
-         d.round_failures, e.occurred_at, e.data, s.url, s.signing_secret \
+         d.round_failures, e.occurred_at, e.data, s.url, s.signing_secret, \
+         s.signature_scheme, s.previous_signing_secret, s.previous_secret_until \
          FROM deliveries d JOIN events e ON e.id = d.event_id \
          JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id = ANY($1) \
          ORDER BY d.next_attempt_at",
@@ -211,6 +212,8 @@ fn work_item(row: &PgRow, keys: &SecretKeys) -> StoreResult<WorkItem> {
         url: TargetUrl::from_stored(&url)
             .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
         signing_secret: rows::signing_secret(row, keys, subscription_id)?,
+        signature_scheme: rows::signature_scheme(row)?,
+        previous_secret: rows::previous_secret(row, keys, subscription_id)?,
         round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
     })
 }

@@ -14,14 +14,16 @@ use crate::domain::event::EventType;
 use crate::domain::health::Health;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
+use crate::domain::signing::{PreviousSecret, SignatureScheme};
 use crate::domain::subscription::{
     DisabledReason, EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
 };
-use crate::domain::time::from_micros;
+use crate::domain::time::{self, from_micros};
 use crate::store::{Attempt, Delivery, StoreError, StoreResult, StoredEvent, Subscription};
 
 pub const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, url, integration, event_types, \
-    description, signing_secret, status, disabled_reason, consecutive_failures, \
+    description, signing_secret, signature_scheme, previous_signing_secret, \
+    previous_secret_until, status, disabled_reason, consecutive_failures, \
     last_success_at, last_failure_at, last_error, created_at, updated_at";
 
 /// What [`health`] reads.
@@ -74,6 +76,34 @@ pub fn signing_secret(
         .transpose()
 }
 
+/// The `signature_scheme` column.
+pub fn signature_scheme(row: &SqliteRow) -> StoreResult<SignatureScheme> {
+    let scheme: &str = row.try_get("signature_scheme")?;
+    SignatureScheme::parse(scheme).ok_or_else(|| corrupt("signature scheme", scheme))
+}
+
+/// The secret a rotation is replacing (`previous_signing_secret` and
+/// `previous_secret_until`), while its grace lasts.
+pub fn previous_secret(
+    row: &SqliteRow,
+    keys: &SecretKeys,
+    subscription: SubscriptionId,
+) -> StoreResult<Option<PreviousSecret>> {
+    let Some(until) = opt_time(row, "previous_secret_until")?.filter(|u| *u > time::now()) else {
+        return Ok(None);
+    };
+    let Some(stored) = row.try_get::<Option<&str>, _>("previous_signing_secret")? else {
+        return Ok(None);
+    };
+    let secret = keys
+        .open(stored, subscription)
+        .map_err(|source| StoreError::SigningSecret {
+            subscription,
+            source,
+        })?;
+    Ok(Some(PreviousSecret { secret, until }))
+}
+
 /// The `status` and `disabled_reason` columns.
 pub fn state(row: &SqliteRow) -> StoreResult<SubscriptionState> {
     let status: String = row.try_get("status")?;
@@ -120,6 +150,8 @@ pub fn subscription(row: &SqliteRow, keys: &SecretKeys) -> StoreResult<Subscript
         event_types,
         description: row.try_get("description")?,
         signing_secret: signing_secret(row, keys, id)?,
+        signature_scheme: signature_scheme(row)?,
+        previous_secret: previous_secret(row, keys, id)?,
         state: health.state,
         consecutive_failures: health.consecutive_failures,
         last_success_at: health.last_success_at,
@@ -189,7 +221,8 @@ mod tests {
         let row = sqlx::query(
             "SELECT randomblob(16) AS id, 'org_a' AS organization_id, \
              'https://example.com/hook' AS url, 'custom' AS integration, ? AS event_types, \
-             '' AS description, NULL AS signing_secret, ? AS status, ? AS disabled_reason, \
+             '' AS description, NULL AS signing_secret, 'inboundflow' AS signature_scheme, \
+             NULL AS previous_signing_secret, NULL AS previous_secret_until, ? AS status, ? AS disabled_reason, \
              3 AS consecutive_failures, NULL AS last_success_at, NULL AS last_failure_at, \
              NULL AS last_error, 0 AS created_at, 0 AS updated_at",
         )

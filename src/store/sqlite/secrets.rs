@@ -11,6 +11,10 @@ use crate::domain::secret_box::{SecretKeys, is_plaintext};
 use crate::store::{StoreError, StoreResult};
 
 /// Which secrets are sealed again.
+/// Columns that hold sealed secrets: the current one and the one a
+/// rotation is replacing.
+const COLUMNS: [&str; 2] = ["signing_secret", "previous_signing_secret"];
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reseal {
     PlainOnly,
@@ -33,27 +37,31 @@ async fn reseal(pool: &SqlitePool, keys: &SecretKeys, which: Reseal) -> StoreRes
     // IMMEDIATE: no other writer may change a secret between this read and
     // the writes below.
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let stored: Vec<(Uuid, String)> = sqlx::query_as(
-        "SELECT id, signing_secret FROM subscriptions WHERE signing_secret IS NOT NULL",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
     let mut sealed = 0;
-    for (id, text) in stored {
-        let subscription = SubscriptionId(id);
-        let secret =
-            keys.open(&text, subscription)
-                .map_err(|source| StoreError::SigningSecret {
-                    subscription,
-                    source,
-                })?;
-        if which == Reseal::All || is_plaintext(&text) {
-            sqlx::query("UPDATE subscriptions SET signing_secret = ? WHERE id = ?")
+    for column in COLUMNS {
+        let stored: Vec<(Uuid, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, {column} FROM subscriptions WHERE {column} IS NOT NULL"
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, text) in stored {
+            let subscription = SubscriptionId(id);
+            let secret =
+                keys.open(&text, subscription)
+                    .map_err(|source| StoreError::SigningSecret {
+                        subscription,
+                        source,
+                    })?;
+            if which == Reseal::All || is_plaintext(&text) {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE subscriptions SET {column} = ? WHERE id = ?"
+                )))
                 .bind(keys.seal(&secret, subscription))
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            sealed += 1;
+                sealed += 1;
+            }
         }
     }
     tx.commit().await?;

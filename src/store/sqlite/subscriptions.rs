@@ -4,16 +4,18 @@
 
 use chrono::{DateTime, Utc};
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::rows::{self, HEALTH_COLUMNS, SUBSCRIPTION_COLUMNS};
 use crate::domain::health::{Health, Waiting};
 use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
+use crate::domain::signing::may_rotate;
 use crate::domain::subscription::SubscriptionState;
-use crate::domain::time::to_micros;
+use crate::domain::time::{from_micros, to_micros};
 use crate::store::{
-    NewSubscription, StoreError, StoreResult, Subscription, SubscriptionPatch, SubscriptionQuery,
+    NewSubscription, Rotation, StoreError, StoreResult, Subscription, SubscriptionPatch,
+    SubscriptionQuery,
 };
 
 /// The `status` and `disabled_reason` columns of a state.
@@ -39,8 +41,9 @@ pub async fn create(
     let mut tx = super::begin_immediate(&mut conn).await?;
     let inserted = sqlx::query(
         "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
-         description, signing_secret, status, disabled_reason, created_at, updated_at) \
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+         description, signing_secret, signature_scheme, status, disabled_reason, created_at, \
+         updated_at) \
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
          WHERE (SELECT COUNT(*) FROM subscriptions \
                 WHERE organization_id = ? AND deleted_at IS NULL) < ?",
     )
@@ -51,6 +54,7 @@ pub async fn create(
     .bind(new.event_types.mask())
     .bind(&new.description)
     .bind(new.signing_secret.as_ref().map(|s| keys.seal(s, new.id)))
+    .bind(new.signature_scheme.as_str())
     .bind(status)
     .bind(reason)
     .bind(now)
@@ -142,7 +146,8 @@ pub async fn update(
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
     let mut tx = super::begin_immediate(&mut conn).await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {HEALTH_COLUMNS} FROM subscriptions \
+        "SELECT {HEALTH_COLUMNS}, signing_secret IS NOT NULL AS signed, previous_secret_until \
+         FROM subscriptions \
          WHERE id = ? AND organization_id = ? AND deleted_at IS NULL"
     )))
     .bind(id.0)
@@ -156,6 +161,16 @@ pub async fn update(
     let waiting = patch.enabled.map(|enabled| health.set_enabled(enabled));
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE subscriptions SET updated_at = ");
     sql.push_bind(now_us);
+    if let Some(rotation) = &patch.rotation {
+        let signed = row.try_get::<bool, _>("signed")?;
+        let previous_until = row
+            .try_get::<Option<i64>, _>("previous_secret_until")?
+            .map(from_micros);
+        push_rotation(&mut sql, keys, id, rotation, signed, previous_until, now)?;
+    }
+    if let Some(scheme) = patch.signature_scheme {
+        sql.push(", signature_scheme = ").push_bind(scheme.as_str());
+    }
     if let Some(url) = &patch.url {
         sql.push(", url = ").push_bind(url.as_str().to_owned());
     }
@@ -168,6 +183,7 @@ pub async fn update(
     if let Some(secret) = &patch.signing_secret {
         sql.push(", signing_secret = ")
             .push_bind(secret.as_ref().map(|s| keys.seal(s, id)));
+        sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
     }
     if let Some(description) = &patch.description {
         sql.push(", description = ").push_bind(description.clone());
@@ -199,6 +215,38 @@ pub async fn update(
     tx.commit().await?;
     drop(conn);
     Ok(updated)
+}
+
+/// The columns a rotation step sets, if [`may_rotate`] allows it on the row
+/// as read. The old secret moves over sealed as it is stored (same row).
+fn push_rotation(
+    sql: &mut QueryBuilder<Sqlite>,
+    keys: &SecretKeys,
+    id: SubscriptionId,
+    rotation: &Rotation,
+    signed: bool,
+    previous_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    match rotation {
+        Rotation::Start { secret, grace } => {
+            may_rotate(signed, previous_until, *grace, now).map_err(StoreError::Rotation)?;
+            sql.push(", signing_secret = ")
+                .push_bind(keys.seal(secret, id));
+            if grace.is_zero() {
+                sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
+            } else {
+                let until =
+                    now + chrono::Duration::from_std(*grace).unwrap_or(chrono::Duration::MAX);
+                sql.push(", previous_signing_secret = signing_secret, previous_secret_until = ")
+                    .push_bind(to_micros(until));
+            }
+        }
+        Rotation::Complete => {
+            sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
+        }
+    }
+    Ok(())
 }
 
 /// `, status = …, disabled_reason = …, consecutive_failures = …`

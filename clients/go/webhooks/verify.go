@@ -78,8 +78,9 @@ type VerifyOptions struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// OtherSecrets are accepted as well as Verify's secret: during a signing
-	// secret rotation, give the new secret and the old one here (or the
-	// reverse), and every delivery verifies before, during and after it.
+	// secret rotation, pass the new secret to Verify and the old one here
+	// (either way round works), and every delivery verifies before, during
+	// and after the rotation.
 	OtherSecrets [][]byte
 }
 

@@ -86,12 +86,17 @@ NULLS = body("lead.created", {
 
 
 def case(name, description, *, text=PLAIN, secret=SECRET, timestamp=NOW, signature=None,
-         timestamp_header=None, now=NOW, expected="ok", signed_with=None):
-    """signed_with=(secret, timestamp, text) when the header signs something else."""
+         timestamp_header=None, now=NOW, expected="ok", signed_with=None, next_signature=None,
+         other_secrets=None):
+    """signed_with=(secret, timestamp, text) when the header signs something else.
+
+    next_signature and other_secrets, for rotations, are left out of the case
+    when None, as readers of the first schema expect.
+    """
     if signature is None:
         s_secret, s_timestamp, s_text = signed_with or (secret, timestamp, text)
         signature = sign(s_secret, s_timestamp, s_text)
-    return {
+    c = {
         "name": name,
         "description": description,
         "secret": secret,
@@ -102,6 +107,11 @@ def case(name, description, *, text=PLAIN, secret=SECRET, timestamp=NOW, signatu
         "tolerance_seconds": TOLERANCE,
         "expected": expected,
     }
+    if next_signature is not None:
+        c["signature_next_header"] = next_signature
+    if other_secrets is not None:
+        c["other_secrets"] = other_secrets
+    return c
 
 
 def missing(c, key):
@@ -111,6 +121,21 @@ def missing(c, key):
 
 GOOD = sign(SECRET, NOW, PLAIN)
 HEX = GOOD.removeprefix("sha256=")
+
+# A rotation from OLD to NEW: during the grace X-InboundFlow-Signature is made
+# with OLD and X-InboundFlow-Signature-Next with NEW; after it, only
+# X-InboundFlow-Signature, made with NEW.
+OLD = SECRET
+NEW = "whsec_next_fedcba9876543210"
+BY_OLD = GOOD
+BY_NEW = sign(NEW, NOW, PLAIN)
+BY_NEITHER = sign("whsec_other_0123456789abcdef", NOW, PLAIN)
+
+
+def grace(name, description, secrets, expected="ok", signature=BY_OLD, next_signature=BY_NEW, **kwargs):
+    """A delivery during a rotation's grace, verified with secrets[0] plus the rest."""
+    return case(name, description, secret=secrets[0], other_secrets=secrets[1:] or None,
+                signature=signature, next_signature=next_signature, expected=expected, **kwargs)
 
 CASES = [
     case("plain_call_completed", "An ASCII call.completed body."),
@@ -171,6 +196,34 @@ CASES = [
                  expected="missing_header"), "signature_header"),
     missing(missing(case("missing_both", "Neither header.", expected="missing_header"),
                     "timestamp_header"), "signature_header"),
+    grace("rotation_grace_old_secret", "During the grace, a receiver that still has only the old secret.", [OLD]),
+    grace("rotation_grace_new_secret", "During the grace, a receiver given only the new secret passes "
+          "through X-InboundFlow-Signature-Next.", [NEW]),
+    grace("rotation_grace_old_and_new", "During the grace, a receiver given both secrets, old first.", [OLD, NEW]),
+    grace("rotation_grace_new_and_old", "During the grace, a receiver given both secrets, new first.", [NEW, OLD]),
+    grace("rotation_after_grace_old_and_new", "After the grace only X-InboundFlow-Signature is sent, made with "
+          "the new secret: a receiver still given both passes.", [OLD, NEW], signature=BY_NEW, next_signature=None),
+    grace("rotation_after_grace_old_secret", "After the grace, a receiver that has only the old secret fails.",
+          [OLD], signature=BY_NEW, next_signature=None, expected="bad_signature"),
+    missing(grace("only_next_signature", "Only X-InboundFlow-Signature-Next is present: it is enough.", [NEW]),
+            "signature_header"),
+    missing(grace("only_next_signature_wrong_secret", "Only X-InboundFlow-Signature-Next is present, and the "
+                  "receiver has only the old secret.", [OLD], expected="bad_signature"), "signature_header"),
+    grace("rotation_neither_matches", "Both signature headers present, and neither matches any given secret.",
+          ["whsec_unrelated_0123456789ab", "whsec_unrelated_ba9876543210"], expected="bad_signature"),
+    grace("next_signature_malformed", "A malformed X-InboundFlow-Signature-Next fails even though "
+          "X-InboundFlow-Signature matches.", [OLD], next_signature="sha256=" + "z" * 64,
+          expected="malformed_signature"),
+    grace("next_signature_two_values", "Two signatures in X-InboundFlow-Signature-Next are malformed.", [OLD, NEW],
+          next_signature=f"{BY_NEW},{BY_OLD}", expected="malformed_signature"),
+    grace("signature_malformed_next_good", "A malformed X-InboundFlow-Signature fails even though "
+          "X-InboundFlow-Signature-Next matches.", [NEW], signature=HEX, expected="malformed_signature"),
+    grace("next_signature_malformed_before_stale", "Both signature headers' formats are checked before the "
+          "timestamp's age.", [OLD], next_signature="", now=NOW + 3600, expected="malformed_signature"),
+    grace("rotation_stale", "Both signatures match but the timestamp is 301 s old.", [OLD, NEW],
+          now=NOW + TOLERANCE + 1, expected="stale_timestamp"),
+    missing(grace("rotation_missing_timestamp", "The timestamp header is checked first, during a rotation too.",
+                  [OLD], expected="missing_header"), "timestamp_header"),
 ]
 
 

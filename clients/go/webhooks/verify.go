@@ -11,12 +11,16 @@ import (
 	"time"
 )
 
-// Header names of a delivery, as sent by the service.
+// Header names of a delivery, as sent by the service. SignatureNextHeader is
+// sent only during a signing secret rotation's grace period: it holds the
+// signature made with the new secret, while SignatureHeader keeps the one made
+// with the old secret.
 const (
-	TimestampHeader  = "X-InboundFlow-Timestamp"
-	SignatureHeader  = "X-InboundFlow-Signature"
-	EventHeader      = "X-InboundFlow-Event"
-	DeliveryIDHeader = "X-InboundFlow-Delivery-Id"
+	TimestampHeader     = "X-InboundFlow-Timestamp"
+	SignatureHeader     = "X-InboundFlow-Signature"
+	SignatureNextHeader = "X-InboundFlow-Signature-Next"
+	EventHeader         = "X-InboundFlow-Event"
+	DeliveryIDHeader    = "X-InboundFlow-Delivery-Id"
 )
 
 // DefaultTolerance is how far the signed timestamp may be from now before a
@@ -38,7 +42,9 @@ const (
 // VerifyError is the error Verify returns; test its Reason with errors.As.
 type VerifyError struct {
 	Reason Reason
-	// Header is the missing header, for ReasonMissingHeader.
+	// Header is the missing header, for ReasonMissingHeader (SignatureHeader
+	// when neither signature header was sent), or the malformed signature
+	// header, for ReasonMalformedSignature.
 	Header string
 	// AgeSeconds is now minus the signed timestamp, for ReasonStaleTimestamp.
 	AgeSeconds int64
@@ -53,7 +59,11 @@ func (e *VerifyError) Error() string {
 	case ReasonMalformedTimestamp:
 		return "malformed " + TimestampHeader + " header: expected unix seconds"
 	case ReasonMalformedSignature:
-		return "malformed " + SignatureHeader + " header: expected exactly one sha256=<64 hex digits>"
+		name := e.Header
+		if name == "" {
+			name = SignatureHeader
+		}
+		return "malformed " + name + " header: expected exactly one sha256=<64 hex digits>"
 	case ReasonStaleTimestamp:
 		return fmt.Sprintf("timestamp is %ds away from now, beyond the %ds tolerance", e.AgeSeconds, e.ToleranceSeconds)
 	default:
@@ -67,6 +77,11 @@ type VerifyOptions struct {
 	Tolerance time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// OtherSecrets are accepted as well as Verify's secret: during a signing
+	// secret rotation, pass the new secret to Verify and the old one here
+	// (either way round works), and every delivery verifies before, during
+	// and after the rotation.
+	OtherSecrets [][]byte
 }
 
 // Sign returns the X-InboundFlow-Signature value for a body sent at timestamp
@@ -89,6 +104,10 @@ func mac(secret []byte, timestamp int64, body []byte) []byte {
 // matches and the timestamp is within the tolerance, else a *VerifyError; it
 // never panics on bad input.
 //
+// A delivery verifies when secret or any of opts.OtherSecrets matches either
+// SignatureHeader or SignatureNextHeader. Every signature header present
+// must be well-formed, and at least one must be present.
+//
 // The Python and TypeScript clients' verify take the same inputs and options
 // and fail with the same reasons.
 func Verify(body []byte, header http.Header, secret []byte, opts VerifyOptions) error {
@@ -97,7 +116,8 @@ func Verify(body []byte, header http.Header, secret []byte, opts VerifyOptions) 
 		return &VerifyError{Reason: ReasonMissingHeader, Header: TimestampHeader}
 	}
 	signatures := headerValues(header, SignatureHeader)
-	if len(signatures) == 0 {
+	nextSignatures := headerValues(header, SignatureNextHeader)
+	if len(signatures) == 0 && len(nextSignatures) == 0 {
 		return &VerifyError{Reason: ReasonMissingHeader, Header: SignatureHeader}
 	}
 	if len(timestamps) > 1 {
@@ -109,14 +129,24 @@ func Verify(body []byte, header http.Header, secret []byte, opts VerifyOptions) 
 	if err != nil {
 		return &VerifyError{Reason: ReasonMalformedTimestamp}
 	}
-	// Two signatures, whether in one header or two, are malformed: the
-	// service never sends more than one.
-	if len(signatures) > 1 {
-		return &VerifyError{Reason: ReasonMalformedSignature}
-	}
-	received, ok := parseSignature(signatures[0])
-	if !ok {
-		return &VerifyError{Reason: ReasonMalformedSignature}
+	received := make([][]byte, 0, 2)
+	for _, h := range []struct {
+		name   string
+		values []string
+	}{{SignatureHeader, signatures}, {SignatureNextHeader, nextSignatures}} {
+		if len(h.values) == 0 {
+			continue
+		}
+		// Two signatures, whether in one header or two, are malformed: the
+		// service never sends more than one per header name.
+		if len(h.values) > 1 {
+			return &VerifyError{Reason: ReasonMalformedSignature, Header: h.name}
+		}
+		signature, ok := parseSignature(h.values[0])
+		if !ok {
+			return &VerifyError{Reason: ReasonMalformedSignature, Header: h.name}
+		}
+		received = append(received, signature)
 	}
 	tolerance := opts.Tolerance
 	if tolerance == 0 {
@@ -131,10 +161,24 @@ func Verify(body []byte, header http.Header, secret []byte, opts VerifyOptions) 
 	if age > toleranceSeconds || age < -toleranceSeconds {
 		return &VerifyError{Reason: ReasonStaleTimestamp, AgeSeconds: age, ToleranceSeconds: toleranceSeconds}
 	}
-	if !hmac.Equal(mac(secret, timestamp, body), received) {
+	if !anyMatches(append([][]byte{secret}, opts.OtherSecrets...), timestamp, body, received) {
 		return &VerifyError{Reason: ReasonBadSignature}
 	}
 	return nil
+}
+
+// anyMatches compares every secret's MAC with every received signature, in
+// constant time and without stopping at the first match, so the time taken
+// does not tell which secret or header matched.
+func anyMatches(secrets [][]byte, timestamp int64, body []byte, received [][]byte) bool {
+	matched := false
+	for _, secret := range secrets {
+		expected := mac(secret, timestamp, body)
+		for _, signature := range received {
+			matched = hmac.Equal(expected, signature) || matched
+		}
+	}
+	return matched
 }
 
 // headerValues collects every value of the header name. net/http

@@ -14,14 +14,17 @@ import (
 )
 
 type vector struct {
-	Name             string  `json:"name"`
-	Secret           string  `json:"secret"`
-	Body             string  `json:"body"`
-	TimestampHeader  *string `json:"timestamp_header"`
-	SignatureHeader  *string `json:"signature_header"`
-	Now              int64   `json:"now"`
-	ToleranceSeconds int64   `json:"tolerance_seconds"`
-	Expected         string  `json:"expected"`
+	Name            string  `json:"name"`
+	Secret          string  `json:"secret"`
+	Body            string  `json:"body"`
+	TimestampHeader *string `json:"timestamp_header"`
+	SignatureHeader *string `json:"signature_header"`
+	// SignatureNextHeader and OtherSecrets are absent outside rotation cases.
+	SignatureNextHeader *string  `json:"signature_next_header"`
+	OtherSecrets        []string `json:"other_secrets"`
+	Now                 int64    `json:"now"`
+	ToleranceSeconds    int64    `json:"tolerance_seconds"`
+	Expected            string   `json:"expected"`
 }
 
 func loadVectors(t *testing.T) []vector {
@@ -67,9 +70,17 @@ func TestVerifyMatchesSharedVectors(t *testing.T) {
 			if v.SignatureHeader != nil {
 				header.Set(webhooks.SignatureHeader, *v.SignatureHeader)
 			}
+			if v.SignatureNextHeader != nil {
+				header.Set(webhooks.SignatureNextHeader, *v.SignatureNextHeader)
+			}
+			var others [][]byte
+			for _, s := range v.OtherSecrets {
+				others = append(others, []byte(s))
+			}
 			err := webhooks.Verify([]byte(v.Body), header, []byte(v.Secret), webhooks.VerifyOptions{
-				Tolerance: time.Duration(v.ToleranceSeconds) * time.Second,
-				Now:       func() time.Time { return time.Unix(v.Now, 0) },
+				Tolerance:    time.Duration(v.ToleranceSeconds) * time.Second,
+				Now:          func() time.Time { return time.Unix(v.Now, 0) },
+				OtherSecrets: others,
 			})
 			if got := reasonOf(err); got != v.Expected {
 				t.Fatalf("got %s (%v), want %s", got, err, v.Expected)
@@ -81,7 +92,9 @@ func TestVerifyMatchesSharedVectors(t *testing.T) {
 func TestSignMatchesSharedVectors(t *testing.T) {
 	signed := 0
 	for _, v := range loadVectors(t) {
-		if v.Expected != "ok" || *v.SignatureHeader != strings.ToLower(strings.TrimSpace(*v.SignatureHeader)) ||
+		// A rotation case's signature may be made with another of its secrets.
+		if v.Expected != "ok" || v.SignatureNextHeader != nil || len(v.OtherSecrets) > 0 ||
+			*v.SignatureHeader != strings.ToLower(strings.TrimSpace(*v.SignatureHeader)) ||
 			*v.TimestampHeader != strings.TrimSpace(*v.TimestampHeader) {
 			continue
 		}

@@ -1,13 +1,18 @@
 /**
  * Signing and verifying `X-InboundFlow-Signature`: `sha256=` + lowercase hex
  * HMAC-SHA256, keyed by the signing secret's UTF-8 bytes, over
- * `"{X-InboundFlow-Timestamp}.{raw body}"`. The checks, their order and their
- * reasons are those of the service's own verifier and of tests/vectors.
+ * `"{X-InboundFlow-Timestamp}.{raw body}"`. During a signing secret rotation's
+ * grace period, `X-InboundFlow-Signature-Next` holds the same made with the new
+ * secret, and `X-InboundFlow-Signature` keeps the one made with the old secret;
+ * a receiver given both secrets verifies throughout. The checks, their order
+ * and their reasons are those of the service's own verifier and of tests/vectors.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 export const TIMESTAMP_HEADER = "X-InboundFlow-Timestamp";
 export const SIGNATURE_HEADER = "X-InboundFlow-Signature";
+/** Sent only during a signing secret rotation: the signature made with the new secret. */
+export const SIGNATURE_NEXT_HEADER = "X-InboundFlow-Signature-Next";
 export const EVENT_HEADER = "X-InboundFlow-Event";
 export const DELIVERY_ID_HEADER = "X-InboundFlow-Delivery-Id";
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -30,7 +35,10 @@ export class VerifyError extends Error {
   constructor(
     readonly reason: Reason,
     message: string,
-    /** The absent header, for `missing_header`. */
+    /**
+     * The absent header, for `missing_header` (`SIGNATURE_HEADER` when neither
+     * signature header was sent), or the malformed one, for `malformed_signature`.
+     */
     readonly header?: string,
   ) {
     super(message);
@@ -107,6 +115,20 @@ function values(headers: HeaderSource, name: string): string[] {
   return found;
 }
 
+/** A signing secret: its UTF-8 bytes, or the bytes themselves, are the HMAC key. */
+export type Secret = Uint8Array | string;
+
+/**
+ * The secrets to try: the one given, or each of an array. An empty array
+ * would reject every webhook whatever it carries: a receiver's configuration
+ * error, so a TypeError rather than a VerifyError.
+ */
+function secretList(secret: unknown): unknown[] {
+  if (!Array.isArray(secret)) return [secret];
+  if (secret.length === 0) throw new TypeError("verify needs at least one secret, got an empty array");
+  return secret;
+}
+
 function fail(reason: Reason, message: string, header?: string): never {
   throw new VerifyError(reason, message, header);
 }
@@ -141,9 +163,14 @@ function parseTimestamp(value: string): bigint | undefined {
 /**
  * Checks a received webhook, throwing a `VerifyError` if it fails. `body`
  * must be the raw request bytes (not `JSON.stringify(req.body)`), `headers`
- * the request's headers and `secret` the subscription's signing secret.
+ * the request's headers and `secret` the subscription's signing secret, or an
+ * array of secrets: the webhook verifies when any of them matches
+ * `X-InboundFlow-Signature` or `X-InboundFlow-Signature-Next`, so a receiver
+ * given the old and the new secret verifies before, during and after a
+ * rotation.
  *
- * It throws nothing but `VerifyError`, whatever its input. A `body` that is
+ * It throws nothing but `VerifyError`, whatever the request, and a
+ * `TypeError` only for an empty array of secrets. A `body` that is
  * neither a string nor a Uint8Array (Buffer), such as the `{}` that
  * `express.raw` leaves for a content type it does not match, or `undefined`,
  * cannot match the signature: `bad_signature`, after the header checks. An
@@ -157,24 +184,35 @@ function parseTimestamp(value: string): bigint | undefined {
 export function verify(
   body: Uint8Array | string,
   headers: HeaderSource,
-  secret: Uint8Array | string,
+  secret: Secret | readonly Secret[],
   options: VerifyOptions = {},
 ): void {
+  const secrets = secretList(secret);
   const { tolerance: toleranceOption, toleranceSeconds, now: nowOption } = (options ?? {}) as VerifyOptions;
   const timestamps = values(headers, TIMESTAMP_HEADER);
   if (timestamps.length === 0) fail("missing_header", `missing ${TIMESTAMP_HEADER} header`, TIMESTAMP_HEADER);
-  const signatures = values(headers, SIGNATURE_HEADER);
-  if (signatures.length === 0) fail("missing_header", `missing ${SIGNATURE_HEADER} header`, SIGNATURE_HEADER);
+  const signatureHeaders = [SIGNATURE_HEADER, SIGNATURE_NEXT_HEADER].map((name) => ({
+    name,
+    found: values(headers, name),
+  }));
+  if (signatureHeaders.every(({ found }) => found.length === 0)) {
+    fail("missing_header", `missing ${SIGNATURE_HEADER} header`, SIGNATURE_HEADER);
+  }
 
   const timestamp = timestamps.length === 1 ? parseTimestamp(timestamps[0]!) : undefined;
   if (timestamp === undefined) {
     fail("malformed_timestamp", `malformed ${TIMESTAMP_HEADER} header: expected unix seconds`);
   }
-  // Two signatures, whether in one header or two, are malformed: the
-  // service never sends more than one.
-  const match = signatures.length === 1 ? SIGNATURE.exec(signatures[0]!.replace(TRIM, "")) : null;
-  if (match === null) {
-    fail("malformed_signature", `malformed ${SIGNATURE_HEADER} header: expected exactly one sha256=<64 hex digits>`);
+  const received: Buffer[] = [];
+  for (const { name, found } of signatureHeaders) {
+    if (found.length === 0) continue;
+    // Two signatures, whether in one header or two, are malformed: the
+    // service never sends more than one per header name.
+    const match = found.length === 1 ? SIGNATURE.exec(found[0]!.replace(TRIM, "")) : null;
+    if (match === null) {
+      fail("malformed_signature", `malformed ${name} header: expected exactly one sha256=<64 hex digits>`, name);
+    }
+    received.push(Buffer.from(match[1]!, "hex"));
   }
   const toleranceGiven = toleranceOption ?? toleranceSeconds;
   const toleranceValue = numberOption(toleranceGiven, DEFAULT_TOLERANCE_SECONDS);
@@ -201,11 +239,19 @@ export function verify(
   if (typeof body !== "string" && !(body instanceof Uint8Array)) {
     fail("bad_signature", `body is not the raw request bytes: expected a string or Uint8Array, got ${describe(body)}`);
   }
-  if (typeof secret !== "string" && !(secret instanceof Uint8Array)) {
-    fail("bad_signature", `secret is not the signing secret: expected a string or Uint8Array, got ${describe(secret)}`);
+  const keys: Secret[] = [];
+  for (const one of secrets) {
+    if (typeof one !== "string" && !(one instanceof Uint8Array)) {
+      fail("bad_signature", `secret is not the signing secret: expected a string or Uint8Array, got ${describe(one)}`);
+    }
+    keys.push(one);
   }
-  const received = Buffer.from(match[1]!, "hex");
-  if (!timingSafeEqual(mac(secret, timestamp, body), received)) {
-    fail("bad_signature", "signature does not match");
+  // Every pair is compared, without stopping at a match, so the time taken
+  // does not tell which secret or header matched.
+  let matched = false;
+  for (const key of keys) {
+    const expected = mac(key, timestamp, body);
+    for (const signature of received) matched = timingSafeEqual(expected, signature) || matched;
   }
+  if (!matched) fail("bad_signature", "signature does not match");
 }

@@ -7,6 +7,9 @@ export interface Vector {
   body: string;
   timestamp_header: string | null;
   signature_header: string | null;
+  /** Absent outside rotation cases, like other_secrets. */
+  signature_next_header?: string | null;
+  other_secrets?: string[];
   now: number;
   tolerance_seconds: number;
   expected: string;

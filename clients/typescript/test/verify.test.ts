@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Reason, SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifyError, sign, verify } from "../src/index.js";
+import {
+  Reason,
+  SIGNATURE_HEADER,
+  SIGNATURE_NEXT_HEADER,
+  TIMESTAMP_HEADER,
+  VerifyError,
+  sign,
+  verify,
+} from "../src/index.js";
 import type { HeaderSource, VerifyOptions } from "../src/index.js";
 import { loadVectors } from "./vectors.js";
 
@@ -37,15 +45,22 @@ for (const v of vectors) {
     // Node lowercases header names; verify must find them either way.
     if (v.timestamp_header !== null) headers["x-inboundflow-timestamp"] = v.timestamp_header;
     if (v.signature_header !== null) headers[SIGNATURE_HEADER] = v.signature_header;
+    const next = v.signature_next_header ?? null;
+    if (next !== null) headers[SIGNATURE_NEXT_HEADER.toLowerCase()] = next;
+    // The one secret alone, as most receivers give it, or all of them.
+    const secrets = v.other_secrets?.length ? [v.secret, ...v.other_secrets] : v.secret;
     const options = { now: v.now, tolerance: v.tolerance_seconds };
-    assert.equal(outcome(() => verify(Buffer.from(v.body, "utf8"), headers, v.secret, options)), v.expected);
+    assert.equal(outcome(() => verify(Buffer.from(v.body, "utf8"), headers, secrets, options)), v.expected);
   });
 }
 
 test("sign reproduces every canonical ok vector", () => {
+  // A rotation case's signature may be made with another of its secrets.
   const canonical = vectors.filter(
     (v) =>
       v.expected === "ok" &&
+      (v.signature_next_header ?? null) === null &&
+      !v.other_secrets?.length &&
       v.signature_header === v.signature_header?.trim().toLowerCase() &&
       v.timestamp_header === v.timestamp_header?.trim(),
   );

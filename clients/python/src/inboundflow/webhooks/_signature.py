@@ -1,7 +1,10 @@
 """Signing and verifying `X-InboundFlow-Signature`.
 
 The header is `sha256=` + lowercase hex HMAC-SHA256, keyed by the signing
-secret's UTF-8 bytes, over `"{X-InboundFlow-Timestamp}.{raw body}"`. The
+secret's UTF-8 bytes, over `"{X-InboundFlow-Timestamp}.{raw body}"`. During a
+signing secret rotation's grace period, `X-InboundFlow-Signature-Next` holds
+the same made with the new secret, and `X-InboundFlow-Signature` keeps the one
+made with the old secret; a receiver given both secrets verifies throughout. The
 checks, their order and their reasons are those of the service's own verifier
 and of tests/vectors; the Go and TypeScript clients' verify take the same
 inputs and options and fail with the same reasons.
@@ -17,12 +20,14 @@ import math
 import re
 import time
 import warnings
-from typing import Any, Optional, Union, overload
+from collections.abc import Sequence
+from typing import Any, List, Optional, Union, overload
 
 from inboundflow.webhooks._headers import HeaderSource, header_values
 
 TIMESTAMP_HEADER = "X-InboundFlow-Timestamp"
 SIGNATURE_HEADER = "X-InboundFlow-Signature"
+SIGNATURE_NEXT_HEADER = "X-InboundFlow-Signature-Next"
 EVENT_HEADER = "X-InboundFlow-Event"
 DELIVERY_ID_HEADER = "X-InboundFlow-Delivery-Id"
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -39,6 +44,7 @@ _SIGNATURE = re.compile(r"sha256=([0-9A-Fa-f]{64})")
 _INT64 = range(-(2**63), 2**63)
 
 Secret = Union[str, bytes, bytearray]
+Secrets = Union[Secret, Sequence[Secret]]
 Body = Union[bytes, bytearray, memoryview, str]
 Tolerance = Union[int, float, datetime.timedelta]
 Now = Union[int, float, datetime.datetime]
@@ -57,7 +63,9 @@ class Reason(str, enum.Enum):
 class VerifyError(Exception):
     """A received webhook did not verify: `reason` says why, `message` in words.
 
-    `header` names the absent header for `Reason.MISSING_HEADER`, else None.
+    `header` names the absent header for `Reason.MISSING_HEADER`
+    (`SIGNATURE_HEADER` when neither signature header was sent), the malformed
+    one for `Reason.MALFORMED_SIGNATURE`, else None.
     """
 
     def __init__(self, reason: Reason, message: str, header: Optional[str] = None) -> None:
@@ -109,6 +117,19 @@ def _describe(value: object) -> str:
     return repr(value) if isinstance(value, float) else type(value).__name__
 
 
+def _secrets(secret: object) -> List[object]:
+    """The secrets to try: the one given, or each of a sequence of them.
+
+    Raises ValueError for an empty sequence, which would reject every webhook
+    whatever it carries: a receiver's configuration error, not a bad request.
+    """
+    if isinstance(secret, (str, bytes, bytearray, memoryview)) or not isinstance(secret, Sequence):
+        return [secret]
+    if len(secret) == 0:
+        raise ValueError("verify needs at least one secret, got an empty sequence")
+    return list(secret)
+
+
 def sign(secret: Secret, timestamp: int, body: Body) -> str:
     """The X-InboundFlow-Signature value the service sends for `body` at `timestamp`."""
     return "sha256=" + _mac(secret, timestamp, _bytes(body)).hex()
@@ -118,7 +139,7 @@ def sign(secret: Secret, timestamp: int, body: Body) -> str:
 def verify(
     body: Body,
     headers: HeaderSource,
-    secret: Secret,
+    secret: Secrets,
     *,
     tolerance: Tolerance = DEFAULT_TOLERANCE_SECONDS,
     now: Optional[Now] = None,
@@ -130,7 +151,7 @@ def verify(
     body: Body,
     timestamp_header: Optional[str],
     signature_header: Optional[str],
-    secret: Secret,
+    secret: Secrets,
     /,
     *,
     tolerance_seconds: Tolerance = DEFAULT_TOLERANCE_SECONDS,
@@ -146,7 +167,11 @@ def verify(body: Any, headers: Any, secret: Any, *legacy: Any, **options: Any) -
     the request's headers as the framework gives them, names in any case: a
     plain dict, Flask's, Django's or Starlette's `request.headers`,
     `http.server`'s `self.headers`, or ASGI's list of byte pairs. `secret` is
-    the subscription's signing secret.
+    the subscription's signing secret, or a sequence of secrets: the webhook
+    verifies when any of them matches `X-InboundFlow-Signature` or
+    `X-InboundFlow-Signature-Next`, so a receiver given the old and the new
+    secret verifies before, during and after a rotation. An empty sequence
+    raises ValueError.
 
     `tolerance` (seconds or a timedelta, default 300) is how far the signed
     timestamp may be from `now` (unix seconds or a datetime, default the
@@ -177,23 +202,30 @@ def verify(body: Any, headers: Any, secret: Any, *legacy: Any, **options: Any) -
 
 
 def _verify(body: object, headers: object, secret: object, tolerance: object, now: object) -> None:
+    secrets = _secrets(secret)
     timestamps = header_values(headers, TIMESTAMP_HEADER)
     if not timestamps:
         raise VerifyError(Reason.MISSING_HEADER, f"missing {TIMESTAMP_HEADER} header", TIMESTAMP_HEADER)
-    signatures = header_values(headers, SIGNATURE_HEADER)
-    if not signatures:
+    signature_headers = [(name, header_values(headers, name)) for name in (SIGNATURE_HEADER, SIGNATURE_NEXT_HEADER)]
+    if not any(values for _, values in signature_headers):
         raise VerifyError(Reason.MISSING_HEADER, f"missing {SIGNATURE_HEADER} header", SIGNATURE_HEADER)
     timestamp = _parse_int64(timestamps[0].strip(_WHITESPACE)) if len(timestamps) == 1 else None
     if timestamp is None:
         raise VerifyError(Reason.MALFORMED_TIMESTAMP, f"malformed {TIMESTAMP_HEADER} header: expected unix seconds")
-    # Two signatures, whether in one header or two, are malformed: the
-    # service never sends more than one.
-    match = _SIGNATURE.fullmatch(signatures[0].strip(_WHITESPACE)) if len(signatures) == 1 else None
-    if match is None:
-        raise VerifyError(
-            Reason.MALFORMED_SIGNATURE,
-            f"malformed {SIGNATURE_HEADER} header: expected exactly one sha256=<64 hex digits>",
-        )
+    received: List[bytes] = []
+    for name, values in signature_headers:
+        if not values:
+            continue
+        # Two signatures, whether in one header or two, are malformed: the
+        # service never sends more than one per header name.
+        match = _SIGNATURE.fullmatch(values[0].strip(_WHITESPACE)) if len(values) == 1 else None
+        if match is None:
+            raise VerifyError(
+                Reason.MALFORMED_SIGNATURE,
+                f"malformed {name} header: expected exactly one sha256=<64 hex digits>",
+                name,
+            )
+        received.append(bytes.fromhex(match.group(1)))
     tolerance_seconds = _seconds(tolerance)
     if tolerance_seconds is None:
         raise VerifyError(
@@ -218,10 +250,20 @@ def _verify(body: object, headers: object, secret: object, tolerance: object, no
             Reason.BAD_SIGNATURE,
             f"body is not the raw request bytes: expected bytes or str, got {type(body).__name__}",
         )
-    if not isinstance(secret, (str, bytes, bytearray)):
-        raise VerifyError(
-            Reason.BAD_SIGNATURE,
-            f"secret is not the signing secret: expected str or bytes, got {type(secret).__name__}",
-        )
-    if not hmac.compare_digest(_mac(secret, timestamp, _bytes(body)), bytes.fromhex(match.group(1))):
+    keys: List[Secret] = []
+    for one in secrets:
+        if not isinstance(one, (str, bytes, bytearray)):
+            raise VerifyError(
+                Reason.BAD_SIGNATURE,
+                f"secret is not the signing secret: expected str or bytes, got {type(one).__name__}",
+            )
+        keys.append(one)
+    # Every pair is compared, without stopping at a match, so the time taken
+    # does not tell which secret or header matched.
+    matched = False
+    for key in keys:
+        expected = _mac(key, timestamp, _bytes(body))
+        for signature in received:
+            matched = hmac.compare_digest(expected, signature) or matched
+    if not matched:
         raise VerifyError(Reason.BAD_SIGNATURE, "signature does not match")

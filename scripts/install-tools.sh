@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and the machine lacks, at pinned versions, into
 # the project (nothing global beyond rustup components): buf, grpcurl, and
-# the Node packages of the contract-conformance receiver.
+# the Node and Python packages of the contract-conformance receivers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +28,16 @@ npm_ci() {
 }
 npm_ci scripts/tools
 npm_ci tests/conformance
+
+# The Python receiver of the conformance tests, in its own virtualenv;
+# reinstalled when its pinned requirements change.
+venv=.tools/receivers
+if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/conformance/requirements.txt "$venv/.installed-requirements"; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r tests/conformance/requirements.txt
+  cp tests/conformance/requirements.txt "$venv/.installed-requirements"
+fi
 
 GRPCURL_VERSION=v1.9.3
 # `go install` builds report no version, so a marker file records which one is there.

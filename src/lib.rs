@@ -29,7 +29,10 @@ pub mod server;
 pub mod store;
 pub mod telemetry;
 
-pub use domain::signature::{VerifyError, sign as sign_webhook, verify as verify_webhook};
+pub use domain::signature::{
+    Received, VerifyError, sign as sign_webhook, verify as verify_webhook,
+    verify_any as verify_webhook_any,
+};
 
 /// The generated protobuf API (`inboundflow.webhooks.v1`), re-exported at
 /// this level: `pb::EmitEventRequest`, `pb::event_service_client::EventServiceClient`.

@@ -47,6 +47,15 @@ pub enum VerifyError {
     BadSignature,
 }
 
+/// The headers a receiver checks, as received (`None` when absent).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Received<'a> {
+    pub timestamp: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    /// `X-InboundFlow-Signature-Next`, sent during a secret rotation.
+    pub signature_next: Option<&'a str>,
+}
+
 /// Checks a received webhook as a receiver should: the signature over the raw
 /// body in constant time, and a timestamp within `tolerance_seconds` of `now`
 /// (replay protection). Header values are passed as received (`None` when absent).
@@ -58,20 +67,47 @@ pub fn verify(
     now_unix: i64,
     tolerance_seconds: i64,
 ) -> Result<(), VerifyError> {
-    let timestamp_header =
-        timestamp_header.ok_or(VerifyError::MissingHeader("X-InboundFlow-Timestamp"))?;
-    let signature_header =
-        signature_header.ok_or(VerifyError::MissingHeader("X-InboundFlow-Signature"))?;
+    let received = Received {
+        timestamp: timestamp_header,
+        signature: signature_header,
+        signature_next: None,
+    };
+    verify_any(body, received, &[secret], now_unix, tolerance_seconds)
+}
+
+/// [`verify`] across a secret rotation: passes when any of `secrets` matches
+/// either signature header, so a receiver given the old and the new secret
+/// verifies before, during and after the rotation. Every present header must
+/// be well formed.
+pub fn verify_any(
+    body: &[u8],
+    received: Received<'_>,
+    secrets: &[&[u8]],
+    now_unix: i64,
+    tolerance_seconds: i64,
+) -> Result<(), VerifyError> {
+    let timestamp_header = received
+        .timestamp
+        .ok_or(VerifyError::MissingHeader("X-InboundFlow-Timestamp"))?;
+    if received.signature.is_none() && received.signature_next.is_none() {
+        return Err(VerifyError::MissingHeader(SIGNATURE_HEADER));
+    }
     let timestamp: i64 = timestamp_header
         .trim()
         .parse()
         .map_err(|_| VerifyError::MalformedTimestamp)?;
-    let received = signature_header
-        .trim()
-        .strip_prefix("sha256=")
-        .filter(|hex| hex.len() == 64)
-        .and_then(|hex| hex::decode(hex).ok())
-        .ok_or(VerifyError::MalformedSignature)?;
+    let signatures = [received.signature, received.signature_next]
+        .into_iter()
+        .flatten()
+        .map(|header| {
+            header
+                .trim()
+                .strip_prefix("sha256=")
+                .filter(|hex| hex.len() == 64)
+                .and_then(|hex| hex::decode(hex).ok())
+                .ok_or(VerifyError::MalformedSignature)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let age = now_unix.saturating_sub(timestamp);
     if age.abs() > tolerance_seconds {
         return Err(VerifyError::StaleTimestamp {
@@ -79,8 +115,15 @@ pub fn verify(
             tolerance_seconds,
         });
     }
-    let expected = mac(secret, timestamp, body);
-    if bool::from(expected.as_slice().ct_eq(&received)) {
+    // Every pair is compared, so the time taken says nothing about which matched.
+    let mut matched = subtle::Choice::from(0);
+    for secret in secrets {
+        let expected = mac(secret, timestamp, body);
+        for received in &signatures {
+            matched |= expected.as_slice().ct_eq(received);
+        }
+    }
+    if bool::from(matched) {
         Ok(())
     } else {
         Err(VerifyError::BadSignature)

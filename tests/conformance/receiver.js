@@ -5,7 +5,9 @@
 //
 // Usage: WEBHOOK_SECRET=... node receiver.js
 // Prints "listening <port>" once ready. POST / receives webhooks;
-// GET /results returns what each delivery looked like to this receiver.
+// GET /results returns what each delivery looked like to this receiver;
+// PUT /secret (plain text) deploys another secret, as a customer does when
+// the subscription's secret is rotated.
 
 const crypto = require('crypto');
 const express = require('express');
@@ -25,7 +27,7 @@ function verifyWebhook(body, timestamp, signature, secret) {
 }
 // ---- end of the page's code ----
 
-const secret = process.env.WEBHOOK_SECRET;
+let secret = process.env.WEBHOOK_SECRET;
 if (!secret) {
   console.error('WEBHOOK_SECRET is required');
   process.exit(2);
@@ -54,6 +56,8 @@ app.post('/', (req, res) => {
   results.push({
     delivery_id: req.body && req.body.delivery_id,
     event: req.headers['x-inboundflow-event'],
+    secret,
+    signature_next: req.headers['x-inboundflow-signature-next'] || null,
     valid,
     error,
     stringify_equals_raw: JSON.stringify(req.body) === req.rawBody,
@@ -63,6 +67,11 @@ app.post('/', (req, res) => {
 });
 
 app.get('/results', (_req, res) => res.json(results));
+
+app.put('/secret', express.text(), (req, res) => {
+  secret = req.body;
+  res.status(204).end();
+});
 
 const server = app.listen(0, '127.0.0.1', () => {
   console.log(`listening ${server.address().port}`);

@@ -2,14 +2,9 @@
 //! the page's `verifyWebhook` verbatim (tests/conformance/receiver.js). Every
 //! delivery must verify there, whatever the strings hold.
 
-use std::process::Stdio;
-use std::time::Duration;
-
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
-
 use super::events_fixture::{all_payloads, emit};
 use super::helpers::*;
+use super::script_receiver::ScriptReceiver;
 use inboundflow_webhooks::pb;
 use inboundflow_webhooks::pb::emit_event_request::Payload;
 
@@ -18,7 +13,7 @@ const SECRET: &str = "conformance-secret-0123456789";
 /// Everything JSON and JavaScript treat specially.
 const TRICKY: &str = "José Ñúñez 🚗📞 \"quoted\" back\\slash /slash\nline\r\ttab \u{1}\u{1f}\u{7f} \u{2028}\u{2029} </script> ☃ 𝄞";
 
-fn make_tricky(payload: Payload) -> Payload {
+pub fn make_tricky(payload: Payload) -> Payload {
     let t = || Some(TRICKY.to_owned());
     match payload {
         Payload::CallCompleted(mut p) => {
@@ -42,30 +37,8 @@ fn make_tricky(payload: Payload) -> Payload {
 
 #[tokio::test]
 async fn the_customer_pages_express_receiver_verifies_every_event_type() {
-    let script = fixture("conformance/receiver.js");
-    let mut node = Command::new("node")
-        .arg(&script)
-        .env("WEBHOOK_SECRET", SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is installed (the test command installs tests/conformance's packages)");
-    let stdout = node.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let port = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(port) = line.strip_prefix("listening ") {
-                return port.trim().parse::<u16>().ok();
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten()
-    .expect("the receiver reports its port (did `npm ci` run in tests/conformance?)");
-
+    let receiver = ScriptReceiver::node("receiver.js", SECRET).await;
+    let port = receiver.port;
     let mut app = spawn_app().await;
     let url = format!("http://127.0.0.1:{port}/");
     let all = [
@@ -84,13 +57,7 @@ async fn the_customer_pages_express_receiver_verifies_every_event_type() {
             .await;
     }
 
-    let raw = reqwest::get(format!("http://127.0.0.1:{port}/results"))
-        .await
-        .expect("results")
-        .bytes()
-        .await
-        .expect("results body");
-    let results: Vec<serde_json::Value> = serde_json::from_slice(&raw).expect("JSON results");
+    let results = receiver.results().await;
     assert_eq!(results.len(), 4);
     for result in &results {
         assert_eq!(

@@ -23,6 +23,8 @@ enum Rpc {
     DeleteSubscription,
     TestSubscription,
     ReactivateSubscription,
+    RotateSigningSecret,
+    CompleteSigningSecretRotation,
     ListDeliveries,
     GetDelivery,
     RedeliverDelivery,
@@ -32,7 +34,7 @@ enum Rpc {
     RevokeApiKey,
 }
 
-const ALL: [Rpc; 17] = [
+const ALL: [Rpc; 19] = [
     Rpc::EmitEvent,
     Rpc::BatchEmitEvents,
     Rpc::GetEvent,
@@ -43,6 +45,8 @@ const ALL: [Rpc; 17] = [
     Rpc::DeleteSubscription,
     Rpc::TestSubscription,
     Rpc::ReactivateSubscription,
+    Rpc::RotateSigningSecret,
+    Rpc::CompleteSigningSecretRotation,
     Rpc::ListDeliveries,
     Rpc::GetDelivery,
     Rpc::RedeliverDelivery,
@@ -84,7 +88,12 @@ struct Fixture {
 async fn fixture(app: &mut TestApp) -> Fixture {
     let receiver = TestReceiver::start().await;
     let subscription = app
-        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .subscribe(
+            ORG,
+            &receiver.url(),
+            &[pb::EventType::CallCompleted],
+            Some("fixture-secret-0123456789"),
+        )
         .await;
     let emitted = app.emit(call_completed(ORG, "fixture")).await;
     let event_id = emitted.event.expect("event").id;
@@ -201,6 +210,26 @@ async fn call(
         Rpc::ReactivateSubscription => clients
             .subscriptions
             .reactivate_subscription(pb::ReactivateSubscriptionRequest {
+                organization_id: org,
+                subscription_id: sub_id,
+            })
+            .await
+            .map(drop),
+        // A zero grace is allowed whatever is in progress, so every
+        // permitted caller can rotate in turn.
+        Rpc::RotateSigningSecret => clients
+            .subscriptions
+            .rotate_signing_secret(pb::RotateSigningSecretRequest {
+                organization_id: org,
+                subscription_id: sub_id,
+                grace_period: Some(prost_types::Duration::default()),
+                signing_secret: String::new(),
+            })
+            .await
+            .map(drop),
+        Rpc::CompleteSigningSecretRotation => clients
+            .subscriptions
+            .complete_signing_secret_rotation(pb::CompleteSigningSecretRotationRequest {
                 organization_id: org,
                 subscription_id: sub_id,
             })

@@ -540,13 +540,24 @@ pub async fn refused_address() -> SocketAddr {
 /// The real service binary on `database_url`, with loopback receivers allowed
 /// and these extra flags; killed when the returned child is dropped.
 pub async fn start_binary(database_url: &str, extra: &[&str]) -> (tokio::process::Child, TestApp) {
-    let operator_key = create_key_for(database_url, extra, Role::Operator, None).await;
-    let address = refused_address().await;
     let log = if std::env::var_os("TEST_LOG").is_some() {
         std::process::Stdio::inherit()
     } else {
         std::process::Stdio::null()
     };
+    start_binary_logging(database_url, extra, log, &[]).await
+}
+
+/// [`start_binary`] with its log (standard error) going to `log`, and these
+/// extra environment variables.
+pub async fn start_binary_logging(
+    database_url: &str,
+    extra: &[&str],
+    log: std::process::Stdio,
+    env: &[(&str, &str)],
+) -> (tokio::process::Child, TestApp) {
+    let operator_key = create_key_for(database_url, extra, Role::Operator, None).await;
+    let address = refused_address().await;
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
         .args([
             "serve",
@@ -557,6 +568,7 @@ pub async fn start_binary(database_url: &str, extra: &[&str]) -> (tokio::process
         ])
         .arg("--allow-private-targets")
         .args(backend_flags(database_url, extra))
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .kill_on_drop(true)

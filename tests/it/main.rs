@@ -23,6 +23,7 @@ mod retries;
 mod rotation;
 mod rules;
 mod script_receiver;
+mod secret_hygiene;
 mod secrets_at_rest;
 mod shared_database;
 mod standard_webhooks;

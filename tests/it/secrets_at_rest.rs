@@ -198,6 +198,20 @@ async fn rotated_secrets_still_sign_after_the_old_key_is_dropped() {
         &receiver.wait_for(1, Duration::from_secs(10)).await[0],
         SECRET,
     );
+    // A signing secret rotation is under way: the secret it replaces is
+    // sealed too, and must survive the key rotation.
+    let next = first
+        .subscriptions
+        .rotate_signing_secret(pb::RotateSigningSecretRequest {
+            organization_id: ORG.into(),
+            subscription_id: sub.id.clone(),
+            grace_period: None,
+            signing_secret: String::new(),
+        })
+        .await
+        .expect("rotate the signing secret")
+        .into_inner()
+        .signing_secret;
     first.stop().await;
     let sealed = stored_secret(&database_url, &sub.id).await;
     assert!(sealed.starts_with("enc:v1:k1:"), "stored as {sealed:?}");
@@ -217,7 +231,7 @@ async fn rotated_secrets_still_sign_after_the_old_key_is_dropped() {
         "rotate-secrets failed: {}",
         String::from_utf8_lossy(&rotated.stderr)
     );
-    assert!(stdout.contains("re-encrypted 1 "), "printed {stdout:?}");
+    assert!(stdout.contains("re-encrypted 2 "), "printed {stdout:?}");
     let resealed = stored_secret(&database_url, &sub.id).await;
     assert!(resealed.starts_with("enc:v1:k2:"), "stored as {resealed:?}");
 
@@ -225,6 +239,15 @@ async fn rotated_secrets_still_sign_after_the_old_key_is_dropped() {
     second.emit(call_completed(ORG, "after rotation")).await;
     let got = receiver.wait_for(2, Duration::from_secs(10)).await;
     assert_signed(&got[1], SECRET);
+    inboundflow_webhooks::verify_webhook(
+        &got[1].body,
+        Some(got[1].header("x-inboundflow-timestamp")),
+        Some(got[1].header("x-inboundflow-signature-next")),
+        next.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        300,
+    )
+    .expect("the new secret signs X-InboundFlow-Signature-Next");
     second.stop().await;
 }
 

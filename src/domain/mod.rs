@@ -5,12 +5,15 @@
 //! by field), the exact bytes a receiver gets ([`body`]), how they are signed
 //! ([`signature`]), how signing secrets are sealed for storage
 //! ([`secret_box`]), when a failed delivery is tried again ([`retry`]),
-//! where a delivery goes after an attempt ([`delivery`], [`outcome`]) and
-//! what attempts do to their subscription ([`health`]: counting failures,
-//! automatic disabling, reactivation). The store backends call these rules
+//! what a receiver's answer means ([`answer`]) and what kind of failure an
+//! attempt met ([`attempt_error`]), where a delivery goes after an attempt
+//! ([`delivery`], [`outcome`]) and what attempts do to their subscription
+//! ([`health`]: counting failures, automatic disabling, reactivation). The store backends call these rules
 //! inside their transactions instead of restating them in SQL.
 
+pub mod answer;
 pub mod api_key;
+pub mod attempt_error;
 pub mod body;
 pub mod delivery;
 pub mod event;

@@ -69,6 +69,17 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_RETRY_JITTER", default_value_t = 0.1)]
     pub retry_jitter: f64,
 
+    /// Longest wait before a retry that a receiver's `Retry-After` (on 429
+    /// or 503) can ask for; it never makes a retry come sooner than the
+    /// schedule's.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_RETRY_AFTER_LIMIT",
+        value_parser = humantime::parse_duration,
+        default_value = "1h"
+    )]
+    pub retry_after_limit: Duration,
+
     /// Consecutive failed attempts after which a subscription is disabled.
     #[arg(long, env = "INBOUNDFLOW_FAILURE_THRESHOLD", default_value_t = 10)]
     pub failure_threshold: u32,
@@ -349,6 +360,9 @@ impl Config {
         if !(0.0..=1.0).contains(&self.retry_jitter) {
             return fail("--retry-jitter must be between 0 and 1");
         }
+        if self.retry_after_limit.is_zero() {
+            return fail("--retry-after-limit must be more than 0");
+        }
         if self.failure_threshold == 0 {
             return fail("--failure-threshold must be at least 1");
         }
@@ -488,6 +502,7 @@ impl Config {
             retry: RetryPolicy {
                 schedule: self.retry_schedule.clone(),
                 jitter: self.retry_jitter,
+                retry_after_limit: self.retry_after_limit,
             },
             health: HealthPolicy {
                 failure_threshold: self.failure_threshold,
@@ -589,6 +604,23 @@ mod tests {
             config(&["--retention", "2s"]).retention(),
             Some(Duration::from_secs(2))
         );
+    }
+
+    #[test]
+    fn a_receivers_requested_wait_is_limited_to_an_hour_unless_set() {
+        assert_eq!(
+            config(&[]).engine().retry.retry_after_limit,
+            Duration::from_secs(3600)
+        );
+        assert_eq!(
+            config(&["--retry-after-limit", "90s"])
+                .engine()
+                .retry
+                .retry_after_limit,
+            Duration::from_secs(90)
+        );
+        let error = validate(&["--retry-after-limit", "0s"]).expect_err("zero");
+        assert!(error.contains("--retry-after-limit"), "{error}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tonic::{Request, Response};
 
 use super::auth::{Caller, Foreign, caller};
+use super::convert::deliveries::error_kind_to_pb;
 use super::convert::subscriptions::{parse_create, parse_update, subscription_to_pb};
 use super::convert::{duration, event_type};
 use super::error::{ApiError, ApiResult};
@@ -272,6 +273,7 @@ impl SubscriptionService for SubscriptionsApi {
             status_code: report.status_code.map(u32::from).unwrap_or(0),
             latency: Some(duration(report.duration)),
             error: report.error.unwrap_or_default(),
+            error_kind: error_kind_to_pb(report.error_kind) as i32,
             response_body_excerpt: report.response_excerpt,
             delivery_id: delivery_id.to_string(),
         }))

@@ -47,9 +47,11 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
     let next = next_step(
         report.succeeded(),
         round_failures,
+        report.retry_after,
         &inner.config.retry,
         time::now(),
     );
+    let error_kind = report.error_kind.map(|kind| kind.as_str());
     match (&next, &report.error) {
         (NextStep::Succeeded, _) => {
             debug!(
@@ -59,13 +61,14 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
             );
         }
         (NextStep::RetryAt(at), Some(error)) => {
-            info!(%error, retry_at = %at, "attempt failed; will retry");
+            info!(%error, error_kind, retry_at = %at, "attempt failed; will retry");
         }
         (_, error) => warn!(
             error = error.as_deref().unwrap_or(""),
-            "delivery failed; retries exhausted"
+            error_kind, "delivery failed; retries exhausted"
         ),
     }
+    let gone = report.gone();
     let outcome = AttemptOutcome {
         delivery_id: item.delivery_id,
         subscription_id: item.subscription_id,
@@ -74,7 +77,12 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
         round_failures,
     };
     let health = inner.recorder.record(outcome).await?;
-    if health.disabled_now {
+    if health.disabled_now && gone {
+        warn!(
+            consecutive_failures = health.consecutive_failures,
+            "subscription disabled: the receiver answered 410 Gone"
+        );
+    } else if health.disabled_now {
         warn!(
             consecutive_failures = health.consecutive_failures,
             "subscription disabled after too many consecutive failures"

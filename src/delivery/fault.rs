@@ -1,29 +1,66 @@
-//! Whose fault a failed attempt is, decided from the error's type and OS
-//! error code, never from its text. The service's own failures (no file
-//! descriptor, buffer or port for a socket, the target guard refusing an
-//! address, a request that could not be built) must not count against the
-//! receiver: under load they hit every tenant alike, whoever caused it.
+//! Whose fault a failed attempt is, and what kind of failure it was
+//! ([`AttemptErrorKind`]), decided from the error's type, reqwest's
+//! predicates and OS error codes along the cause chain, never from its text.
+//! The service's own failures (no file descriptor, buffer or port for a
+//! socket, the target guard refusing an address, a request that could not
+//! be built) must not count against the receiver: under load they hit every
+//! tenant alike, whoever caused it.
 
 use std::error::Error as StdError;
 use std::io;
 
 use super::target_guard::NoPublicAddress;
+use crate::domain::attempt_error::AttemptErrorKind;
 
-/// An attempt that did not get an answer, or got one that is not a success.
+/// An attempt that did not get an answer.
 #[derive(Debug)]
 pub struct Failure {
     /// Shown in the delivery log.
     pub message: String,
+    pub kind: AttemptErrorKind,
     /// The service's own failure, not the receiver's.
     pub local: bool,
 }
 
 impl Failure {
-    pub fn local(message: impl Into<String>) -> Self {
+    /// Not sent: the target is not one the service may reach.
+    pub fn blocked(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            kind: AttemptErrorKind::BlockedTarget,
             local: true,
         }
+    }
+
+    /// Not sent: the service could not make the request.
+    pub fn service(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: AttemptErrorKind::Service,
+            local: true,
+        }
+    }
+}
+
+/// What kind of failure a request error was. The order matters: a timeout
+/// while connecting is a timeout, our own exhaustion while connecting is
+/// ours, a name the guard refused is a DNS failure like any other (it is
+/// still [`is_local`]), and a TLS failure is also a connect error.
+pub fn kind(error: &reqwest::Error) -> AttemptErrorKind {
+    if error.is_timeout() {
+        AttemptErrorKind::Timeout
+    } else if error.is_builder() || causes(error).any(is_exhaustion) {
+        AttemptErrorKind::Service
+    } else if error.is_dns() {
+        AttemptErrorKind::Dns
+    } else if causes(error).any(|cause| cause.is::<rustls::Error>()) {
+        AttemptErrorKind::Tls
+    } else if error.is_connect() {
+        AttemptErrorKind::Connect
+    } else {
+        // Connected, then the request or the answer broke: a reset or closed
+        // connection, or bytes that are not HTTP.
+        AttemptErrorKind::ResponseRead
     }
 }
 
@@ -44,9 +81,11 @@ pub fn is_local(error: &reqwest::Error) -> bool {
 }
 
 fn is_local_cause(cause: &(dyn StdError + 'static)) -> bool {
-    if cause.is::<NoPublicAddress>() {
-        return true;
-    }
+    cause.is::<NoPublicAddress>() || is_exhaustion(cause)
+}
+
+/// This host ran out of something ([`LOCAL_OS_ERRORS`]).
+fn is_exhaustion(cause: &(dyn StdError + 'static)) -> bool {
     cause
         .downcast_ref::<io::Error>()
         .and_then(io::Error::raw_os_error)

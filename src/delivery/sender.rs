@@ -1,16 +1,19 @@
 //! One HTTP attempt: the contract's headers, the signature over this
 //! attempt's timestamp, a POST with a total timeout and no redirects, and a
-//! report of what happened, including whose fault a failure was
-//! ([`super::fault`]). Never panics on anything the network does.
+//! report of what happened, including what kind of failure it was and whose
+//! fault ([`super::fault`]), and any later retry the receiver asked for
+//! ([`crate::domain::answer`]). Never panics on anything the network does.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use chrono::Utc;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
 
 use super::fault::{self, Failure};
 use super::target_guard::{PublicOnlyResolver, check_literal};
+use crate::domain::answer;
+use crate::domain::attempt_error::AttemptErrorKind;
 use crate::domain::body::{Envelope, render};
 use crate::domain::delivery::AttemptReport;
 use crate::domain::signing::{Signed, Signing};
@@ -74,9 +77,10 @@ impl Sender {
         let result = self.post(webhook).await;
         let duration = clock.elapsed();
         match result {
-            Ok((status, excerpt)) => {
+            Ok(answered) => {
+                let status = answered.status;
                 let error = match status {
-                    200..=299 => None,
+                    _ if answer::is_success(status) => None,
                     300..=399 => Some(format!("HTTP {status} (redirects are not followed)")),
                     _ => Some(format!("HTTP {status}")),
                 };
@@ -84,9 +88,11 @@ impl Sender {
                     started_at,
                     duration,
                     status_code: Some(status),
+                    error_kind: error.as_ref().map(|_| AttemptErrorKind::HttpStatus),
                     error,
                     local: false,
-                    response_excerpt: excerpt,
+                    retry_after: answered.retry_after,
+                    response_excerpt: answered.excerpt,
                 }
             }
             Err(failure) => AttemptReport {
@@ -94,20 +100,22 @@ impl Sender {
                 duration,
                 status_code: None,
                 error: Some(failure.message),
+                error_kind: Some(failure.kind),
                 local: failure.local,
+                retry_after: None,
                 response_excerpt: String::new(),
             },
         }
     }
 
-    async fn post(&self, webhook: Outgoing<'_>) -> Result<(u16, String), Failure> {
+    async fn post(&self, webhook: Outgoing<'_>) -> Result<Answer, Failure> {
         if !self.allow_private {
             // Plain http was only accepted at save time under
             // --allow-private-targets; a restart without it must not honour it.
             if webhook.url.url().scheme() != "https" {
-                return Err(Failure::local("not sent: https is required"));
+                return Err(Failure::blocked("not sent: https is required"));
             }
-            check_literal(webhook.url).map_err(Failure::local)?;
+            check_literal(webhook.url).map_err(Failure::blocked)?;
         }
         let now = Utc::now();
         let timestamp = now.timestamp();
@@ -139,9 +147,18 @@ impl Sender {
             .await
             .map_err(|e| Failure {
                 message: self.describe(&e),
+                kind: fault::kind(&e),
                 local: fault::is_local(&e),
             })?;
         let status = response.status().as_u16();
+        let retry_after = answer::retry_after(
+            status,
+            response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            SystemTime::now(),
+        );
         let mut excerpt = Vec::new();
         // The excerpt is best effort: a receiver that answers and then stalls
         // or breaks its body still gave us its status code.
@@ -152,7 +169,11 @@ impl Sender {
             }
         }
         excerpt.truncate(EXCERPT_BYTES);
-        Ok((status, String::from_utf8_lossy(&excerpt).into_owned()))
+        Ok(Answer {
+            status,
+            retry_after,
+            excerpt: String::from_utf8_lossy(&excerpt).into_owned(),
+        })
     }
 
     /// A short, human-readable reason with the root cause (`connection
@@ -177,6 +198,14 @@ impl Sender {
     }
 }
 
+/// What the receiver answered.
+struct Answer {
+    status: u16,
+    /// The later retry it asked for, if its status allows one.
+    retry_after: Option<Duration>,
+    excerpt: String,
+}
+
 fn header_value(value: &str) -> Result<HeaderValue, Failure> {
-    HeaderValue::from_str(value).map_err(|e| Failure::local(format!("invalid header value: {e}")))
+    HeaderValue::from_str(value).map_err(|e| Failure::service(format!("invalid header value: {e}")))
 }

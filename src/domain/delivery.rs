@@ -11,11 +11,16 @@
 //! follow the retry schedule, so a delivery is never tried forever; only the
 //! receiver's failures count toward disabling the subscription
 //! ([`super::health`]), so one tenant's load can never disable another's.
+//! Every failure also has a kind ([`AttemptErrorKind`]) for clients to
+//! branch on; the kind alone does not decide whose failure it was, since a
+//! name the target guard refuses is a DNS failure that is the service's own.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::answer;
+use super::attempt_error::AttemptErrorKind;
 use super::retry::RetryPolicy;
 
 /// Where a delivery stands.
@@ -61,9 +66,14 @@ pub struct AttemptReport {
     pub status_code: Option<u16>,
     /// Why it failed; `None` exactly when it succeeded.
     pub error: Option<String>,
+    /// What kind of failure it was; `None` exactly when it succeeded.
+    pub error_kind: Option<AttemptErrorKind>,
     /// The failure was the service's own, not the receiver's; meaningless
     /// when the attempt succeeded.
     pub local: bool,
+    /// How long the receiver asked to wait before the next attempt
+    /// ([`answer::retry_after`]), unbounded; not stored.
+    pub retry_after: Option<Duration>,
     /// The first bytes of the answer, lossily decoded.
     pub response_excerpt: String,
 }
@@ -85,6 +95,11 @@ pub const MAX_ERROR_BYTES: usize = 1024;
 impl AttemptReport {
     pub fn succeeded(&self) -> bool {
         self.error.is_none()
+    }
+
+    /// The receiver answered `410 Gone`: its endpoint is gone for good.
+    pub fn gone(&self) -> bool {
+        self.status_code == Some(answer::GONE)
     }
 
     /// When the attempt ended.
@@ -122,17 +137,19 @@ pub enum NextStep {
 }
 
 /// Decides the next step. `failed_in_round` counts failures since the delivery
-/// was created or last redelivered, this attempt included when it failed.
+/// was created or last redelivered, this attempt included when it failed;
+/// `retry_after` is the wait the receiver asked for, if any.
 pub fn next_step(
     succeeded: bool,
     failed_in_round: u32,
+    retry_after: Option<Duration>,
     policy: &RetryPolicy,
     now: DateTime<Utc>,
 ) -> NextStep {
     if succeeded {
         return NextStep::Succeeded;
     }
-    match policy.next_delay(failed_in_round) {
+    match policy.next_delay_honouring(failed_in_round, retry_after) {
         Some(delay) => NextStep::RetryAt(
             now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
         ),
@@ -188,18 +205,43 @@ mod tests {
         let policy = RetryPolicy {
             schedule: vec![Duration::from_secs(1), Duration::from_secs(2)],
             jitter: 0.0,
+            retry_after_limit: Duration::from_secs(3600),
         };
         let now = Utc::now();
-        assert_eq!(next_step(true, 0, &policy, now), NextStep::Succeeded);
+        assert_eq!(next_step(true, 0, None, &policy, now), NextStep::Succeeded);
         assert_eq!(
-            next_step(false, 1, &policy, now),
+            next_step(false, 1, None, &policy, now),
             NextStep::RetryAt(now + chrono::Duration::seconds(1))
         );
         assert_eq!(
-            next_step(false, 2, &policy, now),
+            next_step(false, 2, None, &policy, now),
             NextStep::RetryAt(now + chrono::Duration::seconds(2))
         );
-        assert_eq!(next_step(false, 3, &policy, now), NextStep::Failed);
+        assert_eq!(next_step(false, 3, None, &policy, now), NextStep::Failed);
+    }
+
+    #[test]
+    fn a_requested_wait_moves_the_retry_later_within_the_limit_never_earlier() {
+        let policy = RetryPolicy {
+            schedule: vec![Duration::from_secs(1), Duration::from_secs(300)],
+            jitter: 0.0,
+            retry_after_limit: Duration::from_secs(200),
+        };
+        let now = Utc::now();
+        let at = |s| NextStep::RetryAt(now + chrono::Duration::seconds(s));
+        let asked = |s| Some(Duration::from_secs(s));
+        assert_eq!(next_step(false, 1, asked(120), &policy, now), at(120));
+        assert_eq!(next_step(false, 1, asked(86_400), &policy, now), at(200));
+        assert_eq!(next_step(false, 2, asked(120), &policy, now), at(300));
+        assert_eq!(
+            next_step(false, 3, asked(120), &policy, now),
+            NextStep::Failed,
+            "a requested wait never adds an attempt"
+        );
+        assert_eq!(
+            next_step(true, 1, asked(120), &policy, now),
+            NextStep::Succeeded
+        );
     }
 
     #[test]
@@ -209,11 +251,14 @@ mod tests {
             duration: Duration::ZERO,
             status_code: Some(200),
             error: None,
+            error_kind: None,
             local: false,
+            retry_after: None,
             response_excerpt: String::new(),
         };
         assert_eq!(report.verdict(), Verdict::Delivered);
         report.error = Some("HTTP 503".into());
+        report.error_kind = Some(AttemptErrorKind::HttpStatus);
         assert_eq!(report.verdict(), Verdict::ReceiverFailed);
         report.local = true;
         assert_eq!(report.verdict(), Verdict::LocalFailure);
@@ -247,7 +292,9 @@ mod tests {
             duration: Duration::from_millis(1500),
             status_code: None,
             error: Some(format!("x{}", "é".repeat(MAX_ERROR_BYTES))),
+            error_kind: Some(AttemptErrorKind::HttpStatus),
             local: false,
+            retry_after: None,
             response_excerpt: String::new(),
         };
         let kept = report.kept_error().expect("an error");

@@ -1,6 +1,8 @@
 //! A subscription's delivery health and the rules that move it: consecutive
 //! failed attempts, reset by a success; automatic disabling when they reach
-//! the threshold; and what enabling or disabling it by hand does.
+//! the threshold, or at once when the receiver answers `410 Gone` (its
+//! endpoint is gone for good; see [`super::answer`]); and what enabling or
+//! disabling it by hand does.
 //!
 //! Only the receiver's failures count: a failure that was the service's own
 //! (see [`Verdict::LocalFailure`]) leaves the health exactly as it was, so a
@@ -19,6 +21,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::attempt_error::AttemptErrorKind;
 use super::delivery::{AttemptReport, Verdict};
 use super::ids::SubscriptionId;
 use super::subscription::{DisabledReason, SubscriptionState};
@@ -39,6 +42,8 @@ pub struct Health {
     pub last_failure_at: Option<DateTime<Utc>>,
     /// The receiver's last error, as the attempt log keeps it.
     pub last_error: Option<String>,
+    /// The kind of the receiver's last error.
+    pub last_error_kind: Option<AttemptErrorKind>,
 }
 
 /// The health after one attempt.
@@ -71,10 +76,17 @@ impl Health {
                 self.consecutive_failures = self.consecutive_failures.saturating_add(1);
                 self.last_failure_at = Some(report.finished_at());
                 self.last_error = report.kept_error();
-                if self.state == SubscriptionState::Enabled
-                    && self.consecutive_failures >= policy.failure_threshold
+                self.last_error_kind = report.error_kind;
+                let reason = if report.gone() {
+                    Some(DisabledReason::EndpointGone)
+                } else {
+                    (self.consecutive_failures >= policy.failure_threshold)
+                        .then_some(DisabledReason::TooManyFailures)
+                };
+                if let Some(reason) = reason
+                    && self.state == SubscriptionState::Enabled
                 {
-                    self.state = SubscriptionState::Disabled(DisabledReason::TooManyFailures);
+                    self.state = SubscriptionState::Disabled(reason);
                     disabled_now = true;
                 }
             }
@@ -154,18 +166,38 @@ mod tests {
     };
 
     fn report(verdict: Verdict) -> AttemptReport {
-        let (status_code, error, local) = match verdict {
-            Verdict::Delivered => (Some(200), None, false),
-            Verdict::ReceiverFailed => (Some(500), Some("HTTP 500".to_owned()), false),
-            Verdict::LocalFailure => (None, Some("no file descriptors".to_owned()), true),
+        let (status_code, error, error_kind, local) = match verdict {
+            Verdict::Delivered => (Some(200), None, None, false),
+            Verdict::ReceiverFailed => (
+                Some(500),
+                Some("HTTP 500".to_owned()),
+                Some(AttemptErrorKind::HttpStatus),
+                false,
+            ),
+            Verdict::LocalFailure => (
+                None,
+                Some("no file descriptors".to_owned()),
+                Some(AttemptErrorKind::Service),
+                true,
+            ),
         };
         AttemptReport {
             started_at: Utc::now(),
             duration: Duration::from_millis(5),
             status_code,
             error,
+            error_kind,
             local,
+            retry_after: None,
             response_excerpt: String::new(),
+        }
+    }
+
+    fn gone() -> AttemptReport {
+        AttemptReport {
+            status_code: Some(410),
+            error: Some("HTTP 410".to_owned()),
+            ..report(Verdict::ReceiverFailed)
         }
     }
 
@@ -176,6 +208,7 @@ mod tests {
             last_success_at: None,
             last_failure_at: None,
             last_error: None,
+            last_error_kind: None,
         }
     }
 
@@ -203,10 +236,43 @@ mod tests {
         );
         assert_eq!(tenth.consecutive_failures, 10);
         assert_eq!(h.last_error.as_deref(), Some("HTTP 500"));
+        assert_eq!(h.last_error_kind, Some(AttemptErrorKind::HttpStatus));
         assert!(
             !h.record(&report(Verdict::ReceiverFailed), POLICY)
                 .disabled_now,
             "disabled once only"
+        );
+    }
+
+    #[test]
+    fn a_410_disables_an_enabled_subscription_at_its_first_failure() {
+        let mut h = enabled(0);
+        let after = h.record(&gone(), POLICY);
+        assert_eq!(
+            after,
+            AfterAttempt {
+                consecutive_failures: 1,
+                disabled_now: true
+            }
+        );
+        assert_eq!(
+            h.state,
+            SubscriptionState::Disabled(DisabledReason::EndpointGone)
+        );
+        assert_eq!(h.last_error.as_deref(), Some("HTTP 410"));
+        assert_eq!(h.last_error_kind, Some(AttemptErrorKind::HttpStatus));
+        assert!(
+            !h.record(&gone(), POLICY).disabled_now,
+            "disabled once only"
+        );
+
+        let mut manual = enabled(3);
+        manual.state = SubscriptionState::Disabled(DisabledReason::Manual);
+        assert!(!manual.record(&gone(), POLICY).disabled_now);
+        assert_eq!(
+            manual.state,
+            SubscriptionState::Disabled(DisabledReason::Manual),
+            "a reason already given stays"
         );
     }
 

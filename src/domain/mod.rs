@@ -6,12 +6,15 @@
 //! ([`signature`], [`signing`] for schemes and secret rotation,
 //! [`standard_webhooks`]), how signing secrets are sealed for storage
 //! ([`secret_box`]), when a failed delivery is tried again ([`retry`]),
-//! where a delivery goes after an attempt ([`delivery`], [`outcome`]) and
-//! what attempts do to their subscription ([`health`]: counting failures,
-//! automatic disabling, reactivation). The store backends call these rules
+//! what a receiver's answer means ([`answer`]) and what kind of failure an
+//! attempt met ([`attempt_error`]), where a delivery goes after an attempt
+//! ([`delivery`], [`outcome`]) and what attempts do to their subscription
+//! ([`health`]: counting failures, automatic disabling, reactivation). The store backends call these rules
 //! inside their transactions instead of restating them in SQL.
 
+pub mod answer;
 pub mod api_key;
+pub mod attempt_error;
 pub mod body;
 pub mod delivery;
 pub mod event;

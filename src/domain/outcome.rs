@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::attempt_error::AttemptErrorKind;
 use super::delivery::{AttemptReport, DeliveryStatus, NextStep};
 use super::ids::{DeliveryId, SubscriptionId};
 
@@ -55,6 +56,7 @@ pub struct DeliveryUpdate {
     pub settled: Option<Settled>,
     pub last_status_code: Option<u16>,
     pub last_error: Option<String>,
+    pub last_error_kind: Option<AttemptErrorKind>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -121,12 +123,14 @@ pub fn advance<'a>(
                 settled: None,
                 last_status_code: None,
                 last_error: None,
+                last_error_kind: None,
                 updated_at: outcome.report.finished_at(),
             });
         update.attempt_count = delivery.attempt_count;
         update.settled = settled.or(update.settled);
         update.last_status_code = outcome.report.status_code;
         update.last_error = outcome.report.kept_error();
+        update.last_error_kind = outcome.report.error_kind;
         update.updated_at = outcome.report.finished_at();
         attempts.push(AttemptRow {
             delivery_id: outcome.delivery_id,
@@ -154,7 +158,9 @@ mod tests {
                 duration: Duration::from_millis(3),
                 status_code: Some(code),
                 error: (code != 200).then(|| format!("HTTP {code}")),
+                error_kind: (code != 200).then_some(AttemptErrorKind::HttpStatus),
                 local: false,
+                retry_after: None,
                 response_excerpt: String::new(),
             },
             next,
@@ -195,6 +201,7 @@ mod tests {
                 }),
                 last_status_code: Some(503),
                 last_error: Some("HTTP 503".into()),
+                last_error_kind: Some(AttemptErrorKind::HttpStatus),
                 updated_at: outcomes[0].report.finished_at(),
             }]
         );
@@ -259,6 +266,7 @@ mod tests {
             Some(500),
             "the last attempt's answer"
         );
+        assert_eq!(update.last_error_kind, Some(AttemptErrorKind::HttpStatus));
         assert_eq!(advance(&unknown, HashMap::new()), Advanced::default());
     }
 }

@@ -1,7 +1,9 @@
 //! When a failed delivery is tried again. The default is the schedule Standard
 //! Webhooks recommends (about 27 hours after the first attempt); each delay
 //! gets random jitter so that many deliveries failing together (an endpoint
-//! outage) do not all come back in the same instant.
+//! outage) do not all come back in the same instant. A receiver that asks
+//! for a later retry (`Retry-After`, see [`super::answer`]) gets it, up to
+//! a limit, but never an earlier one than the schedule's.
 
 use std::time::Duration;
 
@@ -14,6 +16,8 @@ pub struct RetryPolicy {
     pub schedule: Vec<Duration>,
     /// Each delay is scaled by a random factor in `1 ± jitter` (0 to 1).
     pub jitter: f64,
+    /// Longest wait a receiver's `Retry-After` can impose.
+    pub retry_after_limit: Duration,
 }
 
 impl RetryPolicy {
@@ -26,6 +30,7 @@ impl RetryPolicy {
                 .map(Duration::from_secs)
                 .collect(),
             jitter: 0.1,
+            retry_after_limit: Duration::from_secs(h),
         }
     }
 
@@ -45,6 +50,22 @@ impl RetryPolicy {
         }
         let factor = rand::rng().random_range((1.0 - self.jitter)..=(1.0 + self.jitter));
         Some(base.mul_f64(factor.max(0.0)))
+    }
+
+    /// [`Self::next_delay`], made longer when the receiver asked for a later
+    /// retry: the longer of the schedule's delay and the wait asked for
+    /// (cut at [`Self::retry_after_limit`]). Never shorter than the schedule,
+    /// and no retry where the schedule has none left.
+    pub fn next_delay_honouring(
+        &self,
+        failed_attempts: u32,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        let scheduled = self.next_delay(failed_attempts)?;
+        Some(match retry_after {
+            Some(asked) => scheduled.max(asked.min(self.retry_after_limit)),
+            None => scheduled,
+        })
     }
 }
 
@@ -73,5 +94,52 @@ mod tests {
         assert!(policy.next_delay(7).is_some());
         assert_eq!(policy.next_delay(8), None);
         assert_eq!(policy.next_delay(0), None);
+    }
+
+    #[test]
+    fn a_requested_wait_lengthens_a_delay_up_to_the_limit_but_never_shortens_it() {
+        let policy = RetryPolicy {
+            schedule: vec![Duration::from_secs(1), Duration::from_secs(300)],
+            jitter: 0.0,
+            retry_after_limit: Duration::from_secs(600),
+        };
+        let secs = Duration::from_secs;
+        assert_eq!(policy.next_delay_honouring(1, None), Some(secs(1)));
+        assert_eq!(
+            policy.next_delay_honouring(1, Some(secs(120))),
+            Some(secs(120))
+        );
+        assert_eq!(
+            policy.next_delay_honouring(1, Some(secs(86_400))),
+            Some(secs(600)),
+            "capped at the limit"
+        );
+        assert_eq!(
+            policy.next_delay_honouring(2, Some(secs(120))),
+            Some(secs(300)),
+            "never below the schedule"
+        );
+        assert_eq!(
+            policy.next_delay_honouring(2, Some(Duration::MAX)),
+            Some(secs(600))
+        );
+        assert_eq!(
+            policy.next_delay_honouring(3, Some(secs(120))),
+            None,
+            "never past the last attempt"
+        );
+    }
+
+    #[test]
+    fn a_schedule_longer_than_the_limit_wins_over_a_requested_wait() {
+        let policy = RetryPolicy {
+            schedule: vec![Duration::from_secs(7200)],
+            jitter: 0.0,
+            retry_after_limit: Duration::from_secs(3600),
+        };
+        assert_eq!(
+            policy.next_delay_honouring(1, Some(Duration::from_secs(86_400))),
+            Some(Duration::from_secs(7200))
+        );
     }
 }

@@ -50,6 +50,8 @@ pub enum SubscriptionState {
 pub enum DisabledReason {
     Manual,
     TooManyFailures,
+    /// The receiver answered `410 Gone`.
+    EndpointGone,
 }
 
 impl DisabledReason {
@@ -57,11 +59,12 @@ impl DisabledReason {
         match self {
             DisabledReason::Manual => "manual",
             DisabledReason::TooManyFailures => "too_many_failures",
+            DisabledReason::EndpointGone => "endpoint_gone",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Manual, Self::TooManyFailures]
+        [Self::Manual, Self::TooManyFailures, Self::EndpointGone]
             .into_iter()
             .find(|r| r.as_str() == s)
     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use crate::domain::attempt_error::AttemptErrorKind;
 use crate::domain::delivery::{AttemptReport, DeliveryStatus, RedeliverRefusal};
 use crate::domain::event::{EventData, EventType};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
@@ -31,6 +32,7 @@ pub struct Subscription {
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_failure_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    pub last_error_kind: Option<AttemptErrorKind>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -199,6 +201,7 @@ pub struct Delivery {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_status_code: Option<u16>,
     pub last_error: Option<String>,
+    pub last_error_kind: Option<AttemptErrorKind>,
     pub test: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -212,6 +215,7 @@ pub struct Attempt {
     pub duration: Duration,
     pub status_code: Option<u16>,
     pub error: Option<String>,
+    pub error_kind: Option<AttemptErrorKind>,
     pub response_excerpt: String,
 }
 

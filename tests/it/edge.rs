@@ -215,6 +215,11 @@ async fn a_name_of_the_services_own_network_fails_like_a_name_that_does_not_exis
             .into_inner();
         assert!(!tested.success, "{host}: {tested:?}");
         assert_eq!(tested.status_code, 0, "{host}: no request was made");
+        assert_eq!(
+            tested.error_kind,
+            pb::AttemptErrorKind::Dns as i32,
+            "{host}: the same kind too"
+        );
         errors.push(tested.error.replace(host.as_str(), "<host>"));
     }
     assert!(

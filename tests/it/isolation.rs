@@ -176,6 +176,11 @@ async fn a_service_out_of_file_descriptors_does_not_count_it_against_the_receive
     assert_eq!(failed.attempts.len(), 5);
     for attempt in &failed.attempts {
         assert!(attempt.error.contains("Too many open files"), "{attempt:?}");
+        assert_eq!(
+            attempt.error_kind,
+            pb::AttemptErrorKind::Service as i32,
+            "{attempt:?}"
+        );
     }
     let health = app.subscription(org, &sub.id).await;
     assert_eq!(health.status, pb::SubscriptionStatus::Enabled as i32);

@@ -17,6 +17,7 @@ mod management;
 mod paging;
 mod postgres_faults;
 mod receiver;
+mod receiver_answers;
 mod restart;
 mod retention;
 mod retries;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use inboundflow_webhooks::domain::attempt_error::AttemptErrorKind;
 use inboundflow_webhooks::domain::delivery::{AttemptReport, DeliveryStatus, NextStep};
 use inboundflow_webhooks::domain::event::EventType;
 use inboundflow_webhooks::domain::health::HealthPolicy;
@@ -83,7 +84,9 @@ fn failed_attempt() -> AttemptReport {
         duration: Duration::from_millis(1),
         status_code: Some(500),
         error: Some("HTTP 500".into()),
+        error_kind: Some(AttemptErrorKind::HttpStatus),
         local: false,
+        retry_after: None,
         response_excerpt: String::new(),
     }
 }
@@ -217,6 +220,7 @@ async fn a_group_of_attempts_counts_each_failure_once_and_disables_at_the_thresh
         SubscriptionState::Disabled(DisabledReason::TooManyFailures)
     );
     assert_eq!(stored.last_error.as_deref(), Some("HTTP 500"));
+    assert_eq!(stored.last_error_kind, Some(AttemptErrorKind::HttpStatus));
     for id in &first {
         let (delivery, attempts) = store
             .get_delivery(&org, *id)

@@ -1,6 +1,7 @@
 //! Deliveries and attempts → `pb`, and the delivery-status filter.
 
 use super::{duration, event_type_to_pb, timestamp};
+use crate::domain::attempt_error::AttemptErrorKind;
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::validation::Violations;
 use crate::pb;
@@ -32,6 +33,22 @@ pub fn status_filter(raw: i32, field: &str, v: &mut Violations) -> Option<Delive
     }
 }
 
+/// An attempt's error kind; unspecified on success and for attempts
+/// recorded before kinds existed.
+pub fn error_kind_to_pb(kind: Option<AttemptErrorKind>) -> pb::AttemptErrorKind {
+    match kind {
+        None => pb::AttemptErrorKind::Unspecified,
+        Some(AttemptErrorKind::BlockedTarget) => pb::AttemptErrorKind::BlockedTarget,
+        Some(AttemptErrorKind::Dns) => pb::AttemptErrorKind::Dns,
+        Some(AttemptErrorKind::Connect) => pb::AttemptErrorKind::Connect,
+        Some(AttemptErrorKind::Tls) => pb::AttemptErrorKind::Tls,
+        Some(AttemptErrorKind::Timeout) => pb::AttemptErrorKind::Timeout,
+        Some(AttemptErrorKind::HttpStatus) => pb::AttemptErrorKind::HttpStatus,
+        Some(AttemptErrorKind::ResponseRead) => pb::AttemptErrorKind::ResponseRead,
+        Some(AttemptErrorKind::Service) => pb::AttemptErrorKind::Service,
+    }
+}
+
 pub fn attempt_to_pb(a: Attempt) -> pb::Attempt {
     pb::Attempt {
         number: a.number,
@@ -40,6 +57,7 @@ pub fn attempt_to_pb(a: Attempt) -> pb::Attempt {
         status_code: a.status_code.map(u32::from).unwrap_or(0),
         error: a.error.unwrap_or_default(),
         response_body_excerpt: a.response_excerpt,
+        error_kind: error_kind_to_pb(a.error_kind) as i32,
     }
 }
 
@@ -60,5 +78,6 @@ pub fn delivery_to_pb(d: Delivery, attempts: Vec<Attempt>) -> pb::Delivery {
         create_time: Some(timestamp(d.created_at)),
         update_time: Some(timestamp(d.updated_at)),
         attempts: attempts.into_iter().map(attempt_to_pb).collect(),
+        last_error_kind: error_kind_to_pb(d.last_error_kind) as i32,
     }
 }

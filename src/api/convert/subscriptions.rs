@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::deliveries::error_kind_to_pb;
 use super::{event_type, event_type_to_pb, timestamp};
 use crate::domain::event::EventType;
 use crate::domain::ids::{OrganizationId, SubscriptionId};
@@ -273,6 +274,10 @@ pub fn subscription_to_pb(s: Subscription) -> pb::Subscription {
             pb::SubscriptionStatus::Disabled,
             pb::DisabledReason::TooManyFailures,
         ),
+        SubscriptionState::Disabled(DisabledReason::EndpointGone) => (
+            pb::SubscriptionStatus::Disabled,
+            pb::DisabledReason::EndpointGone,
+        ),
     };
     pb::Subscription {
         id: s.id.to_string(),
@@ -293,6 +298,7 @@ pub fn subscription_to_pb(s: Subscription) -> pb::Subscription {
         last_success_time: s.last_success_at.map(timestamp),
         last_failure_time: s.last_failure_at.map(timestamp),
         last_error: s.last_error.unwrap_or_default(),
+        last_error_kind: error_kind_to_pb(s.last_error_kind) as i32,
         create_time: Some(timestamp(s.created_at)),
         update_time: Some(timestamp(s.updated_at)),
         signature_scheme: signature_scheme_to_pb(s.signature_scheme) as i32,

@@ -127,6 +127,7 @@ struct SubscriptionRow {
     last_success_at: Option<i64>,
     last_failure_at: Option<i64>,
     last_error: Option<String>,
+    last_error_kind: Option<String>,
     created_at: i64,
     updated_at: i64,
     deleted_at: Option<i64>,
@@ -144,7 +145,7 @@ async fn subscriptions(
             "SELECT id, organization_id, url, integration, event_types, description, \
              signing_secret, status, disabled_reason, consecutive_failures, last_success_at, \
              last_failure_at, last_error, created_at, updated_at, deleted_at, \
-             signature_scheme, previous_signing_secret, previous_secret_until \
+             signature_scheme, previous_signing_secret, previous_secret_until, last_error_kind \
              FROM subscriptions WHERE id > ? ORDER BY id LIMIT ?",
         )
         .bind(after)
@@ -169,11 +170,11 @@ async fn subscriptions(
             "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
              description, signing_secret, status, disabled_reason, consecutive_failures, \
              last_success_at, last_failure_at, last_error, created_at, updated_at, deleted_at, \
-             signature_scheme, previous_signing_secret, previous_secret_until) \
+             signature_scheme, previous_signing_secret, previous_secret_until, last_error_kind) \
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[], \
              $6::text[], $7::text[], $8::text[], $9::text[], $10::int4[], $11::timestamptz[], \
              $12::timestamptz[], $13::text[], $14::timestamptz[], $15::timestamptz[], \
-             $16::timestamptz[], $17::text[], $18::text[], $19::timestamptz[])",
+             $16::timestamptz[], $17::text[], $18::text[], $19::timestamptz[], $20::text[])",
         )
         .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
         .bind(
@@ -236,6 +237,11 @@ async fn subscriptions(
         .bind(
             rows.iter()
                 .map(|r| maybe_time(r.previous_secret_until))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.iter()
+                .map(|r| r.last_error_kind.clone())
                 .collect::<Vec<_>>(),
         )
         .execute(&mut *write)
@@ -389,6 +395,7 @@ struct DeliveryRow {
     next_attempt_at: Option<i64>,
     last_status_code: Option<i32>,
     last_error: Option<String>,
+    last_error_kind: Option<String>,
     test: bool,
     created_at: i64,
     updated_at: i64,
@@ -407,7 +414,8 @@ async fn deliveries(
         let mut rows: Vec<DeliveryRow> = sqlx::query_as(
             "SELECT id, organization_id, event_id, subscription_id, event_type, status, \
              attempt_count, round_failures, next_attempt_at, last_status_code, last_error, \
-             test, created_at, updated_at FROM deliveries WHERE id > ? ORDER BY id LIMIT ?",
+             test, created_at, updated_at, last_error_kind FROM deliveries WHERE id > ? \
+             ORDER BY id LIMIT ?",
         )
         .bind(after)
         .bind(BATCH)
@@ -434,10 +442,10 @@ async fn deliveries(
         sqlx::query(
             "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
              status, attempt_count, round_failures, next_attempt_at, last_status_code, \
-             last_error, test, created_at, updated_at) \
+             last_error, test, created_at, updated_at, last_error_kind) \
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], \
              $6::text[], $7::int4[], $8::int4[], $9::timestamptz[], $10::int4[], $11::text[], \
-             $12::bool[], $13::timestamptz[], $14::timestamptz[])",
+             $12::bool[], $13::timestamptz[], $14::timestamptz[], $15::text[])",
         )
         .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
         .bind(
@@ -465,6 +473,11 @@ async fn deliveries(
         .bind(rows.iter().map(|r| r.test).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| time(r.created_at)).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| time(r.updated_at)).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|r| r.last_error_kind.clone())
+                .collect::<Vec<_>>(),
+        )
         .execute(&mut *write)
         .await
         .context("cannot insert deliveries")?;
@@ -480,6 +493,7 @@ struct AttemptRow {
     duration_us: i64,
     status_code: Option<i32>,
     error: Option<String>,
+    error_kind: Option<String>,
     response_excerpt: String,
 }
 
@@ -489,7 +503,7 @@ async fn attempts(read: &mut SqliteConnection, write: &mut PgConnection) -> anyh
     loop {
         let rows: Vec<AttemptRow> = sqlx::query_as(
             "SELECT delivery_id, number, started_at, duration_us, status_code, error, \
-             response_excerpt FROM attempts WHERE (delivery_id, number) > (?, ?) \
+             error_kind, response_excerpt FROM attempts WHERE (delivery_id, number) > (?, ?) \
              ORDER BY delivery_id, number LIMIT ?",
         )
         .bind(after)
@@ -503,9 +517,9 @@ async fn attempts(read: &mut SqliteConnection, write: &mut PgConnection) -> anyh
         (after, after_number) = (last.delivery_id, last.number);
         sqlx::query(
             "INSERT INTO attempts (delivery_id, number, started_at, duration_us, status_code, \
-             error, response_excerpt) \
+             error, response_excerpt, error_kind) \
              SELECT * FROM unnest($1::uuid[], $2::int4[], $3::timestamptz[], $4::int8[], \
-             $5::int4[], $6::text[], $7::text[])",
+             $5::int4[], $6::text[], $7::text[], $8::text[])",
         )
         .bind(rows.iter().map(|r| r.delivery_id).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.number).collect::<Vec<_>>())
@@ -516,6 +530,11 @@ async fn attempts(read: &mut SqliteConnection, write: &mut PgConnection) -> anyh
         .bind(
             rows.iter()
                 .map(|r| r.response_excerpt.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.iter()
+                .map(|r| r.error_kind.clone())
                 .collect::<Vec<_>>(),
         )
         .execute(&mut *write)

@@ -33,7 +33,7 @@ pub async fn get(
     };
     let delivery = rows::delivery(&row)?;
     let found = sqlx::query(
-        "SELECT number, started_at, duration_us, status_code, error, response_excerpt \
+        "SELECT number, started_at, duration_us, status_code, error, error_kind, response_excerpt \
          FROM attempts WHERE delivery_id = $1 ORDER BY number",
     )
     .bind(id.0)
@@ -186,8 +186,9 @@ pub async fn record_test(pool: &PgPool, test: TestDeliveryRecord) -> StoreResult
     insert_events(&mut tx, std::slice::from_ref(&event), true).await?;
     sqlx::query(
         "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
-         status, attempt_count, last_status_code, last_error, test, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, true, $9, $9)",
+         status, attempt_count, last_status_code, last_error, last_error_kind, test, created_at, \
+         updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $10, true, $9, $9)",
     )
     .bind(test.delivery_id.0)
     .bind(event.organization_id.as_str())
@@ -198,6 +199,7 @@ pub async fn record_test(pool: &PgPool, test: TestDeliveryRecord) -> StoreResult
     .bind(report.status_code.map(i32::from))
     .bind(opt_text(report.kept_error()))
     .bind(now)
+    .bind(report.error_kind.map(|k| k.as_str()))
     .execute(&mut *tx)
     .await?;
     insert_attempts(&mut tx, &[(test.delivery_id.0, 1, report)]).await?;

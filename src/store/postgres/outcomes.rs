@@ -115,11 +115,12 @@ async fn update_deliveries(tx: &mut PgConnection, updates: &[DeliveryUpdate]) ->
          lease_owner = CASE WHEN v.settled THEN NULL ELSE d.lease_owner END, \
          lease_expires_at = CASE WHEN v.settled THEN NULL ELSE d.lease_expires_at END, \
          lease_instance = CASE WHEN v.settled THEN NULL ELSE d.lease_instance END, \
-         last_status_code = v.status_code, last_error = v.error, updated_at = v.updated_at \
+         last_status_code = v.status_code, last_error = v.error, \
+         last_error_kind = v.error_kind, updated_at = v.updated_at \
          FROM unnest($1::uuid[], $2::int[], $3::bool[], $4::text[], $5::timestamptz[], \
-                     $6::int[], $7::int[], $8::text[], $9::timestamptz[]) \
+                     $6::int[], $7::int[], $8::text[], $9::timestamptz[], $10::text[]) \
            AS v (id, attempt_count, settled, status, next_at, round_failures, status_code, \
-                 error, updated_at) \
+                 error, updated_at, error_kind) \
          WHERE d.id = v.id",
     )
     .bind(updates.iter().map(|u| u.id.0).collect::<Vec<_>>())
@@ -166,6 +167,12 @@ async fn update_deliveries(tx: &mut PgConnection, updates: &[DeliveryUpdate]) ->
             .collect::<Vec<_>>(),
     )
     .bind(updates.iter().map(|u| ts(u.updated_at)).collect::<Vec<_>>())
+    .bind(
+        updates
+            .iter()
+            .map(|u| u.last_error_kind.map(|k| k.as_str()))
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -181,9 +188,9 @@ pub(super) async fn insert_attempts(
     }
     sqlx::query(
         "INSERT INTO attempts (delivery_id, number, started_at, duration_us, status_code, error, \
-         response_excerpt) \
+         response_excerpt, error_kind) \
          SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::bigint[], $5::int[], \
-                              $6::text[], $7::text[])",
+                              $6::text[], $7::text[], $8::text[])",
     )
     .bind(rows.iter().map(|(id, ..)| *id).collect::<Vec<_>>())
     .bind(rows.iter().map(|(_, n, _)| *n).collect::<Vec<_>>())
@@ -212,6 +219,11 @@ pub(super) async fn insert_attempts(
             .map(|(.., r)| text(&r.response_excerpt))
             .collect::<Vec<_>>(),
     )
+    .bind(
+        rows.iter()
+            .map(|(.., r)| r.error_kind.map(|k| k.as_str()))
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -233,11 +245,11 @@ async fn write_health(
     sqlx::query(
         "UPDATE subscriptions s SET status = v.status, disabled_reason = v.reason, \
          consecutive_failures = v.failures, last_success_at = v.success, \
-         last_failure_at = v.failure, last_error = v.error, \
+         last_failure_at = v.failure, last_error = v.error, last_error_kind = v.error_kind, \
          updated_at = GREATEST(s.updated_at, v.success, v.failure) \
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], \
-                     $6::timestamptz[], $7::text[]) \
-           AS v (id, status, reason, failures, success, failure, error) \
+                     $6::timestamptz[], $7::text[], $8::text[]) \
+           AS v (id, status, reason, failures, success, failure, error, error_kind) \
          WHERE s.id = v.id",
     )
     .bind(changed.iter().map(|(id, _)| id.0).collect::<Vec<_>>())
@@ -265,6 +277,12 @@ async fn write_health(
         changed
             .iter()
             .map(|(_, h)| opt_text(h.last_error.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        changed
+            .iter()
+            .map(|(_, h)| h.last_error_kind.map(|k| k.as_str()))
             .collect::<Vec<_>>(),
     )
     .execute(&mut *tx)

@@ -9,6 +9,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
+use crate::domain::attempt_error::AttemptErrorKind;
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::event::EventType;
 use crate::domain::health::Health;
@@ -24,17 +25,18 @@ use crate::store::{Attempt, Delivery, StoreError, StoreResult, StoredEvent, Subs
 pub const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, url, integration, event_types, \
     description, signing_secret, signature_scheme, previous_signing_secret, \
     previous_secret_until, status, disabled_reason, consecutive_failures, \
-    last_success_at, last_failure_at, last_error, created_at, updated_at";
+    last_success_at, last_failure_at, last_error, last_error_kind, created_at, updated_at";
 
 /// The columns [`health`] reads.
-pub const HEALTH_COLUMNS: &str =
-    "status, disabled_reason, consecutive_failures, last_success_at, last_failure_at, last_error";
+pub const HEALTH_COLUMNS: &str = "status, disabled_reason, consecutive_failures, last_success_at, last_failure_at, last_error, \
+     last_error_kind";
 
 pub const EVENT_COLUMNS: &str =
     "id, organization_id, event_type, occurred_at, created_at, idempotency_key, data";
 
 pub const DELIVERY_COLUMNS: &str = "id, organization_id, event_id, subscription_id, event_type, \
-    status, attempt_count, next_attempt_at, last_status_code, last_error, test, created_at, updated_at";
+    status, attempt_count, next_attempt_at, last_status_code, last_error, last_error_kind, test, \
+    created_at, updated_at";
 
 /// An instant as stored: cut to whole microseconds the way SQLite's integers
 /// are (towards the past), so both backends give back the same value.
@@ -74,6 +76,13 @@ pub fn count(row: &PgRow, col: &str) -> StoreResult<u32> {
 fn status_code(row: &PgRow, col: &str) -> StoreResult<Option<u16>> {
     row.try_get::<Option<i32>, _>(col)?
         .map(|c| u16::try_from(c).map_err(|_| corrupt(col, c)))
+        .transpose()
+}
+
+/// An error kind column; NULL on success and on rows from before kinds.
+pub fn error_kind(row: &PgRow, col: &str) -> StoreResult<Option<AttemptErrorKind>> {
+    row.try_get::<Option<&str>, _>(col)?
+        .map(|k| AttemptErrorKind::parse(k).ok_or_else(|| corrupt(col, k)))
         .transpose()
 }
 
@@ -144,6 +153,7 @@ pub fn health(row: &PgRow) -> StoreResult<Health> {
         last_success_at: row.try_get("last_success_at")?,
         last_failure_at: row.try_get("last_failure_at")?,
         last_error: row.try_get("last_error")?,
+        last_error_kind: error_kind(row, "last_error_kind")?,
     })
 }
 
@@ -168,6 +178,7 @@ pub fn subscription(row: &PgRow, keys: &SecretKeys) -> StoreResult<Subscription>
         last_success_at: row.try_get("last_success_at")?,
         last_failure_at: row.try_get("last_failure_at")?,
         last_error: row.try_get("last_error")?,
+        last_error_kind: error_kind(row, "last_error_kind")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -199,6 +210,7 @@ pub fn delivery(row: &PgRow) -> StoreResult<Delivery> {
         next_attempt_at: row.try_get("next_attempt_at")?,
         last_status_code: status_code(row, "last_status_code")?,
         last_error: row.try_get("last_error")?,
+        last_error_kind: error_kind(row, "last_error_kind")?,
         test: row.try_get("test")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -213,6 +225,7 @@ pub fn attempt(row: &PgRow) -> StoreResult<Attempt> {
         duration: Duration::from_micros(u64::try_from(duration_us).unwrap_or(0)),
         status_code: status_code(row, "status_code")?,
         error: row.try_get("error")?,
+        error_kind: error_kind(row, "error_kind")?,
         response_excerpt: row.try_get("response_excerpt")?,
     })
 }

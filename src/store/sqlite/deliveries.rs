@@ -43,7 +43,7 @@ pub async fn get(
         return Ok(None);
     };
     let found = sqlx::query(
-        "SELECT number, started_at, duration_us, status_code, error, response_excerpt \
+        "SELECT number, started_at, duration_us, status_code, error, error_kind, response_excerpt \
          FROM attempts WHERE delivery_id = ? ORDER BY number",
     )
     .bind(id.0)
@@ -197,8 +197,9 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     insert_events(&mut tx, std::slice::from_ref(&event), true).await?;
     sqlx::query(
         "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
-         status, attempt_count, last_status_code, last_error, test, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, ?)",
+         status, attempt_count, last_status_code, last_error, last_error_kind, test, created_at, \
+         updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 1, ?, ?)",
     )
     .bind(test.delivery_id.0)
     .bind(event.organization_id.as_str())
@@ -208,6 +209,7 @@ pub async fn record_test(pool: &SqlitePool, test: TestDeliveryRecord) -> StoreRe
     .bind(status.as_str())
     .bind(report.status_code.map(i64::from))
     .bind(report.kept_error())
+    .bind(report.error_kind.map(|k| k.as_str()))
     .bind(now_us)
     .bind(now_us)
     .execute(&mut *tx)

@@ -18,7 +18,7 @@ use crate::domain::outcome::{self, AttemptOutcome, AttemptRow, DeliveryProgress,
 use crate::domain::time::to_micros;
 use crate::store::{StoreError, StoreResult};
 
-/// Rows per multi-row statement (at most 9 parameters each).
+/// Rows per multi-row statement (at most 10 parameters each).
 const ROWS: usize = 300;
 
 pub async fn record_attempts(
@@ -98,7 +98,8 @@ async fn update_deliveries(tx: &mut SqliteConnection, chunk: &[DeliveryUpdate]) 
          round_failures = CASE WHEN v.column3 THEN v.column6 ELSE round_failures END, \
          lease_owner = CASE WHEN v.column3 THEN NULL ELSE lease_owner END, \
          lease_expires_at = CASE WHEN v.column3 THEN NULL ELSE lease_expires_at END, \
-         last_status_code = v.column7, last_error = v.column8, updated_at = v.column9 FROM (",
+         last_status_code = v.column7, last_error = v.column8, updated_at = v.column9, \
+         last_error_kind = v.column10 FROM (",
     );
     sql.push_values(chunk, |mut row, update| {
         let settled = update.settled;
@@ -110,7 +111,8 @@ async fn update_deliveries(tx: &mut SqliteConnection, chunk: &[DeliveryUpdate]) 
             .push_bind(settled.map(|s| i64::from(s.round_failures)))
             .push_bind(update.last_status_code.map(i64::from))
             .push_bind(update.last_error.clone())
-            .push_bind(to_micros(update.updated_at));
+            .push_bind(to_micros(update.updated_at))
+            .push_bind(update.last_error_kind.map(|k| k.as_str()));
     });
     sql.push(") AS v WHERE deliveries.id = v.column1");
     sql.build().execute(&mut *tx).await?;
@@ -124,7 +126,7 @@ pub(super) async fn insert_attempts(
 ) -> StoreResult<()> {
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO attempts (delivery_id, number, started_at, duration_us, status_code, error, \
-         response_excerpt) ",
+         response_excerpt, error_kind) ",
     );
     sql.push_values(rows, |mut row, (delivery_id, number, report)| {
         row.push_bind(*delivery_id)
@@ -133,7 +135,8 @@ pub(super) async fn insert_attempts(
             .push_bind(i64::try_from(report.duration.as_micros()).unwrap_or(i64::MAX))
             .push_bind(report.status_code.map(i64::from))
             .push_bind(report.kept_error())
-            .push_bind(report.response_excerpt.clone());
+            .push_bind(report.response_excerpt.clone())
+            .push_bind(report.error_kind.map(|k| k.as_str()));
     });
     sql.build().execute(&mut *tx).await?;
     Ok(())
@@ -169,7 +172,7 @@ async fn write_health(
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
         "UPDATE subscriptions SET status = v.column2, disabled_reason = v.column3, \
          consecutive_failures = v.column4, last_success_at = v.column5, \
-         last_failure_at = v.column6, last_error = v.column7, \
+         last_failure_at = v.column6, last_error = v.column7, last_error_kind = v.column8, \
          updated_at = MAX(updated_at, COALESCE(v.column5, 0), COALESCE(v.column6, 0)) FROM (",
     );
     sql.push_values(chunk, |mut row, (id, health)| {
@@ -180,7 +183,8 @@ async fn write_health(
             .push_bind(i64::from(health.consecutive_failures))
             .push_bind(health.last_success_at.map(to_micros))
             .push_bind(health.last_failure_at.map(to_micros))
-            .push_bind(health.last_error.clone());
+            .push_bind(health.last_error.clone())
+            .push_bind(health.last_error_kind.map(|k| k.as_str()));
     });
     sql.push(") AS v WHERE subscriptions.id = v.column1");
     sql.build().execute(&mut *tx).await?;

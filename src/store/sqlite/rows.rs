@@ -9,6 +9,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
+use crate::domain::attempt_error::AttemptErrorKind;
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::event::EventType;
 use crate::domain::health::Health;
@@ -24,17 +25,18 @@ use crate::store::{Attempt, Delivery, StoreError, StoreResult, StoredEvent, Subs
 pub const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, url, integration, event_types, \
     description, signing_secret, signature_scheme, previous_signing_secret, \
     previous_secret_until, status, disabled_reason, consecutive_failures, \
-    last_success_at, last_failure_at, last_error, created_at, updated_at";
+    last_success_at, last_failure_at, last_error, last_error_kind, created_at, updated_at";
 
 /// What [`health`] reads.
-pub const HEALTH_COLUMNS: &str =
-    "status, disabled_reason, consecutive_failures, last_success_at, last_failure_at, last_error";
+pub const HEALTH_COLUMNS: &str = "status, disabled_reason, consecutive_failures, last_success_at, last_failure_at, last_error, \
+     last_error_kind";
 
 pub const EVENT_COLUMNS: &str =
     "id, organization_id, event_type, occurred_at, created_at, idempotency_key, data";
 
 pub const DELIVERY_COLUMNS: &str = "id, organization_id, event_id, subscription_id, event_type, \
-    status, attempt_count, next_attempt_at, last_status_code, last_error, test, created_at, updated_at";
+    status, attempt_count, next_attempt_at, last_status_code, last_error, last_error_kind, test, \
+    created_at, updated_at";
 
 fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value}"))
@@ -56,6 +58,13 @@ pub fn count(row: &SqliteRow, col: &str) -> StoreResult<u32> {
 fn status_code(row: &SqliteRow, col: &str) -> StoreResult<Option<u16>> {
     row.try_get::<Option<i64>, _>(col)?
         .map(|c| u16::try_from(c).map_err(|_| corrupt(col, c)))
+        .transpose()
+}
+
+/// An error kind column; NULL on success and on rows from before kinds.
+pub fn error_kind(row: &SqliteRow, col: &str) -> StoreResult<Option<AttemptErrorKind>> {
+    row.try_get::<Option<&str>, _>(col)?
+        .map(|k| AttemptErrorKind::parse(k).ok_or_else(|| corrupt(col, k)))
         .transpose()
 }
 
@@ -128,6 +137,7 @@ pub fn health(row: &SqliteRow) -> StoreResult<Health> {
         last_success_at: opt_time(row, "last_success_at")?,
         last_failure_at: opt_time(row, "last_failure_at")?,
         last_error: row.try_get("last_error")?,
+        last_error_kind: error_kind(row, "last_error_kind")?,
     })
 }
 
@@ -157,6 +167,7 @@ pub fn subscription(row: &SqliteRow, keys: &SecretKeys) -> StoreResult<Subscript
         last_success_at: health.last_success_at,
         last_failure_at: health.last_failure_at,
         last_error: health.last_error,
+        last_error_kind: health.last_error_kind,
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
     })
@@ -188,6 +199,7 @@ pub fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
         next_attempt_at: opt_time(row, "next_attempt_at")?,
         last_status_code: status_code(row, "last_status_code")?,
         last_error: row.try_get("last_error")?,
+        last_error_kind: error_kind(row, "last_error_kind")?,
         test: row.try_get::<i64, _>("test")? != 0,
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
@@ -204,6 +216,7 @@ pub fn attempt(row: &SqliteRow) -> StoreResult<Attempt> {
         duration: Duration::from_micros(duration_us),
         status_code: status_code(row, "status_code")?,
         error: row.try_get("error")?,
+        error_kind: error_kind(row, "error_kind")?,
         response_excerpt: row.try_get("response_excerpt")?,
     })
 }
@@ -224,7 +237,7 @@ mod tests {
              '' AS description, NULL AS signing_secret, 'inboundflow' AS signature_scheme, \
              NULL AS previous_signing_secret, NULL AS previous_secret_until, ? AS status, ? AS disabled_reason, \
              3 AS consecutive_failures, NULL AS last_success_at, NULL AS last_failure_at, \
-             NULL AS last_error, 0 AS created_at, 0 AS updated_at",
+             NULL AS last_error, NULL AS last_error_kind, 0 AS created_at, 0 AS updated_at",
         )
         .bind(mask)
         .bind(status)

@@ -88,7 +88,96 @@ func (DeliveryStatus) EnumDescriptor() ([]byte, []int) {
 	return file_inboundflow_webhooks_v1_deliveries_proto_rawDescGZIP(), []int{0}
 }
 
+// What kind of failure ended an attempt, for clients to branch on; the
+// attempt's `error` says the same in words.
+type AttemptErrorKind int32
+
+const (
+	// Success, or recorded before kinds existed.
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_UNSPECIFIED AttemptErrorKind = 0
+	// Not sent: the target is a private or reserved IP address, or plain http
+	// while private targets are not allowed.
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_BLOCKED_TARGET AttemptErrorKind = 1
+	// The host name did not resolve (to an address the service may reach).
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_DNS AttemptErrorKind = 2
+	// No connection could be made: refused, reset or unreachable.
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_CONNECT AttemptErrorKind = 3
+	// The TLS handshake failed (certificate or protocol).
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_TLS AttemptErrorKind = 4
+	// No complete answer within the attempt timeout (10 s by default).
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_TIMEOUT AttemptErrorKind = 5
+	// The receiver answered with a status other than 2xx, 3xx included.
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_HTTP_STATUS AttemptErrorKind = 6
+	// The connection broke after it was made, or the answer was not valid HTTP.
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_RESPONSE_READ AttemptErrorKind = 7
+	// The service's own failure (no socket to be had, a request it could not
+	// build); never counts against the subscription.
+	AttemptErrorKind_ATTEMPT_ERROR_KIND_SERVICE AttemptErrorKind = 8
+)
+
+// Enum value maps for AttemptErrorKind.
+var (
+	AttemptErrorKind_name = map[int32]string{
+		0: "ATTEMPT_ERROR_KIND_UNSPECIFIED",
+		1: "ATTEMPT_ERROR_KIND_BLOCKED_TARGET",
+		2: "ATTEMPT_ERROR_KIND_DNS",
+		3: "ATTEMPT_ERROR_KIND_CONNECT",
+		4: "ATTEMPT_ERROR_KIND_TLS",
+		5: "ATTEMPT_ERROR_KIND_TIMEOUT",
+		6: "ATTEMPT_ERROR_KIND_HTTP_STATUS",
+		7: "ATTEMPT_ERROR_KIND_RESPONSE_READ",
+		8: "ATTEMPT_ERROR_KIND_SERVICE",
+	}
+	AttemptErrorKind_value = map[string]int32{
+		"ATTEMPT_ERROR_KIND_UNSPECIFIED":    0,
+		"ATTEMPT_ERROR_KIND_BLOCKED_TARGET": 1,
+		"ATTEMPT_ERROR_KIND_DNS":            2,
+		"ATTEMPT_ERROR_KIND_CONNECT":        3,
+		"ATTEMPT_ERROR_KIND_TLS":            4,
+		"ATTEMPT_ERROR_KIND_TIMEOUT":        5,
+		"ATTEMPT_ERROR_KIND_HTTP_STATUS":    6,
+		"ATTEMPT_ERROR_KIND_RESPONSE_READ":  7,
+		"ATTEMPT_ERROR_KIND_SERVICE":        8,
+	}
+)
+
+func (x AttemptErrorKind) Enum() *AttemptErrorKind {
+	p := new(AttemptErrorKind)
+	*p = x
+	return p
+}
+
+func (x AttemptErrorKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AttemptErrorKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_inboundflow_webhooks_v1_deliveries_proto_enumTypes[1].Descriptor()
+}
+
+func (AttemptErrorKind) Type() protoreflect.EnumType {
+	return &file_inboundflow_webhooks_v1_deliveries_proto_enumTypes[1]
+}
+
+func (x AttemptErrorKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AttemptErrorKind.Descriptor instead.
+func (AttemptErrorKind) EnumDescriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_deliveries_proto_rawDescGZIP(), []int{1}
+}
+
 // One try at sending a delivery.
+//
+// What the receiver's answer means: 2xx is success. Anything else is a failure
+// retried on the schedule, with the same `delivery_id`: redirects (3xx) are
+// not followed. `410 Gone` also disables the subscription at once
+// (`DISABLED_REASON_ENDPOINT_GONE`); the delivery waits for its reactivation.
+// `429` and `503` with a `Retry-After` header (seconds or an HTTP date) put
+// the next attempt off by that much, at most the service's limit (1 hour by
+// default), and never bring it sooner than the schedule; it does not add
+// attempts.
 type Attempt struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 for the first attempt, then 2, 3, …
@@ -103,8 +192,10 @@ type Attempt struct {
 	Error string `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
 	// The first bytes of the answer's body, as text.
 	ResponseBodyExcerpt string `protobuf:"bytes,6,opt,name=response_body_excerpt,json=responseBodyExcerpt,proto3" json:"response_body_excerpt,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// What kind of failure it was; unspecified on success.
+	ErrorKind     AttemptErrorKind `protobuf:"varint,7,opt,name=error_kind,json=errorKind,proto3,enum=inboundflow.webhooks.v1.AttemptErrorKind" json:"error_kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Attempt) Reset() {
@@ -179,6 +270,13 @@ func (x *Attempt) GetResponseBodyExcerpt() string {
 	return ""
 }
 
+func (x *Attempt) GetErrorKind() AttemptErrorKind {
+	if x != nil {
+		return x.ErrorKind
+	}
+	return AttemptErrorKind_ATTEMPT_ERROR_KIND_UNSPECIFIED
+}
+
 // One event sent to one subscription. Its `id` is the `delivery_id` the
 // receiver sees, the same on every attempt.
 type Delivery struct {
@@ -211,7 +309,9 @@ type Delivery struct {
 	// When it last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Every attempt, oldest first. Filled by `GetDelivery` only.
-	Attempts      []*Attempt `protobuf:"bytes,14,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	Attempts []*Attempt `protobuf:"bytes,14,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// What kind of failure the last attempt was; unspecified when it succeeded.
+	LastErrorKind AttemptErrorKind `protobuf:"varint,15,opt,name=last_error_kind,json=lastErrorKind,proto3,enum=inboundflow.webhooks.v1.AttemptErrorKind" json:"last_error_kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -342,6 +442,13 @@ func (x *Delivery) GetAttempts() []*Attempt {
 		return x.Attempts
 	}
 	return nil
+}
+
+func (x *Delivery) GetLastErrorKind() AttemptErrorKind {
+	if x != nil {
+		return x.LastErrorKind
+	}
+	return AttemptErrorKind_ATTEMPT_ERROR_KIND_UNSPECIFIED
 }
 
 // Which deliveries to list.
@@ -833,7 +940,7 @@ var File_inboundflow_webhooks_v1_deliveries_proto protoreflect.FileDescriptor
 
 const file_inboundflow_webhooks_v1_deliveries_proto_rawDesc = "" +
 	"\n" +
-	"(inboundflow/webhooks/v1/deliveries.proto\x12\x17inboundflow.webhooks.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$inboundflow/webhooks/v1/events.proto\"\xfe\x01\n" +
+	"(inboundflow/webhooks/v1/deliveries.proto\x12\x17inboundflow.webhooks.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$inboundflow/webhooks/v1/events.proto\"\xc8\x02\n" +
 	"\aAttempt\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\rR\x06number\x129\n" +
 	"\n" +
@@ -842,7 +949,9 @@ const file_inboundflow_webhooks_v1_deliveries_proto_rawDesc = "" +
 	"\vstatus_code\x18\x04 \x01(\rR\n" +
 	"statusCode\x12\x14\n" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x122\n" +
-	"\x15response_body_excerpt\x18\x06 \x01(\tR\x13responseBodyExcerpt\"\x8d\x05\n" +
+	"\x15response_body_excerpt\x18\x06 \x01(\tR\x13responseBodyExcerpt\x12H\n" +
+	"\n" +
+	"error_kind\x18\a \x01(\x0e2).inboundflow.webhooks.v1.AttemptErrorKindR\terrorKind\"\xe0\x05\n" +
 	"\bDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x19\n" +
@@ -862,7 +971,8 @@ const file_inboundflow_webhooks_v1_deliveries_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12<\n" +
-	"\battempts\x18\x0e \x03(\v2 .inboundflow.webhooks.v1.AttemptR\battempts\"\xf3\x02\n" +
+	"\battempts\x18\x0e \x03(\v2 .inboundflow.webhooks.v1.AttemptR\battempts\x12Q\n" +
+	"\x0flast_error_kind\x18\x0f \x01(\x0e2).inboundflow.webhooks.v1.AttemptErrorKindR\rlastErrorKind\"\xf3\x02\n" +
 	"\x15ListDeliveriesRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -905,7 +1015,17 @@ const file_inboundflow_webhooks_v1_deliveries_proto_rawDesc = "" +
 	"\x19DELIVERY_STATUS_IN_FLIGHT\x10\x02\x12\x1d\n" +
 	"\x19DELIVERY_STATUS_SUCCEEDED\x10\x03\x12\x1a\n" +
 	"\x16DELIVERY_STATUS_FAILED\x10\x04\x12\x1d\n" +
-	"\x19DELIVERY_STATUS_CANCELLED\x10\x052\xe3\x03\n" +
+	"\x19DELIVERY_STATUS_CANCELLED\x10\x05*\xbf\x02\n" +
+	"\x10AttemptErrorKind\x12\"\n" +
+	"\x1eATTEMPT_ERROR_KIND_UNSPECIFIED\x10\x00\x12%\n" +
+	"!ATTEMPT_ERROR_KIND_BLOCKED_TARGET\x10\x01\x12\x1a\n" +
+	"\x16ATTEMPT_ERROR_KIND_DNS\x10\x02\x12\x1e\n" +
+	"\x1aATTEMPT_ERROR_KIND_CONNECT\x10\x03\x12\x1a\n" +
+	"\x16ATTEMPT_ERROR_KIND_TLS\x10\x04\x12\x1e\n" +
+	"\x1aATTEMPT_ERROR_KIND_TIMEOUT\x10\x05\x12\"\n" +
+	"\x1eATTEMPT_ERROR_KIND_HTTP_STATUS\x10\x06\x12$\n" +
+	" ATTEMPT_ERROR_KIND_RESPONSE_READ\x10\a\x12\x1e\n" +
+	"\x1aATTEMPT_ERROR_KIND_SERVICE\x10\b2\xe3\x03\n" +
 	"\x0fDeliveryService\x12q\n" +
 	"\x0eListDeliveries\x12..inboundflow.webhooks.v1.ListDeliveriesRequest\x1a/.inboundflow.webhooks.v1.ListDeliveriesResponse\x12h\n" +
 	"\vGetDelivery\x12+.inboundflow.webhooks.v1.GetDeliveryRequest\x1a,.inboundflow.webhooks.v1.GetDeliveryResponse\x12z\n" +
@@ -924,53 +1044,56 @@ func file_inboundflow_webhooks_v1_deliveries_proto_rawDescGZIP() []byte {
 	return file_inboundflow_webhooks_v1_deliveries_proto_rawDescData
 }
 
-var file_inboundflow_webhooks_v1_deliveries_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_inboundflow_webhooks_v1_deliveries_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_inboundflow_webhooks_v1_deliveries_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_inboundflow_webhooks_v1_deliveries_proto_goTypes = []any{
 	(DeliveryStatus)(0),               // 0: inboundflow.webhooks.v1.DeliveryStatus
-	(*Attempt)(nil),                   // 1: inboundflow.webhooks.v1.Attempt
-	(*Delivery)(nil),                  // 2: inboundflow.webhooks.v1.Delivery
-	(*ListDeliveriesRequest)(nil),     // 3: inboundflow.webhooks.v1.ListDeliveriesRequest
-	(*ListDeliveriesResponse)(nil),    // 4: inboundflow.webhooks.v1.ListDeliveriesResponse
-	(*GetDeliveryRequest)(nil),        // 5: inboundflow.webhooks.v1.GetDeliveryRequest
-	(*GetDeliveryResponse)(nil),       // 6: inboundflow.webhooks.v1.GetDeliveryResponse
-	(*RedeliverDeliveryRequest)(nil),  // 7: inboundflow.webhooks.v1.RedeliverDeliveryRequest
-	(*RedeliverDeliveryResponse)(nil), // 8: inboundflow.webhooks.v1.RedeliverDeliveryResponse
-	(*ReplayDeliveriesRequest)(nil),   // 9: inboundflow.webhooks.v1.ReplayDeliveriesRequest
-	(*ReplayDeliveriesResponse)(nil),  // 10: inboundflow.webhooks.v1.ReplayDeliveriesResponse
-	(*timestamppb.Timestamp)(nil),     // 11: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),       // 12: google.protobuf.Duration
-	(EventType)(0),                    // 13: inboundflow.webhooks.v1.EventType
+	(AttemptErrorKind)(0),             // 1: inboundflow.webhooks.v1.AttemptErrorKind
+	(*Attempt)(nil),                   // 2: inboundflow.webhooks.v1.Attempt
+	(*Delivery)(nil),                  // 3: inboundflow.webhooks.v1.Delivery
+	(*ListDeliveriesRequest)(nil),     // 4: inboundflow.webhooks.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),    // 5: inboundflow.webhooks.v1.ListDeliveriesResponse
+	(*GetDeliveryRequest)(nil),        // 6: inboundflow.webhooks.v1.GetDeliveryRequest
+	(*GetDeliveryResponse)(nil),       // 7: inboundflow.webhooks.v1.GetDeliveryResponse
+	(*RedeliverDeliveryRequest)(nil),  // 8: inboundflow.webhooks.v1.RedeliverDeliveryRequest
+	(*RedeliverDeliveryResponse)(nil), // 9: inboundflow.webhooks.v1.RedeliverDeliveryResponse
+	(*ReplayDeliveriesRequest)(nil),   // 10: inboundflow.webhooks.v1.ReplayDeliveriesRequest
+	(*ReplayDeliveriesResponse)(nil),  // 11: inboundflow.webhooks.v1.ReplayDeliveriesResponse
+	(*timestamppb.Timestamp)(nil),     // 12: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),       // 13: google.protobuf.Duration
+	(EventType)(0),                    // 14: inboundflow.webhooks.v1.EventType
 }
 var file_inboundflow_webhooks_v1_deliveries_proto_depIdxs = []int32{
-	11, // 0: inboundflow.webhooks.v1.Attempt.start_time:type_name -> google.protobuf.Timestamp
-	12, // 1: inboundflow.webhooks.v1.Attempt.duration:type_name -> google.protobuf.Duration
-	13, // 2: inboundflow.webhooks.v1.Delivery.event_type:type_name -> inboundflow.webhooks.v1.EventType
-	0,  // 3: inboundflow.webhooks.v1.Delivery.status:type_name -> inboundflow.webhooks.v1.DeliveryStatus
-	11, // 4: inboundflow.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	11, // 5: inboundflow.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	11, // 6: inboundflow.webhooks.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 7: inboundflow.webhooks.v1.Delivery.attempts:type_name -> inboundflow.webhooks.v1.Attempt
-	0,  // 8: inboundflow.webhooks.v1.ListDeliveriesRequest.status:type_name -> inboundflow.webhooks.v1.DeliveryStatus
-	11, // 9: inboundflow.webhooks.v1.ListDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	11, // 10: inboundflow.webhooks.v1.ListDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
-	2,  // 11: inboundflow.webhooks.v1.ListDeliveriesResponse.deliveries:type_name -> inboundflow.webhooks.v1.Delivery
-	2,  // 12: inboundflow.webhooks.v1.GetDeliveryResponse.delivery:type_name -> inboundflow.webhooks.v1.Delivery
-	2,  // 13: inboundflow.webhooks.v1.RedeliverDeliveryResponse.delivery:type_name -> inboundflow.webhooks.v1.Delivery
-	11, // 14: inboundflow.webhooks.v1.ReplayDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	3,  // 15: inboundflow.webhooks.v1.DeliveryService.ListDeliveries:input_type -> inboundflow.webhooks.v1.ListDeliveriesRequest
-	5,  // 16: inboundflow.webhooks.v1.DeliveryService.GetDelivery:input_type -> inboundflow.webhooks.v1.GetDeliveryRequest
-	7,  // 17: inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery:input_type -> inboundflow.webhooks.v1.RedeliverDeliveryRequest
-	9,  // 18: inboundflow.webhooks.v1.DeliveryService.ReplayDeliveries:input_type -> inboundflow.webhooks.v1.ReplayDeliveriesRequest
-	4,  // 19: inboundflow.webhooks.v1.DeliveryService.ListDeliveries:output_type -> inboundflow.webhooks.v1.ListDeliveriesResponse
-	6,  // 20: inboundflow.webhooks.v1.DeliveryService.GetDelivery:output_type -> inboundflow.webhooks.v1.GetDeliveryResponse
-	8,  // 21: inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery:output_type -> inboundflow.webhooks.v1.RedeliverDeliveryResponse
-	10, // 22: inboundflow.webhooks.v1.DeliveryService.ReplayDeliveries:output_type -> inboundflow.webhooks.v1.ReplayDeliveriesResponse
-	19, // [19:23] is the sub-list for method output_type
-	15, // [15:19] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	12, // 0: inboundflow.webhooks.v1.Attempt.start_time:type_name -> google.protobuf.Timestamp
+	13, // 1: inboundflow.webhooks.v1.Attempt.duration:type_name -> google.protobuf.Duration
+	1,  // 2: inboundflow.webhooks.v1.Attempt.error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
+	14, // 3: inboundflow.webhooks.v1.Delivery.event_type:type_name -> inboundflow.webhooks.v1.EventType
+	0,  // 4: inboundflow.webhooks.v1.Delivery.status:type_name -> inboundflow.webhooks.v1.DeliveryStatus
+	12, // 5: inboundflow.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	12, // 6: inboundflow.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	12, // 7: inboundflow.webhooks.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 8: inboundflow.webhooks.v1.Delivery.attempts:type_name -> inboundflow.webhooks.v1.Attempt
+	1,  // 9: inboundflow.webhooks.v1.Delivery.last_error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
+	0,  // 10: inboundflow.webhooks.v1.ListDeliveriesRequest.status:type_name -> inboundflow.webhooks.v1.DeliveryStatus
+	12, // 11: inboundflow.webhooks.v1.ListDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	12, // 12: inboundflow.webhooks.v1.ListDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
+	3,  // 13: inboundflow.webhooks.v1.ListDeliveriesResponse.deliveries:type_name -> inboundflow.webhooks.v1.Delivery
+	3,  // 14: inboundflow.webhooks.v1.GetDeliveryResponse.delivery:type_name -> inboundflow.webhooks.v1.Delivery
+	3,  // 15: inboundflow.webhooks.v1.RedeliverDeliveryResponse.delivery:type_name -> inboundflow.webhooks.v1.Delivery
+	12, // 16: inboundflow.webhooks.v1.ReplayDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	4,  // 17: inboundflow.webhooks.v1.DeliveryService.ListDeliveries:input_type -> inboundflow.webhooks.v1.ListDeliveriesRequest
+	6,  // 18: inboundflow.webhooks.v1.DeliveryService.GetDelivery:input_type -> inboundflow.webhooks.v1.GetDeliveryRequest
+	8,  // 19: inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery:input_type -> inboundflow.webhooks.v1.RedeliverDeliveryRequest
+	10, // 20: inboundflow.webhooks.v1.DeliveryService.ReplayDeliveries:input_type -> inboundflow.webhooks.v1.ReplayDeliveriesRequest
+	5,  // 21: inboundflow.webhooks.v1.DeliveryService.ListDeliveries:output_type -> inboundflow.webhooks.v1.ListDeliveriesResponse
+	7,  // 22: inboundflow.webhooks.v1.DeliveryService.GetDelivery:output_type -> inboundflow.webhooks.v1.GetDeliveryResponse
+	9,  // 23: inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery:output_type -> inboundflow.webhooks.v1.RedeliverDeliveryResponse
+	11, // 24: inboundflow.webhooks.v1.DeliveryService.ReplayDeliveries:output_type -> inboundflow.webhooks.v1.ReplayDeliveriesResponse
+	21, // [21:25] is the sub-list for method output_type
+	17, // [17:21] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_inboundflow_webhooks_v1_deliveries_proto_init() }
@@ -984,7 +1107,7 @@ func file_inboundflow_webhooks_v1_deliveries_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_inboundflow_webhooks_v1_deliveries_proto_rawDesc), len(file_inboundflow_webhooks_v1_deliveries_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,

@@ -148,6 +148,9 @@ const (
 	DisabledReason_DISABLED_REASON_MANUAL DisabledReason = 1
 	// Disabled by the service after too many consecutive failed attempts.
 	DisabledReason_DISABLED_REASON_TOO_MANY_FAILURES DisabledReason = 2
+	// Disabled by the service at once: the receiver answered 410 Gone (its
+	// endpoint is gone for good). Answers to `TestSubscription` never disable.
+	DisabledReason_DISABLED_REASON_ENDPOINT_GONE DisabledReason = 3
 )
 
 // Enum value maps for DisabledReason.
@@ -156,11 +159,13 @@ var (
 		0: "DISABLED_REASON_UNSPECIFIED",
 		1: "DISABLED_REASON_MANUAL",
 		2: "DISABLED_REASON_TOO_MANY_FAILURES",
+		3: "DISABLED_REASON_ENDPOINT_GONE",
 	}
 	DisabledReason_value = map[string]int32{
 		"DISABLED_REASON_UNSPECIFIED":       0,
 		"DISABLED_REASON_MANUAL":            1,
 		"DISABLED_REASON_TOO_MANY_FAILURES": 2,
+		"DISABLED_REASON_ENDPOINT_GONE":     3,
 	}
 )
 
@@ -189,6 +194,68 @@ func (x DisabledReason) Number() protoreflect.EnumNumber {
 // Deprecated: Use DisabledReason.Descriptor instead.
 func (DisabledReason) EnumDescriptor() ([]byte, []int) {
 	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{2}
+}
+
+// Which signature headers deliveries carry. Every delivery carries the
+// `X-InboundFlow-Event`, `X-InboundFlow-Delivery-Id` and
+// `X-InboundFlow-Timestamp` headers whatever the scheme.
+type SignatureScheme int32
+
+const (
+	// Not set. In a create request it means `SIGNATURE_SCHEME_INBOUNDFLOW`.
+	SignatureScheme_SIGNATURE_SCHEME_UNSPECIFIED SignatureScheme = 0
+	// `X-InboundFlow-Signature: sha256=<hex>`, as the customer page verifies it.
+	SignatureScheme_SIGNATURE_SCHEME_INBOUNDFLOW SignatureScheme = 1
+	// Standard Webhooks (standardwebhooks.com) instead: `webhook-id` (the
+	// delivery id), `webhook-timestamp` and `webhook-signature`
+	// (`v1,<base64>`), so receivers built on its libraries work unchanged. The
+	// secret must be `whsec_` and base64 of 24 to 64 bytes (generated secrets are).
+	SignatureScheme_SIGNATURE_SCHEME_STANDARD_WEBHOOKS SignatureScheme = 2
+	// Both sets of headers, with the same secret.
+	SignatureScheme_SIGNATURE_SCHEME_BOTH SignatureScheme = 3
+)
+
+// Enum value maps for SignatureScheme.
+var (
+	SignatureScheme_name = map[int32]string{
+		0: "SIGNATURE_SCHEME_UNSPECIFIED",
+		1: "SIGNATURE_SCHEME_INBOUNDFLOW",
+		2: "SIGNATURE_SCHEME_STANDARD_WEBHOOKS",
+		3: "SIGNATURE_SCHEME_BOTH",
+	}
+	SignatureScheme_value = map[string]int32{
+		"SIGNATURE_SCHEME_UNSPECIFIED":       0,
+		"SIGNATURE_SCHEME_INBOUNDFLOW":       1,
+		"SIGNATURE_SCHEME_STANDARD_WEBHOOKS": 2,
+		"SIGNATURE_SCHEME_BOTH":              3,
+	}
+)
+
+func (x SignatureScheme) Enum() *SignatureScheme {
+	p := new(SignatureScheme)
+	*p = x
+	return p
+}
+
+func (x SignatureScheme) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SignatureScheme) Descriptor() protoreflect.EnumDescriptor {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_enumTypes[3].Descriptor()
+}
+
+func (SignatureScheme) Type() protoreflect.EnumType {
+	return &file_inboundflow_webhooks_v1_subscriptions_proto_enumTypes[3]
+}
+
+func (x SignatureScheme) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SignatureScheme.Descriptor instead.
+func (SignatureScheme) EnumDescriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{3}
 }
 
 // Where and what an organization's webhooks are sent, and how that is going.
@@ -225,7 +292,16 @@ type Subscription struct {
 	// When the subscription was created. Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the subscription was last changed. Output only.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Which signature headers deliveries carry. Unspecified in a create
+	// request means `SIGNATURE_SCHEME_INBOUNDFLOW`.
+	SignatureScheme SignatureScheme `protobuf:"varint,16,opt,name=signature_scheme,json=signatureScheme,proto3,enum=inboundflow.webhooks.v1.SignatureScheme" json:"signature_scheme,omitempty"`
+	// While a secret rotation's grace runs: when the new secret takes over
+	// (the old one stops signing). Unset otherwise. Output only.
+	SecretRotationEndTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=secret_rotation_end_time,json=secretRotationEndTime,proto3" json:"secret_rotation_end_time,omitempty"`
+	// What kind of failure the last failed attempt was (the service's own
+	// failures are not counted here, nor in `last_error`). Output only.
+	LastErrorKind AttemptErrorKind `protobuf:"varint,30,opt,name=last_error_kind,json=lastErrorKind,proto3,enum=inboundflow.webhooks.v1.AttemptErrorKind" json:"last_error_kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -365,18 +441,42 @@ func (x *Subscription) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Subscription) GetSignatureScheme() SignatureScheme {
+	if x != nil {
+		return x.SignatureScheme
+	}
+	return SignatureScheme_SIGNATURE_SCHEME_UNSPECIFIED
+}
+
+func (x *Subscription) GetSecretRotationEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SecretRotationEndTime
+	}
+	return nil
+}
+
+func (x *Subscription) GetLastErrorKind() AttemptErrorKind {
+	if x != nil {
+		return x.LastErrorKind
+	}
+	return AttemptErrorKind_ATTEMPT_ERROR_KIND_UNSPECIFIED
+}
+
 // A subscription to create.
 type CreateSubscriptionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Organization that will own the subscription. Required.
 	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	// The subscription. Set `url`, `integration`, `event_types`, optionally
-	// `description` and `status` (create it disabled); other fields are ignored.
+	// `description`, `status` (create it disabled) and `signature_scheme`;
+	// other fields are ignored.
 	Subscription *Subscription `protobuf:"bytes,2,opt,name=subscription,proto3" json:"subscription,omitempty"`
-	// Secret to sign deliveries with, 16 to 256 printable ASCII characters.
-	// Leave empty for unsigned deliveries, or set `generate_signing_secret`.
+	// Secret to sign deliveries with, 16 to 256 printable ASCII characters
+	// (`whsec_` and base64 of 24 to 64 bytes when Standard Webhooks headers are
+	// sent). Leave empty for unsigned deliveries, or set `generate_signing_secret`.
 	SigningSecret string `protobuf:"bytes,3,opt,name=signing_secret,json=signingSecret,proto3" json:"signing_secret,omitempty"`
-	// Generate a strong signing secret (returned in the response). Cannot be
+	// Generate a signing secret (returned in the response): `whsec_` and the
+	// base64 of 32 random bytes, usable with either scheme. Cannot be
 	// combined with `signing_secret`.
 	GenerateSigningSecret bool `protobuf:"varint,4,opt,name=generate_signing_secret,json=generateSigningSecret,proto3" json:"generate_signing_secret,omitempty"`
 	unknownFields         protoimpl.UnknownFields
@@ -734,14 +834,16 @@ type UpdateSubscriptionRequest struct {
 	// The subscription with `id` set and the new values of the fields in `update_mask`.
 	Subscription *Subscription `protobuf:"bytes,2,opt,name=subscription,proto3" json:"subscription,omitempty"`
 	// Fields to change: any of `url`, `integration`, `event_types`,
-	// `description`, `status`, `signing_secret`. Required; unknown paths are
-	// rejected. Setting `status` to disabled disables it manually; to enabled,
-	// reactivates a disabled one. `signing_secret` replaces the secret with
-	// `signing_secret` below, or a generated one, or removes it when both are
-	// empty; deliveries use the new secret from their next attempt on.
+	// `description`, `status`, `signing_secret`, `signature_scheme`. Required;
+	// unknown paths are rejected. Setting `status` to disabled disables it
+	// manually; to enabled, reactivates a disabled one. `signing_secret`
+	// replaces the secret with `signing_secret` below, or a generated one, or
+	// removes it when both are empty; deliveries use the new secret from their
+	// next attempt on, and a rotation in progress ends. To change a secret
+	// without breaking receivers, use `RotateSigningSecret` instead.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
-	// The new secret, with the `signing_secret` path: 16 to 256 printable ASCII
-	// characters, or empty for unsigned deliveries.
+	// The new secret, with the `signing_secret` path: as in
+	// `CreateSubscriptionRequest`, or empty for unsigned deliveries.
 	SigningSecret string `protobuf:"bytes,4,opt,name=signing_secret,json=signingSecret,proto3" json:"signing_secret,omitempty"`
 	// With the `signing_secret` path: generate a strong secret (returned in the
 	// response). Cannot be combined with `signing_secret`.
@@ -1050,7 +1152,9 @@ type TestSubscriptionResponse struct {
 	// The first bytes of the answer's body, as text.
 	ResponseBodyExcerpt string `protobuf:"bytes,5,opt,name=response_body_excerpt,json=responseBodyExcerpt,proto3" json:"response_body_excerpt,omitempty"`
 	// Identifier of the recorded test delivery (`X-InboundFlow-Delivery-Id`).
-	DeliveryId    string `protobuf:"bytes,6,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	DeliveryId string `protobuf:"bytes,6,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// What kind of failure it was; unspecified on success.
+	ErrorKind     AttemptErrorKind `protobuf:"varint,7,opt,name=error_kind,json=errorKind,proto3,enum=inboundflow.webhooks.v1.AttemptErrorKind" json:"error_kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1125,6 +1229,13 @@ func (x *TestSubscriptionResponse) GetDeliveryId() string {
 		return x.DeliveryId
 	}
 	return ""
+}
+
+func (x *TestSubscriptionResponse) GetErrorKind() AttemptErrorKind {
+	if x != nil {
+		return x.ErrorKind
+	}
+	return AttemptErrorKind_ATTEMPT_ERROR_KIND_UNSPECIFIED
 }
 
 // Which subscription to reactivate.
@@ -1228,11 +1339,242 @@ func (x *ReactivateSubscriptionResponse) GetSubscription() *Subscription {
 	return nil
 }
 
+// Which subscription's secret to rotate, and how.
+type RotateSigningSecretRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organization that owns the subscription. Required.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Identifier of the subscription. Required.
+	SubscriptionId string `protobuf:"bytes,2,opt,name=subscription_id,json=subscriptionId,proto3" json:"subscription_id,omitempty"`
+	// How long the current secret keeps signing beside the new one. Unset:
+	// the service's default (24 hours unless configured). Zero: the new secret
+	// takes over at once. At most 30 days.
+	GracePeriod *durationpb.Duration `protobuf:"bytes,3,opt,name=grace_period,json=gracePeriod,proto3" json:"grace_period,omitempty"`
+	// The new secret, as in `CreateSubscriptionRequest`. Empty: one is generated.
+	SigningSecret string `protobuf:"bytes,4,opt,name=signing_secret,json=signingSecret,proto3" json:"signing_secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateSigningSecretRequest) Reset() {
+	*x = RotateSigningSecretRequest{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateSigningSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateSigningSecretRequest) ProtoMessage() {}
+
+func (x *RotateSigningSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateSigningSecretRequest.ProtoReflect.Descriptor instead.
+func (*RotateSigningSecretRequest) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RotateSigningSecretRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *RotateSigningSecretRequest) GetSubscriptionId() string {
+	if x != nil {
+		return x.SubscriptionId
+	}
+	return ""
+}
+
+func (x *RotateSigningSecretRequest) GetGracePeriod() *durationpb.Duration {
+	if x != nil {
+		return x.GracePeriod
+	}
+	return nil
+}
+
+func (x *RotateSigningSecretRequest) GetSigningSecret() string {
+	if x != nil {
+		return x.SigningSecret
+	}
+	return ""
+}
+
+// The rotation under way.
+type RotateSigningSecretResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subscription, with `secret_rotation_end_time` set while the grace runs.
+	Subscription *Subscription `protobuf:"bytes,1,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	// The new signing secret; it is never returned again.
+	SigningSecret string `protobuf:"bytes,2,opt,name=signing_secret,json=signingSecret,proto3" json:"signing_secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateSigningSecretResponse) Reset() {
+	*x = RotateSigningSecretResponse{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateSigningSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateSigningSecretResponse) ProtoMessage() {}
+
+func (x *RotateSigningSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateSigningSecretResponse.ProtoReflect.Descriptor instead.
+func (*RotateSigningSecretResponse) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RotateSigningSecretResponse) GetSubscription() *Subscription {
+	if x != nil {
+		return x.Subscription
+	}
+	return nil
+}
+
+func (x *RotateSigningSecretResponse) GetSigningSecret() string {
+	if x != nil {
+		return x.SigningSecret
+	}
+	return ""
+}
+
+// Which subscription's rotation to complete.
+type CompleteSigningSecretRotationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organization that owns the subscription. Required.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Identifier of the subscription. Required.
+	SubscriptionId string `protobuf:"bytes,2,opt,name=subscription_id,json=subscriptionId,proto3" json:"subscription_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CompleteSigningSecretRotationRequest) Reset() {
+	*x = CompleteSigningSecretRotationRequest{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteSigningSecretRotationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteSigningSecretRotationRequest) ProtoMessage() {}
+
+func (x *CompleteSigningSecretRotationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteSigningSecretRotationRequest.ProtoReflect.Descriptor instead.
+func (*CompleteSigningSecretRotationRequest) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CompleteSigningSecretRotationRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *CompleteSigningSecretRotationRequest) GetSubscriptionId() string {
+	if x != nil {
+		return x.SubscriptionId
+	}
+	return ""
+}
+
+// The subscription, signing with its new secret only.
+type CompleteSigningSecretRotationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subscription.
+	Subscription  *Subscription `protobuf:"bytes,1,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteSigningSecretRotationResponse) Reset() {
+	*x = CompleteSigningSecretRotationResponse{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteSigningSecretRotationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteSigningSecretRotationResponse) ProtoMessage() {}
+
+func (x *CompleteSigningSecretRotationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteSigningSecretRotationResponse.ProtoReflect.Descriptor instead.
+func (*CompleteSigningSecretRotationResponse) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CompleteSigningSecretRotationResponse) GetSubscription() *Subscription {
+	if x != nil {
+		return x.Subscription
+	}
+	return nil
+}
+
 var File_inboundflow_webhooks_v1_subscriptions_proto protoreflect.FileDescriptor
 
 const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\n" +
-	"+inboundflow/webhooks/v1/subscriptions.proto\x12\x17inboundflow.webhooks.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$inboundflow/webhooks/v1/events.proto\"\xa9\x06\n" +
+	"+inboundflow/webhooks/v1/subscriptions.proto\x12\x17inboundflow.webhooks.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a(inboundflow/webhooks/v1/deliveries.proto\x1a$inboundflow/webhooks/v1/events.proto\"\xa6\b\n" +
 	"\fSubscription\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x10\n" +
@@ -1253,7 +1595,10 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xee\x01\n" +
+	"updateTime\x12S\n" +
+	"\x10signature_scheme\x18\x10 \x01(\x0e2(.inboundflow.webhooks.v1.SignatureSchemeR\x0fsignatureScheme\x12S\n" +
+	"\x18secret_rotation_end_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\x15secretRotationEndTime\x12Q\n" +
+	"\x0flast_error_kind\x18\x1e \x01(\x0e2).inboundflow.webhooks.v1.AttemptErrorKindR\rlastErrorKind\"\xee\x01\n" +
 	"\x19CreateSubscriptionRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12I\n" +
 	"\fsubscription\x18\x02 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription\x12%\n" +
@@ -1295,7 +1640,7 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12'\n" +
 	"\x0fsubscription_id\x18\x02 \x01(\tR\x0esubscriptionId\x12A\n" +
 	"\n" +
-	"event_type\x18\x03 \x01(\x0e2\".inboundflow.webhooks.v1.EventTypeR\teventType\"\xf5\x01\n" +
+	"event_type\x18\x03 \x01(\x0e2\".inboundflow.webhooks.v1.EventTypeR\teventType\"\xbf\x02\n" +
 	"\x18TestSubscriptionResponse\x12\x18\n" +
 	"\asuccess\x18\x01 \x01(\bR\asuccess\x12\x1f\n" +
 	"\vstatus_code\x18\x02 \x01(\rR\n" +
@@ -1304,11 +1649,26 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\x05error\x18\x04 \x01(\tR\x05error\x122\n" +
 	"\x15response_body_excerpt\x18\x05 \x01(\tR\x13responseBodyExcerpt\x12\x1f\n" +
 	"\vdelivery_id\x18\x06 \x01(\tR\n" +
-	"deliveryId\"q\n" +
+	"deliveryId\x12H\n" +
+	"\n" +
+	"error_kind\x18\a \x01(\x0e2).inboundflow.webhooks.v1.AttemptErrorKindR\terrorKind\"q\n" +
 	"\x1dReactivateSubscriptionRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12'\n" +
 	"\x0fsubscription_id\x18\x02 \x01(\tR\x0esubscriptionId\"k\n" +
 	"\x1eReactivateSubscriptionResponse\x12I\n" +
+	"\fsubscription\x18\x01 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription\"\xd3\x01\n" +
+	"\x1aRotateSigningSecretRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12'\n" +
+	"\x0fsubscription_id\x18\x02 \x01(\tR\x0esubscriptionId\x12<\n" +
+	"\fgrace_period\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\vgracePeriod\x12%\n" +
+	"\x0esigning_secret\x18\x04 \x01(\tR\rsigningSecret\"\x8f\x01\n" +
+	"\x1bRotateSigningSecretResponse\x12I\n" +
+	"\fsubscription\x18\x01 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription\x12%\n" +
+	"\x0esigning_secret\x18\x02 \x01(\tR\rsigningSecret\"x\n" +
+	"$CompleteSigningSecretRotationRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12'\n" +
+	"\x0fsubscription_id\x18\x02 \x01(\tR\x0esubscriptionId\"r\n" +
+	"%CompleteSigningSecretRotationResponse\x12I\n" +
 	"\fsubscription\x18\x01 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription*\x85\x01\n" +
 	"\vIntegration\x12\x1b\n" +
 	"\x17INTEGRATION_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -1319,11 +1679,17 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\x12SubscriptionStatus\x12#\n" +
 	"\x1fSUBSCRIPTION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bSUBSCRIPTION_STATUS_ENABLED\x10\x01\x12 \n" +
-	"\x1cSUBSCRIPTION_STATUS_DISABLED\x10\x02*t\n" +
+	"\x1cSUBSCRIPTION_STATUS_DISABLED\x10\x02*\x97\x01\n" +
 	"\x0eDisabledReason\x12\x1f\n" +
 	"\x1bDISABLED_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16DISABLED_REASON_MANUAL\x10\x01\x12%\n" +
-	"!DISABLED_REASON_TOO_MANY_FAILURES\x10\x022\x89\a\n" +
+	"!DISABLED_REASON_TOO_MANY_FAILURES\x10\x02\x12!\n" +
+	"\x1dDISABLED_REASON_ENDPOINT_GONE\x10\x03*\x98\x01\n" +
+	"\x0fSignatureScheme\x12 \n" +
+	"\x1cSIGNATURE_SCHEME_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cSIGNATURE_SCHEME_INBOUNDFLOW\x10\x01\x12&\n" +
+	"\"SIGNATURE_SCHEME_STANDARD_WEBHOOKS\x10\x02\x12\x19\n" +
+	"\x15SIGNATURE_SCHEME_BOTH\x10\x032\xad\t\n" +
 	"\x13SubscriptionService\x12}\n" +
 	"\x12CreateSubscription\x122.inboundflow.webhooks.v1.CreateSubscriptionRequest\x1a3.inboundflow.webhooks.v1.CreateSubscriptionResponse\x12t\n" +
 	"\x0fGetSubscription\x12/.inboundflow.webhooks.v1.GetSubscriptionRequest\x1a0.inboundflow.webhooks.v1.GetSubscriptionResponse\x12z\n" +
@@ -1331,7 +1697,9 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\x12UpdateSubscription\x122.inboundflow.webhooks.v1.UpdateSubscriptionRequest\x1a3.inboundflow.webhooks.v1.UpdateSubscriptionResponse\x12}\n" +
 	"\x12DeleteSubscription\x122.inboundflow.webhooks.v1.DeleteSubscriptionRequest\x1a3.inboundflow.webhooks.v1.DeleteSubscriptionResponse\x12w\n" +
 	"\x10TestSubscription\x120.inboundflow.webhooks.v1.TestSubscriptionRequest\x1a1.inboundflow.webhooks.v1.TestSubscriptionResponse\x12\x89\x01\n" +
-	"\x16ReactivateSubscription\x126.inboundflow.webhooks.v1.ReactivateSubscriptionRequest\x1a7.inboundflow.webhooks.v1.ReactivateSubscriptionResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3"
+	"\x16ReactivateSubscription\x126.inboundflow.webhooks.v1.ReactivateSubscriptionRequest\x1a7.inboundflow.webhooks.v1.ReactivateSubscriptionResponse\x12\x80\x01\n" +
+	"\x13RotateSigningSecret\x123.inboundflow.webhooks.v1.RotateSigningSecretRequest\x1a4.inboundflow.webhooks.v1.RotateSigningSecretResponse\x12\x9e\x01\n" +
+	"\x1dCompleteSigningSecretRotation\x12=.inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest\x1a>.inboundflow.webhooks.v1.CompleteSigningSecretRotationResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3"
 
 var (
 	file_inboundflow_webhooks_v1_subscriptions_proto_rawDescOnce sync.Once
@@ -1345,71 +1713,88 @@ func file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP() []byte {
 	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescData
 }
 
-var file_inboundflow_webhooks_v1_subscriptions_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_inboundflow_webhooks_v1_subscriptions_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_inboundflow_webhooks_v1_subscriptions_proto_goTypes = []any{
-	(Integration)(0),                       // 0: inboundflow.webhooks.v1.Integration
-	(SubscriptionStatus)(0),                // 1: inboundflow.webhooks.v1.SubscriptionStatus
-	(DisabledReason)(0),                    // 2: inboundflow.webhooks.v1.DisabledReason
-	(*Subscription)(nil),                   // 3: inboundflow.webhooks.v1.Subscription
-	(*CreateSubscriptionRequest)(nil),      // 4: inboundflow.webhooks.v1.CreateSubscriptionRequest
-	(*CreateSubscriptionResponse)(nil),     // 5: inboundflow.webhooks.v1.CreateSubscriptionResponse
-	(*GetSubscriptionRequest)(nil),         // 6: inboundflow.webhooks.v1.GetSubscriptionRequest
-	(*GetSubscriptionResponse)(nil),        // 7: inboundflow.webhooks.v1.GetSubscriptionResponse
-	(*ListSubscriptionsRequest)(nil),       // 8: inboundflow.webhooks.v1.ListSubscriptionsRequest
-	(*ListSubscriptionsResponse)(nil),      // 9: inboundflow.webhooks.v1.ListSubscriptionsResponse
-	(*UpdateSubscriptionRequest)(nil),      // 10: inboundflow.webhooks.v1.UpdateSubscriptionRequest
-	(*UpdateSubscriptionResponse)(nil),     // 11: inboundflow.webhooks.v1.UpdateSubscriptionResponse
-	(*DeleteSubscriptionRequest)(nil),      // 12: inboundflow.webhooks.v1.DeleteSubscriptionRequest
-	(*DeleteSubscriptionResponse)(nil),     // 13: inboundflow.webhooks.v1.DeleteSubscriptionResponse
-	(*TestSubscriptionRequest)(nil),        // 14: inboundflow.webhooks.v1.TestSubscriptionRequest
-	(*TestSubscriptionResponse)(nil),       // 15: inboundflow.webhooks.v1.TestSubscriptionResponse
-	(*ReactivateSubscriptionRequest)(nil),  // 16: inboundflow.webhooks.v1.ReactivateSubscriptionRequest
-	(*ReactivateSubscriptionResponse)(nil), // 17: inboundflow.webhooks.v1.ReactivateSubscriptionResponse
-	(EventType)(0),                         // 18: inboundflow.webhooks.v1.EventType
-	(*timestamppb.Timestamp)(nil),          // 19: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 20: google.protobuf.FieldMask
-	(*durationpb.Duration)(nil),            // 21: google.protobuf.Duration
+	(Integration)(0),                              // 0: inboundflow.webhooks.v1.Integration
+	(SubscriptionStatus)(0),                       // 1: inboundflow.webhooks.v1.SubscriptionStatus
+	(DisabledReason)(0),                           // 2: inboundflow.webhooks.v1.DisabledReason
+	(SignatureScheme)(0),                          // 3: inboundflow.webhooks.v1.SignatureScheme
+	(*Subscription)(nil),                          // 4: inboundflow.webhooks.v1.Subscription
+	(*CreateSubscriptionRequest)(nil),             // 5: inboundflow.webhooks.v1.CreateSubscriptionRequest
+	(*CreateSubscriptionResponse)(nil),            // 6: inboundflow.webhooks.v1.CreateSubscriptionResponse
+	(*GetSubscriptionRequest)(nil),                // 7: inboundflow.webhooks.v1.GetSubscriptionRequest
+	(*GetSubscriptionResponse)(nil),               // 8: inboundflow.webhooks.v1.GetSubscriptionResponse
+	(*ListSubscriptionsRequest)(nil),              // 9: inboundflow.webhooks.v1.ListSubscriptionsRequest
+	(*ListSubscriptionsResponse)(nil),             // 10: inboundflow.webhooks.v1.ListSubscriptionsResponse
+	(*UpdateSubscriptionRequest)(nil),             // 11: inboundflow.webhooks.v1.UpdateSubscriptionRequest
+	(*UpdateSubscriptionResponse)(nil),            // 12: inboundflow.webhooks.v1.UpdateSubscriptionResponse
+	(*DeleteSubscriptionRequest)(nil),             // 13: inboundflow.webhooks.v1.DeleteSubscriptionRequest
+	(*DeleteSubscriptionResponse)(nil),            // 14: inboundflow.webhooks.v1.DeleteSubscriptionResponse
+	(*TestSubscriptionRequest)(nil),               // 15: inboundflow.webhooks.v1.TestSubscriptionRequest
+	(*TestSubscriptionResponse)(nil),              // 16: inboundflow.webhooks.v1.TestSubscriptionResponse
+	(*ReactivateSubscriptionRequest)(nil),         // 17: inboundflow.webhooks.v1.ReactivateSubscriptionRequest
+	(*ReactivateSubscriptionResponse)(nil),        // 18: inboundflow.webhooks.v1.ReactivateSubscriptionResponse
+	(*RotateSigningSecretRequest)(nil),            // 19: inboundflow.webhooks.v1.RotateSigningSecretRequest
+	(*RotateSigningSecretResponse)(nil),           // 20: inboundflow.webhooks.v1.RotateSigningSecretResponse
+	(*CompleteSigningSecretRotationRequest)(nil),  // 21: inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest
+	(*CompleteSigningSecretRotationResponse)(nil), // 22: inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse
+	(EventType)(0),                                // 23: inboundflow.webhooks.v1.EventType
+	(*timestamppb.Timestamp)(nil),                 // 24: google.protobuf.Timestamp
+	(AttemptErrorKind)(0),                         // 25: inboundflow.webhooks.v1.AttemptErrorKind
+	(*fieldmaskpb.FieldMask)(nil),                 // 26: google.protobuf.FieldMask
+	(*durationpb.Duration)(nil),                   // 27: google.protobuf.Duration
 }
 var file_inboundflow_webhooks_v1_subscriptions_proto_depIdxs = []int32{
 	0,  // 0: inboundflow.webhooks.v1.Subscription.integration:type_name -> inboundflow.webhooks.v1.Integration
-	18, // 1: inboundflow.webhooks.v1.Subscription.event_types:type_name -> inboundflow.webhooks.v1.EventType
+	23, // 1: inboundflow.webhooks.v1.Subscription.event_types:type_name -> inboundflow.webhooks.v1.EventType
 	1,  // 2: inboundflow.webhooks.v1.Subscription.status:type_name -> inboundflow.webhooks.v1.SubscriptionStatus
 	2,  // 3: inboundflow.webhooks.v1.Subscription.disabled_reason:type_name -> inboundflow.webhooks.v1.DisabledReason
-	19, // 4: inboundflow.webhooks.v1.Subscription.last_success_time:type_name -> google.protobuf.Timestamp
-	19, // 5: inboundflow.webhooks.v1.Subscription.last_failure_time:type_name -> google.protobuf.Timestamp
-	19, // 6: inboundflow.webhooks.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
-	19, // 7: inboundflow.webhooks.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
-	3,  // 8: inboundflow.webhooks.v1.CreateSubscriptionRequest.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	3,  // 9: inboundflow.webhooks.v1.CreateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	3,  // 10: inboundflow.webhooks.v1.GetSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	1,  // 11: inboundflow.webhooks.v1.ListSubscriptionsRequest.status:type_name -> inboundflow.webhooks.v1.SubscriptionStatus
-	3,  // 12: inboundflow.webhooks.v1.ListSubscriptionsResponse.subscriptions:type_name -> inboundflow.webhooks.v1.Subscription
-	3,  // 13: inboundflow.webhooks.v1.UpdateSubscriptionRequest.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	20, // 14: inboundflow.webhooks.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 15: inboundflow.webhooks.v1.UpdateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	18, // 16: inboundflow.webhooks.v1.TestSubscriptionRequest.event_type:type_name -> inboundflow.webhooks.v1.EventType
-	21, // 17: inboundflow.webhooks.v1.TestSubscriptionResponse.latency:type_name -> google.protobuf.Duration
-	3,  // 18: inboundflow.webhooks.v1.ReactivateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	4,  // 19: inboundflow.webhooks.v1.SubscriptionService.CreateSubscription:input_type -> inboundflow.webhooks.v1.CreateSubscriptionRequest
-	6,  // 20: inboundflow.webhooks.v1.SubscriptionService.GetSubscription:input_type -> inboundflow.webhooks.v1.GetSubscriptionRequest
-	8,  // 21: inboundflow.webhooks.v1.SubscriptionService.ListSubscriptions:input_type -> inboundflow.webhooks.v1.ListSubscriptionsRequest
-	10, // 22: inboundflow.webhooks.v1.SubscriptionService.UpdateSubscription:input_type -> inboundflow.webhooks.v1.UpdateSubscriptionRequest
-	12, // 23: inboundflow.webhooks.v1.SubscriptionService.DeleteSubscription:input_type -> inboundflow.webhooks.v1.DeleteSubscriptionRequest
-	14, // 24: inboundflow.webhooks.v1.SubscriptionService.TestSubscription:input_type -> inboundflow.webhooks.v1.TestSubscriptionRequest
-	16, // 25: inboundflow.webhooks.v1.SubscriptionService.ReactivateSubscription:input_type -> inboundflow.webhooks.v1.ReactivateSubscriptionRequest
-	5,  // 26: inboundflow.webhooks.v1.SubscriptionService.CreateSubscription:output_type -> inboundflow.webhooks.v1.CreateSubscriptionResponse
-	7,  // 27: inboundflow.webhooks.v1.SubscriptionService.GetSubscription:output_type -> inboundflow.webhooks.v1.GetSubscriptionResponse
-	9,  // 28: inboundflow.webhooks.v1.SubscriptionService.ListSubscriptions:output_type -> inboundflow.webhooks.v1.ListSubscriptionsResponse
-	11, // 29: inboundflow.webhooks.v1.SubscriptionService.UpdateSubscription:output_type -> inboundflow.webhooks.v1.UpdateSubscriptionResponse
-	13, // 30: inboundflow.webhooks.v1.SubscriptionService.DeleteSubscription:output_type -> inboundflow.webhooks.v1.DeleteSubscriptionResponse
-	15, // 31: inboundflow.webhooks.v1.SubscriptionService.TestSubscription:output_type -> inboundflow.webhooks.v1.TestSubscriptionResponse
-	17, // 32: inboundflow.webhooks.v1.SubscriptionService.ReactivateSubscription:output_type -> inboundflow.webhooks.v1.ReactivateSubscriptionResponse
-	26, // [26:33] is the sub-list for method output_type
-	19, // [19:26] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	24, // 4: inboundflow.webhooks.v1.Subscription.last_success_time:type_name -> google.protobuf.Timestamp
+	24, // 5: inboundflow.webhooks.v1.Subscription.last_failure_time:type_name -> google.protobuf.Timestamp
+	24, // 6: inboundflow.webhooks.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	24, // 7: inboundflow.webhooks.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 8: inboundflow.webhooks.v1.Subscription.signature_scheme:type_name -> inboundflow.webhooks.v1.SignatureScheme
+	24, // 9: inboundflow.webhooks.v1.Subscription.secret_rotation_end_time:type_name -> google.protobuf.Timestamp
+	25, // 10: inboundflow.webhooks.v1.Subscription.last_error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
+	4,  // 11: inboundflow.webhooks.v1.CreateSubscriptionRequest.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	4,  // 12: inboundflow.webhooks.v1.CreateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	4,  // 13: inboundflow.webhooks.v1.GetSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	1,  // 14: inboundflow.webhooks.v1.ListSubscriptionsRequest.status:type_name -> inboundflow.webhooks.v1.SubscriptionStatus
+	4,  // 15: inboundflow.webhooks.v1.ListSubscriptionsResponse.subscriptions:type_name -> inboundflow.webhooks.v1.Subscription
+	4,  // 16: inboundflow.webhooks.v1.UpdateSubscriptionRequest.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	26, // 17: inboundflow.webhooks.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 18: inboundflow.webhooks.v1.UpdateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	23, // 19: inboundflow.webhooks.v1.TestSubscriptionRequest.event_type:type_name -> inboundflow.webhooks.v1.EventType
+	27, // 20: inboundflow.webhooks.v1.TestSubscriptionResponse.latency:type_name -> google.protobuf.Duration
+	25, // 21: inboundflow.webhooks.v1.TestSubscriptionResponse.error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
+	4,  // 22: inboundflow.webhooks.v1.ReactivateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	27, // 23: inboundflow.webhooks.v1.RotateSigningSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	4,  // 24: inboundflow.webhooks.v1.RotateSigningSecretResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	4,  // 25: inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	5,  // 26: inboundflow.webhooks.v1.SubscriptionService.CreateSubscription:input_type -> inboundflow.webhooks.v1.CreateSubscriptionRequest
+	7,  // 27: inboundflow.webhooks.v1.SubscriptionService.GetSubscription:input_type -> inboundflow.webhooks.v1.GetSubscriptionRequest
+	9,  // 28: inboundflow.webhooks.v1.SubscriptionService.ListSubscriptions:input_type -> inboundflow.webhooks.v1.ListSubscriptionsRequest
+	11, // 29: inboundflow.webhooks.v1.SubscriptionService.UpdateSubscription:input_type -> inboundflow.webhooks.v1.UpdateSubscriptionRequest
+	13, // 30: inboundflow.webhooks.v1.SubscriptionService.DeleteSubscription:input_type -> inboundflow.webhooks.v1.DeleteSubscriptionRequest
+	15, // 31: inboundflow.webhooks.v1.SubscriptionService.TestSubscription:input_type -> inboundflow.webhooks.v1.TestSubscriptionRequest
+	17, // 32: inboundflow.webhooks.v1.SubscriptionService.ReactivateSubscription:input_type -> inboundflow.webhooks.v1.ReactivateSubscriptionRequest
+	19, // 33: inboundflow.webhooks.v1.SubscriptionService.RotateSigningSecret:input_type -> inboundflow.webhooks.v1.RotateSigningSecretRequest
+	21, // 34: inboundflow.webhooks.v1.SubscriptionService.CompleteSigningSecretRotation:input_type -> inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest
+	6,  // 35: inboundflow.webhooks.v1.SubscriptionService.CreateSubscription:output_type -> inboundflow.webhooks.v1.CreateSubscriptionResponse
+	8,  // 36: inboundflow.webhooks.v1.SubscriptionService.GetSubscription:output_type -> inboundflow.webhooks.v1.GetSubscriptionResponse
+	10, // 37: inboundflow.webhooks.v1.SubscriptionService.ListSubscriptions:output_type -> inboundflow.webhooks.v1.ListSubscriptionsResponse
+	12, // 38: inboundflow.webhooks.v1.SubscriptionService.UpdateSubscription:output_type -> inboundflow.webhooks.v1.UpdateSubscriptionResponse
+	14, // 39: inboundflow.webhooks.v1.SubscriptionService.DeleteSubscription:output_type -> inboundflow.webhooks.v1.DeleteSubscriptionResponse
+	16, // 40: inboundflow.webhooks.v1.SubscriptionService.TestSubscription:output_type -> inboundflow.webhooks.v1.TestSubscriptionResponse
+	18, // 41: inboundflow.webhooks.v1.SubscriptionService.ReactivateSubscription:output_type -> inboundflow.webhooks.v1.ReactivateSubscriptionResponse
+	20, // 42: inboundflow.webhooks.v1.SubscriptionService.RotateSigningSecret:output_type -> inboundflow.webhooks.v1.RotateSigningSecretResponse
+	22, // 43: inboundflow.webhooks.v1.SubscriptionService.CompleteSigningSecretRotation:output_type -> inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse
+	35, // [35:44] is the sub-list for method output_type
+	26, // [26:35] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_inboundflow_webhooks_v1_subscriptions_proto_init() }
@@ -1417,14 +1802,15 @@ func file_inboundflow_webhooks_v1_subscriptions_proto_init() {
 	if File_inboundflow_webhooks_v1_subscriptions_proto != nil {
 		return
 	}
+	file_inboundflow_webhooks_v1_deliveries_proto_init()
 	file_inboundflow_webhooks_v1_events_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc), len(file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   15,
+			NumEnums:      4,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,13 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SubscriptionService_CreateSubscription_FullMethodName     = "/inboundflow.webhooks.v1.SubscriptionService/CreateSubscription"
-	SubscriptionService_GetSubscription_FullMethodName        = "/inboundflow.webhooks.v1.SubscriptionService/GetSubscription"
-	SubscriptionService_ListSubscriptions_FullMethodName      = "/inboundflow.webhooks.v1.SubscriptionService/ListSubscriptions"
-	SubscriptionService_UpdateSubscription_FullMethodName     = "/inboundflow.webhooks.v1.SubscriptionService/UpdateSubscription"
-	SubscriptionService_DeleteSubscription_FullMethodName     = "/inboundflow.webhooks.v1.SubscriptionService/DeleteSubscription"
-	SubscriptionService_TestSubscription_FullMethodName       = "/inboundflow.webhooks.v1.SubscriptionService/TestSubscription"
-	SubscriptionService_ReactivateSubscription_FullMethodName = "/inboundflow.webhooks.v1.SubscriptionService/ReactivateSubscription"
+	SubscriptionService_CreateSubscription_FullMethodName            = "/inboundflow.webhooks.v1.SubscriptionService/CreateSubscription"
+	SubscriptionService_GetSubscription_FullMethodName               = "/inboundflow.webhooks.v1.SubscriptionService/GetSubscription"
+	SubscriptionService_ListSubscriptions_FullMethodName             = "/inboundflow.webhooks.v1.SubscriptionService/ListSubscriptions"
+	SubscriptionService_UpdateSubscription_FullMethodName            = "/inboundflow.webhooks.v1.SubscriptionService/UpdateSubscription"
+	SubscriptionService_DeleteSubscription_FullMethodName            = "/inboundflow.webhooks.v1.SubscriptionService/DeleteSubscription"
+	SubscriptionService_TestSubscription_FullMethodName              = "/inboundflow.webhooks.v1.SubscriptionService/TestSubscription"
+	SubscriptionService_ReactivateSubscription_FullMethodName        = "/inboundflow.webhooks.v1.SubscriptionService/ReactivateSubscription"
+	SubscriptionService_RotateSigningSecret_FullMethodName           = "/inboundflow.webhooks.v1.SubscriptionService/RotateSigningSecret"
+	SubscriptionService_CompleteSigningSecretRotation_FullMethodName = "/inboundflow.webhooks.v1.SubscriptionService/CompleteSigningSecretRotation"
 )
 
 // SubscriptionServiceClient is the client API for SubscriptionService service.
@@ -55,6 +57,19 @@ type SubscriptionServiceClient interface {
 	// Enables a subscription again (after automatic or manual disabling), resets
 	// its consecutive failures, and resumes its waiting deliveries.
 	ReactivateSubscription(ctx context.Context, in *ReactivateSubscriptionRequest, opts ...grpc.CallOption) (*ReactivateSubscriptionResponse, error)
+	// Replaces the signing secret without failing a single verification. The
+	// new secret is returned once. For the grace period the current secret
+	// keeps signing `X-InboundFlow-Signature` (so a receiver that knows only
+	// the current secret keeps passing) and the new one signs
+	// `X-InboundFlow-Signature-Next`; Standard Webhooks headers carry both
+	// signatures in `webhook-signature`. Then the new secret takes over.
+	// Refused with FAILED_PRECONDITION when the subscription has no secret, or
+	// while another rotation's grace runs (unless `grace_period` is zero, which
+	// switches at once, e.g. after a leak).
+	RotateSigningSecret(ctx context.Context, in *RotateSigningSecretRequest, opts ...grpc.CallOption) (*RotateSigningSecretResponse, error)
+	// Ends a rotation's grace period now: from the next attempt on only the new
+	// secret signs. Does nothing when no rotation is in progress.
+	CompleteSigningSecretRotation(ctx context.Context, in *CompleteSigningSecretRotationRequest, opts ...grpc.CallOption) (*CompleteSigningSecretRotationResponse, error)
 }
 
 type subscriptionServiceClient struct {
@@ -135,6 +150,26 @@ func (c *subscriptionServiceClient) ReactivateSubscription(ctx context.Context, 
 	return out, nil
 }
 
+func (c *subscriptionServiceClient) RotateSigningSecret(ctx context.Context, in *RotateSigningSecretRequest, opts ...grpc.CallOption) (*RotateSigningSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RotateSigningSecretResponse)
+	err := c.cc.Invoke(ctx, SubscriptionService_RotateSigningSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *subscriptionServiceClient) CompleteSigningSecretRotation(ctx context.Context, in *CompleteSigningSecretRotationRequest, opts ...grpc.CallOption) (*CompleteSigningSecretRotationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompleteSigningSecretRotationResponse)
+	err := c.cc.Invoke(ctx, SubscriptionService_CompleteSigningSecretRotation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SubscriptionServiceServer is the server API for SubscriptionService service.
 // All implementations must embed UnimplementedSubscriptionServiceServer
 // for forward compatibility.
@@ -162,6 +197,19 @@ type SubscriptionServiceServer interface {
 	// Enables a subscription again (after automatic or manual disabling), resets
 	// its consecutive failures, and resumes its waiting deliveries.
 	ReactivateSubscription(context.Context, *ReactivateSubscriptionRequest) (*ReactivateSubscriptionResponse, error)
+	// Replaces the signing secret without failing a single verification. The
+	// new secret is returned once. For the grace period the current secret
+	// keeps signing `X-InboundFlow-Signature` (so a receiver that knows only
+	// the current secret keeps passing) and the new one signs
+	// `X-InboundFlow-Signature-Next`; Standard Webhooks headers carry both
+	// signatures in `webhook-signature`. Then the new secret takes over.
+	// Refused with FAILED_PRECONDITION when the subscription has no secret, or
+	// while another rotation's grace runs (unless `grace_period` is zero, which
+	// switches at once, e.g. after a leak).
+	RotateSigningSecret(context.Context, *RotateSigningSecretRequest) (*RotateSigningSecretResponse, error)
+	// Ends a rotation's grace period now: from the next attempt on only the new
+	// secret signs. Does nothing when no rotation is in progress.
+	CompleteSigningSecretRotation(context.Context, *CompleteSigningSecretRotationRequest) (*CompleteSigningSecretRotationResponse, error)
 	mustEmbedUnimplementedSubscriptionServiceServer()
 }
 
@@ -192,6 +240,12 @@ func (UnimplementedSubscriptionServiceServer) TestSubscription(context.Context, 
 }
 func (UnimplementedSubscriptionServiceServer) ReactivateSubscription(context.Context, *ReactivateSubscriptionRequest) (*ReactivateSubscriptionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReactivateSubscription not implemented")
+}
+func (UnimplementedSubscriptionServiceServer) RotateSigningSecret(context.Context, *RotateSigningSecretRequest) (*RotateSigningSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RotateSigningSecret not implemented")
+}
+func (UnimplementedSubscriptionServiceServer) CompleteSigningSecretRotation(context.Context, *CompleteSigningSecretRotationRequest) (*CompleteSigningSecretRotationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteSigningSecretRotation not implemented")
 }
 func (UnimplementedSubscriptionServiceServer) mustEmbedUnimplementedSubscriptionServiceServer() {}
 func (UnimplementedSubscriptionServiceServer) testEmbeddedByValue()                             {}
@@ -340,6 +394,42 @@ func _SubscriptionService_ReactivateSubscription_Handler(srv interface{}, ctx co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SubscriptionService_RotateSigningSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RotateSigningSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubscriptionServiceServer).RotateSigningSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubscriptionService_RotateSigningSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubscriptionServiceServer).RotateSigningSecret(ctx, req.(*RotateSigningSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SubscriptionService_CompleteSigningSecretRotation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompleteSigningSecretRotationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubscriptionServiceServer).CompleteSigningSecretRotation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubscriptionService_CompleteSigningSecretRotation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubscriptionServiceServer).CompleteSigningSecretRotation(ctx, req.(*CompleteSigningSecretRotationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SubscriptionService_ServiceDesc is the grpc.ServiceDesc for SubscriptionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -374,6 +464,14 @@ var SubscriptionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReactivateSubscription",
 			Handler:    _SubscriptionService_ReactivateSubscription_Handler,
+		},
+		{
+			MethodName: "RotateSigningSecret",
+			Handler:    _SubscriptionService_RotateSigningSecret_Handler,
+		},
+		{
+			MethodName: "CompleteSigningSecretRotation",
+			Handler:    _SubscriptionService_CompleteSigningSecretRotation_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

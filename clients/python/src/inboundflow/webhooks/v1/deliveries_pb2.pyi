@@ -20,31 +20,54 @@ class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DELIVERY_STATUS_SUCCEEDED: _ClassVar[DeliveryStatus]
     DELIVERY_STATUS_FAILED: _ClassVar[DeliveryStatus]
     DELIVERY_STATUS_CANCELLED: _ClassVar[DeliveryStatus]
+
+class AttemptErrorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ATTEMPT_ERROR_KIND_UNSPECIFIED: _ClassVar[AttemptErrorKind]
+    ATTEMPT_ERROR_KIND_BLOCKED_TARGET: _ClassVar[AttemptErrorKind]
+    ATTEMPT_ERROR_KIND_DNS: _ClassVar[AttemptErrorKind]
+    ATTEMPT_ERROR_KIND_CONNECT: _ClassVar[AttemptErrorKind]
+    ATTEMPT_ERROR_KIND_TLS: _ClassVar[AttemptErrorKind]
+    ATTEMPT_ERROR_KIND_TIMEOUT: _ClassVar[AttemptErrorKind]
+    ATTEMPT_ERROR_KIND_HTTP_STATUS: _ClassVar[AttemptErrorKind]
+    ATTEMPT_ERROR_KIND_RESPONSE_READ: _ClassVar[AttemptErrorKind]
+    ATTEMPT_ERROR_KIND_SERVICE: _ClassVar[AttemptErrorKind]
 DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
 DELIVERY_STATUS_PENDING: DeliveryStatus
 DELIVERY_STATUS_IN_FLIGHT: DeliveryStatus
 DELIVERY_STATUS_SUCCEEDED: DeliveryStatus
 DELIVERY_STATUS_FAILED: DeliveryStatus
 DELIVERY_STATUS_CANCELLED: DeliveryStatus
+ATTEMPT_ERROR_KIND_UNSPECIFIED: AttemptErrorKind
+ATTEMPT_ERROR_KIND_BLOCKED_TARGET: AttemptErrorKind
+ATTEMPT_ERROR_KIND_DNS: AttemptErrorKind
+ATTEMPT_ERROR_KIND_CONNECT: AttemptErrorKind
+ATTEMPT_ERROR_KIND_TLS: AttemptErrorKind
+ATTEMPT_ERROR_KIND_TIMEOUT: AttemptErrorKind
+ATTEMPT_ERROR_KIND_HTTP_STATUS: AttemptErrorKind
+ATTEMPT_ERROR_KIND_RESPONSE_READ: AttemptErrorKind
+ATTEMPT_ERROR_KIND_SERVICE: AttemptErrorKind
 
 class Attempt(_message.Message):
-    __slots__ = ("number", "start_time", "duration", "status_code", "error", "response_body_excerpt")
+    __slots__ = ("number", "start_time", "duration", "status_code", "error", "response_body_excerpt", "error_kind")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     DURATION_FIELD_NUMBER: _ClassVar[int]
     STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_BODY_EXCERPT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_KIND_FIELD_NUMBER: _ClassVar[int]
     number: int
     start_time: _timestamp_pb2.Timestamp
     duration: _duration_pb2.Duration
     status_code: int
     error: str
     response_body_excerpt: str
-    def __init__(self, number: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., status_code: _Optional[int] = ..., error: _Optional[str] = ..., response_body_excerpt: _Optional[str] = ...) -> None: ...
+    error_kind: AttemptErrorKind
+    def __init__(self, number: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., status_code: _Optional[int] = ..., error: _Optional[str] = ..., response_body_excerpt: _Optional[str] = ..., error_kind: _Optional[_Union[AttemptErrorKind, str]] = ...) -> None: ...
 
 class Delivery(_message.Message):
-    __slots__ = ("id", "organization_id", "event_id", "subscription_id", "event_type", "status", "attempt_count", "next_attempt_time", "last_status_code", "last_error", "test", "create_time", "update_time", "attempts")
+    __slots__ = ("id", "organization_id", "event_id", "subscription_id", "event_type", "status", "attempt_count", "next_attempt_time", "last_status_code", "last_error", "test", "create_time", "update_time", "attempts", "last_error_kind")
     ID_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +82,7 @@ class Delivery(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_KIND_FIELD_NUMBER: _ClassVar[int]
     id: str
     organization_id: str
     event_id: str
@@ -73,7 +97,8 @@ class Delivery(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     attempts: _containers.RepeatedCompositeFieldContainer[Attempt]
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., event_id: _Optional[str] = ..., subscription_id: _Optional[str] = ..., event_type: _Optional[_Union[_events_pb2.EventType, str]] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., attempt_count: _Optional[int] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_status_code: _Optional[int] = ..., last_error: _Optional[str] = ..., test: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ...) -> None: ...
+    last_error_kind: AttemptErrorKind
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., event_id: _Optional[str] = ..., subscription_id: _Optional[str] = ..., event_type: _Optional[_Union[_events_pb2.EventType, str]] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., attempt_count: _Optional[int] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_status_code: _Optional[int] = ..., last_error: _Optional[str] = ..., test: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ..., last_error_kind: _Optional[_Union[AttemptErrorKind, str]] = ...) -> None: ...
 
 class ListDeliveriesRequest(_message.Message):
     __slots__ = ("organization_id", "page_size", "page_token", "subscription_id", "event_id", "status", "start_time", "end_time")

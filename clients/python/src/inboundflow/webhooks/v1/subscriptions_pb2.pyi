@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from inboundflow.webhooks.v1 import deliveries_pb2 as _deliveries_pb2
 from inboundflow.webhooks.v1 import events_pb2 as _events_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -32,6 +33,14 @@ class DisabledReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DISABLED_REASON_UNSPECIFIED: _ClassVar[DisabledReason]
     DISABLED_REASON_MANUAL: _ClassVar[DisabledReason]
     DISABLED_REASON_TOO_MANY_FAILURES: _ClassVar[DisabledReason]
+    DISABLED_REASON_ENDPOINT_GONE: _ClassVar[DisabledReason]
+
+class SignatureScheme(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SIGNATURE_SCHEME_UNSPECIFIED: _ClassVar[SignatureScheme]
+    SIGNATURE_SCHEME_INBOUNDFLOW: _ClassVar[SignatureScheme]
+    SIGNATURE_SCHEME_STANDARD_WEBHOOKS: _ClassVar[SignatureScheme]
+    SIGNATURE_SCHEME_BOTH: _ClassVar[SignatureScheme]
 INTEGRATION_UNSPECIFIED: Integration
 INTEGRATION_ZAPIER: Integration
 INTEGRATION_MAKE: Integration
@@ -43,9 +52,14 @@ SUBSCRIPTION_STATUS_DISABLED: SubscriptionStatus
 DISABLED_REASON_UNSPECIFIED: DisabledReason
 DISABLED_REASON_MANUAL: DisabledReason
 DISABLED_REASON_TOO_MANY_FAILURES: DisabledReason
+DISABLED_REASON_ENDPOINT_GONE: DisabledReason
+SIGNATURE_SCHEME_UNSPECIFIED: SignatureScheme
+SIGNATURE_SCHEME_INBOUNDFLOW: SignatureScheme
+SIGNATURE_SCHEME_STANDARD_WEBHOOKS: SignatureScheme
+SIGNATURE_SCHEME_BOTH: SignatureScheme
 
 class Subscription(_message.Message):
-    __slots__ = ("id", "organization_id", "url", "integration", "event_types", "description", "has_signing_secret", "status", "disabled_reason", "consecutive_failures", "last_success_time", "last_failure_time", "last_error", "create_time", "update_time")
+    __slots__ = ("id", "organization_id", "url", "integration", "event_types", "description", "has_signing_secret", "status", "disabled_reason", "consecutive_failures", "last_success_time", "last_failure_time", "last_error", "create_time", "update_time", "signature_scheme", "secret_rotation_end_time", "last_error_kind")
     ID_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -61,6 +75,9 @@ class Subscription(_message.Message):
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_SCHEME_FIELD_NUMBER: _ClassVar[int]
+    SECRET_ROTATION_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_KIND_FIELD_NUMBER: _ClassVar[int]
     id: str
     organization_id: str
     url: str
@@ -76,7 +93,10 @@ class Subscription(_message.Message):
     last_error: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., url: _Optional[str] = ..., integration: _Optional[_Union[Integration, str]] = ..., event_types: _Optional[_Iterable[_Union[_events_pb2.EventType, str]]] = ..., description: _Optional[str] = ..., has_signing_secret: _Optional[bool] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., disabled_reason: _Optional[_Union[DisabledReason, str]] = ..., consecutive_failures: _Optional[int] = ..., last_success_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_failure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    signature_scheme: SignatureScheme
+    secret_rotation_end_time: _timestamp_pb2.Timestamp
+    last_error_kind: _deliveries_pb2.AttemptErrorKind
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., url: _Optional[str] = ..., integration: _Optional[_Union[Integration, str]] = ..., event_types: _Optional[_Iterable[_Union[_events_pb2.EventType, str]]] = ..., description: _Optional[str] = ..., has_signing_secret: _Optional[bool] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., disabled_reason: _Optional[_Union[DisabledReason, str]] = ..., consecutive_failures: _Optional[int] = ..., last_success_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_failure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_scheme: _Optional[_Union[SignatureScheme, str]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error_kind: _Optional[_Union[_deliveries_pb2.AttemptErrorKind, str]] = ...) -> None: ...
 
 class CreateSubscriptionRequest(_message.Message):
     __slots__ = ("organization_id", "subscription", "signing_secret", "generate_signing_secret")
@@ -179,20 +199,22 @@ class TestSubscriptionRequest(_message.Message):
     def __init__(self, organization_id: _Optional[str] = ..., subscription_id: _Optional[str] = ..., event_type: _Optional[_Union[_events_pb2.EventType, str]] = ...) -> None: ...
 
 class TestSubscriptionResponse(_message.Message):
-    __slots__ = ("success", "status_code", "latency", "error", "response_body_excerpt", "delivery_id")
+    __slots__ = ("success", "status_code", "latency", "error", "response_body_excerpt", "delivery_id", "error_kind")
     SUCCESS_FIELD_NUMBER: _ClassVar[int]
     STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
     LATENCY_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_BODY_EXCERPT_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    ERROR_KIND_FIELD_NUMBER: _ClassVar[int]
     success: bool
     status_code: int
     latency: _duration_pb2.Duration
     error: str
     response_body_excerpt: str
     delivery_id: str
-    def __init__(self, success: _Optional[bool] = ..., status_code: _Optional[int] = ..., latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[str] = ..., response_body_excerpt: _Optional[str] = ..., delivery_id: _Optional[str] = ...) -> None: ...
+    error_kind: _deliveries_pb2.AttemptErrorKind
+    def __init__(self, success: _Optional[bool] = ..., status_code: _Optional[int] = ..., latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[str] = ..., response_body_excerpt: _Optional[str] = ..., delivery_id: _Optional[str] = ..., error_kind: _Optional[_Union[_deliveries_pb2.AttemptErrorKind, str]] = ...) -> None: ...
 
 class ReactivateSubscriptionRequest(_message.Message):
     __slots__ = ("organization_id", "subscription_id")
@@ -203,6 +225,40 @@ class ReactivateSubscriptionRequest(_message.Message):
     def __init__(self, organization_id: _Optional[str] = ..., subscription_id: _Optional[str] = ...) -> None: ...
 
 class ReactivateSubscriptionResponse(_message.Message):
+    __slots__ = ("subscription",)
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    subscription: Subscription
+    def __init__(self, subscription: _Optional[_Union[Subscription, _Mapping]] = ...) -> None: ...
+
+class RotateSigningSecretRequest(_message.Message):
+    __slots__ = ("organization_id", "subscription_id", "grace_period", "signing_secret")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_SECRET_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    subscription_id: str
+    grace_period: _duration_pb2.Duration
+    signing_secret: str
+    def __init__(self, organization_id: _Optional[str] = ..., subscription_id: _Optional[str] = ..., grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., signing_secret: _Optional[str] = ...) -> None: ...
+
+class RotateSigningSecretResponse(_message.Message):
+    __slots__ = ("subscription", "signing_secret")
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_SECRET_FIELD_NUMBER: _ClassVar[int]
+    subscription: Subscription
+    signing_secret: str
+    def __init__(self, subscription: _Optional[_Union[Subscription, _Mapping]] = ..., signing_secret: _Optional[str] = ...) -> None: ...
+
+class CompleteSigningSecretRotationRequest(_message.Message):
+    __slots__ = ("organization_id", "subscription_id")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    subscription_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., subscription_id: _Optional[str] = ...) -> None: ...
+
+class CompleteSigningSecretRotationResponse(_message.Message):
     __slots__ = ("subscription",)
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     subscription: Subscription

@@ -71,6 +71,16 @@ class SubscriptionServiceStub:
                 request_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ReactivateSubscriptionRequest.SerializeToString,
                 response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ReactivateSubscriptionResponse.FromString,
                 _registered_method=True)
+        self.RotateSigningSecret = channel.unary_unary(
+                '/inboundflow.webhooks.v1.SubscriptionService/RotateSigningSecret',
+                request_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.RotateSigningSecretRequest.SerializeToString,
+                response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.RotateSigningSecretResponse.FromString,
+                _registered_method=True)
+        self.CompleteSigningSecretRotation = channel.unary_unary(
+                '/inboundflow.webhooks.v1.SubscriptionService/CompleteSigningSecretRotation',
+                request_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationRequest.SerializeToString,
+                response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationResponse.FromString,
+                _registered_method=True)
 
 
 class SubscriptionServiceServicer:
@@ -133,6 +143,29 @@ class SubscriptionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RotateSigningSecret(self, request, context):
+        """Replaces the signing secret without failing a single verification. The
+        new secret is returned once. For the grace period the current secret
+        keeps signing `X-InboundFlow-Signature` (so a receiver that knows only
+        the current secret keeps passing) and the new one signs
+        `X-InboundFlow-Signature-Next`; Standard Webhooks headers carry both
+        signatures in `webhook-signature`. Then the new secret takes over.
+        Refused with FAILED_PRECONDITION when the subscription has no secret, or
+        while another rotation's grace runs (unless `grace_period` is zero, which
+        switches at once, e.g. after a leak).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteSigningSecretRotation(self, request, context):
+        """Ends a rotation's grace period now: from the next attempt on only the new
+        secret signs. Does nothing when no rotation is in progress.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SubscriptionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -170,6 +203,16 @@ def add_SubscriptionServiceServicer_to_server(servicer, server):
                     servicer.ReactivateSubscription,
                     request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ReactivateSubscriptionRequest.FromString,
                     response_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ReactivateSubscriptionResponse.SerializeToString,
+            ),
+            'RotateSigningSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateSigningSecret,
+                    request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.RotateSigningSecretRequest.FromString,
+                    response_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.RotateSigningSecretResponse.SerializeToString,
+            ),
+            'CompleteSigningSecretRotation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteSigningSecretRotation,
+                    request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationRequest.FromString,
+                    response_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -363,6 +406,60 @@ class SubscriptionService:
             '/inboundflow.webhooks.v1.SubscriptionService/ReactivateSubscription',
             inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ReactivateSubscriptionRequest.SerializeToString,
             inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ReactivateSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateSigningSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/inboundflow.webhooks.v1.SubscriptionService/RotateSigningSecret',
+            inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.RotateSigningSecretRequest.SerializeToString,
+            inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.RotateSigningSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteSigningSecretRotation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/inboundflow.webhooks.v1.SubscriptionService/CompleteSigningSecretRotation',
+            inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationRequest.SerializeToString,
+            inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,10 +14,19 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inboundflow/webhooks/v1/deliveries.proto.
  */
 export const file_inboundflow_webhooks_v1_deliveries: GenFile = /*@__PURE__*/
-  fileDesc("CihpbmJvdW5kZmxvdy93ZWJob29rcy92MS9kZWxpdmVyaWVzLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSK5AQoHQXR0ZW1wdBIOCgZudW1iZXIYASABKA0SLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZHVyYXRpb24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEwoLc3RhdHVzX2NvZGUYBCABKA0SDQoFZXJyb3IYBSABKAkSHQoVcmVzcG9uc2VfYm9keV9leGNlcnB0GAYgASgJIusDCghEZWxpdmVyeRIKCgJpZBgBIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSEAoIZXZlbnRfaWQYAyABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAQgASgJEjYKCmV2ZW50X3R5cGUYBSABKA4yIi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FdmVudFR5cGUSNwoGc3RhdHVzGAYgASgOMicuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnlTdGF0dXMSFQoNYXR0ZW1wdF9jb3VudBgHIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQbGFzdF9zdGF0dXNfY29kZRgJIAEoDRISCgpsYXN0X2Vycm9yGAogASgJEgwKBHRlc3QYCyABKAgSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCghhdHRlbXB0cxgOIAMoCzIgLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkF0dGVtcHQimQIKFUxpc3REZWxpdmVyaWVzUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAQgASgJEhAKCGV2ZW50X2lkGAUgASgJEjcKBnN0YXR1cxgGIAEoDjInLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRlbGl2ZXJ5U3RhdHVzEi4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJoChZMaXN0RGVsaXZlcmllc1Jlc3BvbnNlEjUKCmRlbGl2ZXJpZXMYASADKAsyIS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxpdmVyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiQgoSR2V0RGVsaXZlcnlSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRITCgtkZWxpdmVyeV9pZBgCIAEoCSJKChNHZXREZWxpdmVyeVJlc3BvbnNlEjMKCGRlbGl2ZXJ5GAEgASgLMiEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnkiSAoYUmVkZWxpdmVyRGVsaXZlcnlSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRITCgtkZWxpdmVyeV9pZBgCIAEoCSJQChlSZWRlbGl2ZXJEZWxpdmVyeVJlc3BvbnNlEjMKCGRlbGl2ZXJ5GAEgASgLMiEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnkiewoXUmVwbGF5RGVsaXZlcmllc1JlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJMChhSZXBsYXlEZWxpdmVyaWVzUmVzcG9uc2USFQoNY3JlYXRlZF9jb3VudBgBIAEoDRIZChFyZXNjaGVkdWxlZF9jb3VudBgCIAEoDSrHAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXREVMSVZFUllfU1RBVFVTX1BFTkRJTkcQARIdChlERUxJVkVSWV9TVEFUVVNfSU5fRkxJR0hUEAISHQoZREVMSVZFUllfU1RBVFVTX1NVQ0NFRURFRBADEhoKFkRFTElWRVJZX1NUQVRVU19GQUlMRUQQBBIdChlERUxJVkVSWV9TVEFUVVNfQ0FOQ0VMTEVEEAUy4wMKD0RlbGl2ZXJ5U2VydmljZRJxCg5MaXN0RGVsaXZlcmllcxIuLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3REZWxpdmVyaWVzUmVxdWVzdBovLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3REZWxpdmVyaWVzUmVzcG9uc2USaAoLR2V0RGVsaXZlcnkSKy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXREZWxpdmVyeVJlcXVlc3QaLC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXREZWxpdmVyeVJlc3BvbnNlEnoKEVJlZGVsaXZlckRlbGl2ZXJ5EjEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVkZWxpdmVyRGVsaXZlcnlSZXF1ZXN0GjIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVkZWxpdmVyRGVsaXZlcnlSZXNwb25zZRJ3ChBSZXBsYXlEZWxpdmVyaWVzEjAuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVwbGF5RGVsaXZlcmllc1JlcXVlc3QaMS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5SZXBsYXlEZWxpdmVyaWVzUmVzcG9uc2VCT1pNZ2l0aHViLmNvbS9pbmJvdW5kZmxvdy93ZWJob29rcy9jbGllbnRzL2dvL2luYm91bmRmbG93L3dlYmhvb2tzL3YxO3dlYmhvb2tzdjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_events]);
+  fileDesc("CihpbmJvdW5kZmxvdy93ZWJob29rcy92MS9kZWxpdmVyaWVzLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSL4AQoHQXR0ZW1wdBIOCgZudW1iZXIYASABKA0SLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZHVyYXRpb24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEwoLc3RhdHVzX2NvZGUYBCABKA0SDQoFZXJyb3IYBSABKAkSHQoVcmVzcG9uc2VfYm9keV9leGNlcnB0GAYgASgJEj0KCmVycm9yX2tpbmQYByABKA4yKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BdHRlbXB0RXJyb3JLaW5kIq8ECghEZWxpdmVyeRIKCgJpZBgBIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSEAoIZXZlbnRfaWQYAyABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAQgASgJEjYKCmV2ZW50X3R5cGUYBSABKA4yIi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FdmVudFR5cGUSNwoGc3RhdHVzGAYgASgOMicuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnlTdGF0dXMSFQoNYXR0ZW1wdF9jb3VudBgHIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQbGFzdF9zdGF0dXNfY29kZRgJIAEoDRISCgpsYXN0X2Vycm9yGAogASgJEgwKBHRlc3QYCyABKAgSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCghhdHRlbXB0cxgOIAMoCzIgLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkF0dGVtcHQSQgoPbGFzdF9lcnJvcl9raW5kGA8gASgOMikuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXR0ZW1wdEVycm9yS2luZCKZAgoVTGlzdERlbGl2ZXJpZXNSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYBCABKAkSEAoIZXZlbnRfaWQYBSABKAkSNwoGc3RhdHVzGAYgASgOMicuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnlTdGF0dXMSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImgKFkxpc3REZWxpdmVyaWVzUmVzcG9uc2USNQoKZGVsaXZlcmllcxgBIAMoCzIhLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRlbGl2ZXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJCChJHZXREZWxpdmVyeVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhMKC2RlbGl2ZXJ5X2lkGAIgASgJIkoKE0dldERlbGl2ZXJ5UmVzcG9uc2USMwoIZGVsaXZlcnkYASABKAsyIS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxpdmVyeSJIChhSZWRlbGl2ZXJEZWxpdmVyeVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhMKC2RlbGl2ZXJ5X2lkGAIgASgJIlAKGVJlZGVsaXZlckRlbGl2ZXJ5UmVzcG9uc2USMwoIZGVsaXZlcnkYASABKAsyIS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxpdmVyeSJ7ChdSZXBsYXlEZWxpdmVyaWVzUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKGFJlcGxheURlbGl2ZXJpZXNSZXNwb25zZRIVCg1jcmVhdGVkX2NvdW50GAEgASgNEhkKEXJlc2NoZWR1bGVkX2NvdW50GAIgASgNKscBCg5EZWxpdmVyeVN0YXR1cxIfChtERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdERUxJVkVSWV9TVEFUVVNfUEVORElORxABEh0KGURFTElWRVJZX1NUQVRVU19JTl9GTElHSFQQAhIdChlERUxJVkVSWV9TVEFUVVNfU1VDQ0VFREVEEAMSGgoWREVMSVZFUllfU1RBVFVTX0ZBSUxFRBAEEh0KGURFTElWRVJZX1NUQVRVU19DQU5DRUxMRUQQBSq/AgoQQXR0ZW1wdEVycm9yS2luZBIiCh5BVFRFTVBUX0VSUk9SX0tJTkRfVU5TUEVDSUZJRUQQABIlCiFBVFRFTVBUX0VSUk9SX0tJTkRfQkxPQ0tFRF9UQVJHRVQQARIaChZBVFRFTVBUX0VSUk9SX0tJTkRfRE5TEAISHgoaQVRURU1QVF9FUlJPUl9LSU5EX0NPTk5FQ1QQAxIaChZBVFRFTVBUX0VSUk9SX0tJTkRfVExTEAQSHgoaQVRURU1QVF9FUlJPUl9LSU5EX1RJTUVPVVQQBRIiCh5BVFRFTVBUX0VSUk9SX0tJTkRfSFRUUF9TVEFUVVMQBhIkCiBBVFRFTVBUX0VSUk9SX0tJTkRfUkVTUE9OU0VfUkVBRBAHEh4KGkFUVEVNUFRfRVJST1JfS0lORF9TRVJWSUNFEAgy4wMKD0RlbGl2ZXJ5U2VydmljZRJxCg5MaXN0RGVsaXZlcmllcxIuLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3REZWxpdmVyaWVzUmVxdWVzdBovLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3REZWxpdmVyaWVzUmVzcG9uc2USaAoLR2V0RGVsaXZlcnkSKy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXREZWxpdmVyeVJlcXVlc3QaLC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXREZWxpdmVyeVJlc3BvbnNlEnoKEVJlZGVsaXZlckRlbGl2ZXJ5EjEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVkZWxpdmVyRGVsaXZlcnlSZXF1ZXN0GjIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVkZWxpdmVyRGVsaXZlcnlSZXNwb25zZRJ3ChBSZXBsYXlEZWxpdmVyaWVzEjAuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVwbGF5RGVsaXZlcmllc1JlcXVlc3QaMS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5SZXBsYXlEZWxpdmVyaWVzUmVzcG9uc2VCT1pNZ2l0aHViLmNvbS9pbmJvdW5kZmxvdy93ZWJob29rcy9jbGllbnRzL2dvL2luYm91bmRmbG93L3dlYmhvb2tzL3YxO3dlYmhvb2tzdjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_events]);
 
 /**
  * One try at sending a delivery.
+ *
+ * What the receiver's answer means: 2xx is success. Anything else is a failure
+ * retried on the schedule, with the same `delivery_id`: redirects (3xx) are
+ * not followed. `410 Gone` also disables the subscription at once
+ * (`DISABLED_REASON_ENDPOINT_GONE`); the delivery waits for its reactivation.
+ * `429` and `503` with a `Retry-After` header (seconds or an HTTP date) put
+ * the next attempt off by that much, at most the service's limit (1 hour by
+ * default), and never bring it sooner than the schedule; it does not add
+ * attempts.
  *
  * @generated from message inboundflow.webhooks.v1.Attempt
  */
@@ -63,6 +72,13 @@ export type Attempt = Message<"inboundflow.webhooks.v1.Attempt"> & {
    * @generated from field: string response_body_excerpt = 6;
    */
   responseBodyExcerpt: string;
+
+  /**
+   * What kind of failure it was; unspecified on success.
+   *
+   * @generated from field: inboundflow.webhooks.v1.AttemptErrorKind error_kind = 7;
+   */
+  errorKind: AttemptErrorKind;
 };
 
 /**
@@ -177,6 +193,13 @@ export type Delivery = Message<"inboundflow.webhooks.v1.Delivery"> & {
    * @generated from field: repeated inboundflow.webhooks.v1.Attempt attempts = 14;
    */
   attempts: Attempt[];
+
+  /**
+   * What kind of failure the last attempt was; unspecified when it succeeded.
+   *
+   * @generated from field: inboundflow.webhooks.v1.AttemptErrorKind last_error_kind = 15;
+   */
+  lastErrorKind: AttemptErrorKind;
 };
 
 /**
@@ -499,6 +522,85 @@ export enum DeliveryStatus {
  */
 export const DeliveryStatusSchema: GenEnum<DeliveryStatus> = /*@__PURE__*/
   enumDesc(file_inboundflow_webhooks_v1_deliveries, 0);
+
+/**
+ * What kind of failure ended an attempt, for clients to branch on; the
+ * attempt's `error` says the same in words.
+ *
+ * @generated from enum inboundflow.webhooks.v1.AttemptErrorKind
+ */
+export enum AttemptErrorKind {
+  /**
+   * Success, or recorded before kinds existed.
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Not sent: the target is a private or reserved IP address, or plain http
+   * while private targets are not allowed.
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_BLOCKED_TARGET = 1;
+   */
+  BLOCKED_TARGET = 1,
+
+  /**
+   * The host name did not resolve (to an address the service may reach).
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_DNS = 2;
+   */
+  DNS = 2,
+
+  /**
+   * No connection could be made: refused, reset or unreachable.
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_CONNECT = 3;
+   */
+  CONNECT = 3,
+
+  /**
+   * The TLS handshake failed (certificate or protocol).
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_TLS = 4;
+   */
+  TLS = 4,
+
+  /**
+   * No complete answer within the attempt timeout (10 s by default).
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_TIMEOUT = 5;
+   */
+  TIMEOUT = 5,
+
+  /**
+   * The receiver answered with a status other than 2xx, 3xx included.
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_HTTP_STATUS = 6;
+   */
+  HTTP_STATUS = 6,
+
+  /**
+   * The connection broke after it was made, or the answer was not valid HTTP.
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_RESPONSE_READ = 7;
+   */
+  RESPONSE_READ = 7,
+
+  /**
+   * The service's own failure (no socket to be had, a request it could not
+   * build); never counts against the subscription.
+   *
+   * @generated from enum value: ATTEMPT_ERROR_KIND_SERVICE = 8;
+   */
+  SERVICE = 8,
+}
+
+/**
+ * Describes the enum inboundflow.webhooks.v1.AttemptErrorKind.
+ */
+export const AttemptErrorKindSchema: GenEnum<AttemptErrorKind> = /*@__PURE__*/
+  enumDesc(file_inboundflow_webhooks_v1_deliveries, 1);
 
 /**
  * The delivery log: what was sent where, every attempt, and re-sending.

@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { AttemptErrorKind } from "./deliveries_pb.js";
+import { file_inboundflow_webhooks_v1_deliveries } from "./deliveries_pb.js";
 import type { EventType } from "./events_pb.js";
 import { file_inboundflow_webhooks_v1_events } from "./events_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inboundflow/webhooks/v1/subscriptions.proto.
  */
 export const file_inboundflow_webhooks_v1_subscriptions: GenFile = /*@__PURE__*/
-  fileDesc("CitpbmJvdW5kZmxvdy93ZWJob29rcy92MS9zdWJzY3JpcHRpb25zLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSLmBAoMU3Vic2NyaXB0aW9uEgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRILCgN1cmwYAyABKAkSOQoLaW50ZWdyYXRpb24YBCABKA4yJC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5JbnRlZ3JhdGlvbhI3CgtldmVudF90eXBlcxgFIAMoDjIiLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkV2ZW50VHlwZRITCgtkZXNjcmlwdGlvbhgGIAEoCRIaChJoYXNfc2lnbmluZ19zZWNyZXQYByABKAgSOwoGc3RhdHVzGAggASgOMisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uU3RhdHVzEkAKD2Rpc2FibGVkX3JlYXNvbhgJIAEoDjInLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRpc2FibGVkUmVhc29uEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAogASgNEjUKEWxhc3Rfc3VjY2Vzc190aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFsYXN0X2ZhaWx1cmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgNIAEoCRIvCgtjcmVhdGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqoBChlDcmVhdGVTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRI7CgxzdWJzY3JpcHRpb24YAiABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24SFgoOc2lnbmluZ19zZWNyZXQYAyABKAkSHwoXZ2VuZXJhdGVfc2lnbmluZ19zZWNyZXQYBCABKAgicQoaQ3JlYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAIgASgJIkoKFkdldFN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCSJWChdHZXRTdWJzY3JpcHRpb25SZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24ilwEKGExpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSOwoGc3RhdHVzGAQgASgOMisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uU3RhdHVzInIKGUxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USPAoNc3Vic2NyaXB0aW9ucxgBIAMoCzIlLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki2wEKGVVwZGF0ZVN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEjsKDHN1YnNjcmlwdGlvbhgCIAEoCzIlLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvbhIvCgt1cGRhdGVfbWFzaxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSFgoOc2lnbmluZ19zZWNyZXQYBCABKAkSHwoXZ2VuZXJhdGVfc2lnbmluZ19zZWNyZXQYBSABKAgicQoaVXBkYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAIgASgJIk0KGURlbGV0ZVN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCSI6ChpEZWxldGVTdWJzY3JpcHRpb25SZXNwb25zZRIcChRjYW5jZWxsZWRfZGVsaXZlcmllcxgBIAEoDSKDAQoXVGVzdFN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCRI2CgpldmVudF90eXBlGAMgASgOMiIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRXZlbnRUeXBlIq8BChhUZXN0U3Vic2NyaXB0aW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBITCgtzdGF0dXNfY29kZRgCIAEoDRIqCgdsYXRlbmN5GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVycm9yGAQgASgJEh0KFXJlc3BvbnNlX2JvZHlfZXhjZXJwdBgFIAEoCRITCgtkZWxpdmVyeV9pZBgGIAEoCSJRCh1SZWFjdGl2YXRlU3Vic2NyaXB0aW9uUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAIgASgJIl0KHlJlYWN0aXZhdGVTdWJzY3JpcHRpb25SZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24qhQEKC0ludGVncmF0aW9uEhsKF0lOVEVHUkFUSU9OX1VOU1BFQ0lGSUVEEAASFgoSSU5URUdSQVRJT05fWkFQSUVSEAESFAoQSU5URUdSQVRJT05fTUFLRRACEhMKD0lOVEVHUkFUSU9OX044ThADEhYKEklOVEVHUkFUSU9OX0NVU1RPTRAEKnwKElN1YnNjcmlwdGlvblN0YXR1cxIjCh9TVUJTQ1JJUFRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobU1VCU0NSSVBUSU9OX1NUQVRVU19FTkFCTEVEEAESIAocU1VCU0NSSVBUSU9OX1NUQVRVU19ESVNBQkxFRBACKnQKDkRpc2FibGVkUmVhc29uEh8KG0RJU0FCTEVEX1JFQVNPTl9VTlNQRUNJRklFRBAAEhoKFkRJU0FCTEVEX1JFQVNPTl9NQU5VQUwQARIlCiFESVNBQkxFRF9SRUFTT05fVE9PX01BTllfRkFJTFVSRVMQAjKJBwoTU3Vic2NyaXB0aW9uU2VydmljZRJ9ChJDcmVhdGVTdWJzY3JpcHRpb24SMi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5DcmVhdGVTdWJzY3JpcHRpb25SZXF1ZXN0GjMuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQ3JlYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USdAoPR2V0U3Vic2NyaXB0aW9uEi8uaW5ib3VuZGZsb3cud2ViaG9va3MudjEuR2V0U3Vic2NyaXB0aW9uUmVxdWVzdBowLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkdldFN1YnNjcmlwdGlvblJlc3BvbnNlEnoKEUxpc3RTdWJzY3JpcHRpb25zEjEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0GjIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXNwb25zZRJ9ChJVcGRhdGVTdWJzY3JpcHRpb24SMi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5VcGRhdGVTdWJzY3JpcHRpb25SZXF1ZXN0GjMuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuVXBkYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USfQoSRGVsZXRlU3Vic2NyaXB0aW9uEjIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsZXRlU3Vic2NyaXB0aW9uUmVxdWVzdBozLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRlbGV0ZVN1YnNjcmlwdGlvblJlc3BvbnNlEncKEFRlc3RTdWJzY3JpcHRpb24SMC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5UZXN0U3Vic2NyaXB0aW9uUmVxdWVzdBoxLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlRlc3RTdWJzY3JpcHRpb25SZXNwb25zZRKJAQoWUmVhY3RpdmF0ZVN1YnNjcmlwdGlvbhI2LmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJlYWN0aXZhdGVTdWJzY3JpcHRpb25SZXF1ZXN0GjcuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVhY3RpdmF0ZVN1YnNjcmlwdGlvblJlc3BvbnNlQk9aTWdpdGh1Yi5jb20vaW5ib3VuZGZsb3cvd2ViaG9va3MvY2xpZW50cy9nby9pbmJvdW5kZmxvdy93ZWJob29rcy92MTt3ZWJob29rc3YxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_events]);
+  fileDesc("CitpbmJvdW5kZmxvdy93ZWJob29rcy92MS9zdWJzY3JpcHRpb25zLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSKsBgoMU3Vic2NyaXB0aW9uEgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRILCgN1cmwYAyABKAkSOQoLaW50ZWdyYXRpb24YBCABKA4yJC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5JbnRlZ3JhdGlvbhI3CgtldmVudF90eXBlcxgFIAMoDjIiLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkV2ZW50VHlwZRITCgtkZXNjcmlwdGlvbhgGIAEoCRIaChJoYXNfc2lnbmluZ19zZWNyZXQYByABKAgSOwoGc3RhdHVzGAggASgOMisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uU3RhdHVzEkAKD2Rpc2FibGVkX3JlYXNvbhgJIAEoDjInLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRpc2FibGVkUmVhc29uEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAogASgNEjUKEWxhc3Rfc3VjY2Vzc190aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFsYXN0X2ZhaWx1cmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgNIAEoCRIvCgtjcmVhdGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkIKEHNpZ25hdHVyZV9zY2hlbWUYECABKA4yKC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TaWduYXR1cmVTY2hlbWUSPAoYc2VjcmV0X3JvdGF0aW9uX2VuZF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJCCg9sYXN0X2Vycm9yX2tpbmQYHiABKA4yKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BdHRlbXB0RXJyb3JLaW5kIqoBChlDcmVhdGVTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRI7CgxzdWJzY3JpcHRpb24YAiABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24SFgoOc2lnbmluZ19zZWNyZXQYAyABKAkSHwoXZ2VuZXJhdGVfc2lnbmluZ19zZWNyZXQYBCABKAgicQoaQ3JlYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAIgASgJIkoKFkdldFN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCSJWChdHZXRTdWJzY3JpcHRpb25SZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24ilwEKGExpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSOwoGc3RhdHVzGAQgASgOMisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uU3RhdHVzInIKGUxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USPAoNc3Vic2NyaXB0aW9ucxgBIAMoCzIlLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki2wEKGVVwZGF0ZVN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEjsKDHN1YnNjcmlwdGlvbhgCIAEoCzIlLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvbhIvCgt1cGRhdGVfbWFzaxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSFgoOc2lnbmluZ19zZWNyZXQYBCABKAkSHwoXZ2VuZXJhdGVfc2lnbmluZ19zZWNyZXQYBSABKAgicQoaVXBkYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAIgASgJIk0KGURlbGV0ZVN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCSI6ChpEZWxldGVTdWJzY3JpcHRpb25SZXNwb25zZRIcChRjYW5jZWxsZWRfZGVsaXZlcmllcxgBIAEoDSKDAQoXVGVzdFN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCRI2CgpldmVudF90eXBlGAMgASgOMiIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRXZlbnRUeXBlIu4BChhUZXN0U3Vic2NyaXB0aW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBITCgtzdGF0dXNfY29kZRgCIAEoDRIqCgdsYXRlbmN5GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVycm9yGAQgASgJEh0KFXJlc3BvbnNlX2JvZHlfZXhjZXJwdBgFIAEoCRITCgtkZWxpdmVyeV9pZBgGIAEoCRI9CgplcnJvcl9raW5kGAcgASgOMikuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXR0ZW1wdEVycm9yS2luZCJRCh1SZWFjdGl2YXRlU3Vic2NyaXB0aW9uUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAIgASgJIl0KHlJlYWN0aXZhdGVTdWJzY3JpcHRpb25SZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24ilwEKGlJvdGF0ZVNpZ25pbmdTZWNyZXRSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAiABKAkSLwoMZ3JhY2VfcGVyaW9kGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAQgASgJInIKG1JvdGF0ZVNpZ25pbmdTZWNyZXRSZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24SFgoOc2lnbmluZ19zZWNyZXQYAiABKAkiWAokQ29tcGxldGVTaWduaW5nU2VjcmV0Um90YXRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAiABKAkiZAolQ29tcGxldGVTaWduaW5nU2VjcmV0Um90YXRpb25SZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24qhQEKC0ludGVncmF0aW9uEhsKF0lOVEVHUkFUSU9OX1VOU1BFQ0lGSUVEEAASFgoSSU5URUdSQVRJT05fWkFQSUVSEAESFAoQSU5URUdSQVRJT05fTUFLRRACEhMKD0lOVEVHUkFUSU9OX044ThADEhYKEklOVEVHUkFUSU9OX0NVU1RPTRAEKnwKElN1YnNjcmlwdGlvblN0YXR1cxIjCh9TVUJTQ1JJUFRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobU1VCU0NSSVBUSU9OX1NUQVRVU19FTkFCTEVEEAESIAocU1VCU0NSSVBUSU9OX1NUQVRVU19ESVNBQkxFRBACKpcBCg5EaXNhYmxlZFJlYXNvbhIfChtESVNBQkxFRF9SRUFTT05fVU5TUEVDSUZJRUQQABIaChZESVNBQkxFRF9SRUFTT05fTUFOVUFMEAESJQohRElTQUJMRURfUkVBU09OX1RPT19NQU5ZX0ZBSUxVUkVTEAISIQodRElTQUJMRURfUkVBU09OX0VORFBPSU5UX0dPTkUQAyqYAQoPU2lnbmF0dXJlU2NoZW1lEiAKHFNJR05BVFVSRV9TQ0hFTUVfVU5TUEVDSUZJRUQQABIgChxTSUdOQVRVUkVfU0NIRU1FX0lOQk9VTkRGTE9XEAESJgoiU0lHTkFUVVJFX1NDSEVNRV9TVEFOREFSRF9XRUJIT09LUxACEhkKFVNJR05BVFVSRV9TQ0hFTUVfQk9USBADMq0JChNTdWJzY3JpcHRpb25TZXJ2aWNlEn0KEkNyZWF0ZVN1YnNjcmlwdGlvbhIyLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNyZWF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaMy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5DcmVhdGVTdWJzY3JpcHRpb25SZXNwb25zZRJ0Cg9HZXRTdWJzY3JpcHRpb24SLy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXRTdWJzY3JpcHRpb25SZXF1ZXN0GjAuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuR2V0U3Vic2NyaXB0aW9uUmVzcG9uc2USegoRTGlzdFN1YnNjcmlwdGlvbnMSMS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MaXN0U3Vic2NyaXB0aW9uc1JlcXVlc3QaMi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEn0KElVwZGF0ZVN1YnNjcmlwdGlvbhIyLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlVwZGF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaMy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5VcGRhdGVTdWJzY3JpcHRpb25SZXNwb25zZRJ9ChJEZWxldGVTdWJzY3JpcHRpb24SMi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxldGVTdWJzY3JpcHRpb25SZXF1ZXN0GjMuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsZXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USdwoQVGVzdFN1YnNjcmlwdGlvbhIwLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlRlc3RTdWJzY3JpcHRpb25SZXF1ZXN0GjEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuVGVzdFN1YnNjcmlwdGlvblJlc3BvbnNlEokBChZSZWFjdGl2YXRlU3Vic2NyaXB0aW9uEjYuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVhY3RpdmF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaNy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5SZWFjdGl2YXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USgAEKE1JvdGF0ZVNpZ25pbmdTZWNyZXQSMy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5Sb3RhdGVTaWduaW5nU2VjcmV0UmVxdWVzdBo0LmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJvdGF0ZVNpZ25pbmdTZWNyZXRSZXNwb25zZRKeAQodQ29tcGxldGVTaWduaW5nU2VjcmV0Um90YXRpb24SPS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5Db21wbGV0ZVNpZ25pbmdTZWNyZXRSb3RhdGlvblJlcXVlc3QaPi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5Db21wbGV0ZVNpZ25pbmdTZWNyZXRSb3RhdGlvblJlc3BvbnNlQk9aTWdpdGh1Yi5jb20vaW5ib3VuZGZsb3cvd2ViaG9va3MvY2xpZW50cy9nby9pbmJvdW5kZmxvdy93ZWJob29rcy92MTt3ZWJob29rc3YxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_deliveries, file_inboundflow_webhooks_v1_events]);
 
 /**
  * Where and what an organization's webhooks are sent, and how that is going.
@@ -128,6 +130,30 @@ export type Subscription = Message<"inboundflow.webhooks.v1.Subscription"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 15;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Which signature headers deliveries carry. Unspecified in a create
+   * request means `SIGNATURE_SCHEME_INBOUNDFLOW`.
+   *
+   * @generated from field: inboundflow.webhooks.v1.SignatureScheme signature_scheme = 16;
+   */
+  signatureScheme: SignatureScheme;
+
+  /**
+   * While a secret rotation's grace runs: when the new secret takes over
+   * (the old one stops signing). Unset otherwise. Output only.
+   *
+   * @generated from field: google.protobuf.Timestamp secret_rotation_end_time = 17;
+   */
+  secretRotationEndTime?: Timestamp | undefined;
+
+  /**
+   * What kind of failure the last failed attempt was (the service's own
+   * failures are not counted here, nor in `last_error`). Output only.
+   *
+   * @generated from field: inboundflow.webhooks.v1.AttemptErrorKind last_error_kind = 30;
+   */
+  lastErrorKind: AttemptErrorKind;
 };
 
 /**
@@ -152,22 +178,25 @@ export type CreateSubscriptionRequest = Message<"inboundflow.webhooks.v1.CreateS
 
   /**
    * The subscription. Set `url`, `integration`, `event_types`, optionally
-   * `description` and `status` (create it disabled); other fields are ignored.
+   * `description`, `status` (create it disabled) and `signature_scheme`;
+   * other fields are ignored.
    *
    * @generated from field: inboundflow.webhooks.v1.Subscription subscription = 2;
    */
   subscription?: Subscription | undefined;
 
   /**
-   * Secret to sign deliveries with, 16 to 256 printable ASCII characters.
-   * Leave empty for unsigned deliveries, or set `generate_signing_secret`.
+   * Secret to sign deliveries with, 16 to 256 printable ASCII characters
+   * (`whsec_` and base64 of 24 to 64 bytes when Standard Webhooks headers are
+   * sent). Leave empty for unsigned deliveries, or set `generate_signing_secret`.
    *
    * @generated from field: string signing_secret = 3;
    */
   signingSecret: string;
 
   /**
-   * Generate a strong signing secret (returned in the response). Cannot be
+   * Generate a signing secret (returned in the response): `whsec_` and the
+   * base64 of 32 random bytes, usable with either scheme. Cannot be
    * combined with `signing_secret`.
    *
    * @generated from field: bool generate_signing_secret = 4;
@@ -352,19 +381,21 @@ export type UpdateSubscriptionRequest = Message<"inboundflow.webhooks.v1.UpdateS
 
   /**
    * Fields to change: any of `url`, `integration`, `event_types`,
-   * `description`, `status`, `signing_secret`. Required; unknown paths are
-   * rejected. Setting `status` to disabled disables it manually; to enabled,
-   * reactivates a disabled one. `signing_secret` replaces the secret with
-   * `signing_secret` below, or a generated one, or removes it when both are
-   * empty; deliveries use the new secret from their next attempt on.
+   * `description`, `status`, `signing_secret`, `signature_scheme`. Required;
+   * unknown paths are rejected. Setting `status` to disabled disables it
+   * manually; to enabled, reactivates a disabled one. `signing_secret`
+   * replaces the secret with `signing_secret` below, or a generated one, or
+   * removes it when both are empty; deliveries use the new secret from their
+   * next attempt on, and a rotation in progress ends. To change a secret
+   * without breaking receivers, use `RotateSigningSecret` instead.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 3;
    */
   updateMask?: FieldMask | undefined;
 
   /**
-   * The new secret, with the `signing_secret` path: 16 to 256 printable ASCII
-   * characters, or empty for unsigned deliveries.
+   * The new secret, with the `signing_secret` path: as in
+   * `CreateSubscriptionRequest`, or empty for unsigned deliveries.
    *
    * @generated from field: string signing_secret = 4;
    */
@@ -546,6 +577,13 @@ export type TestSubscriptionResponse = Message<"inboundflow.webhooks.v1.TestSubs
    * @generated from field: string delivery_id = 6;
    */
   deliveryId: string;
+
+  /**
+   * What kind of failure it was; unspecified on success.
+   *
+   * @generated from field: inboundflow.webhooks.v1.AttemptErrorKind error_kind = 7;
+   */
+  errorKind: AttemptErrorKind;
 };
 
 /**
@@ -603,6 +641,127 @@ export type ReactivateSubscriptionResponse = Message<"inboundflow.webhooks.v1.Re
  */
 export const ReactivateSubscriptionResponseSchema: GenMessage<ReactivateSubscriptionResponse> = /*@__PURE__*/
   messageDesc(file_inboundflow_webhooks_v1_subscriptions, 14);
+
+/**
+ * Which subscription's secret to rotate, and how.
+ *
+ * @generated from message inboundflow.webhooks.v1.RotateSigningSecretRequest
+ */
+export type RotateSigningSecretRequest = Message<"inboundflow.webhooks.v1.RotateSigningSecretRequest"> & {
+  /**
+   * Organization that owns the subscription. Required.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * Identifier of the subscription. Required.
+   *
+   * @generated from field: string subscription_id = 2;
+   */
+  subscriptionId: string;
+
+  /**
+   * How long the current secret keeps signing beside the new one. Unset:
+   * the service's default (24 hours unless configured). Zero: the new secret
+   * takes over at once. At most 30 days.
+   *
+   * @generated from field: google.protobuf.Duration grace_period = 3;
+   */
+  gracePeriod?: Duration | undefined;
+
+  /**
+   * The new secret, as in `CreateSubscriptionRequest`. Empty: one is generated.
+   *
+   * @generated from field: string signing_secret = 4;
+   */
+  signingSecret: string;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.RotateSigningSecretRequest.
+ * Use `create(RotateSigningSecretRequestSchema)` to create a new message.
+ */
+export const RotateSigningSecretRequestSchema: GenMessage<RotateSigningSecretRequest> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 15);
+
+/**
+ * The rotation under way.
+ *
+ * @generated from message inboundflow.webhooks.v1.RotateSigningSecretResponse
+ */
+export type RotateSigningSecretResponse = Message<"inboundflow.webhooks.v1.RotateSigningSecretResponse"> & {
+  /**
+   * The subscription, with `secret_rotation_end_time` set while the grace runs.
+   *
+   * @generated from field: inboundflow.webhooks.v1.Subscription subscription = 1;
+   */
+  subscription?: Subscription | undefined;
+
+  /**
+   * The new signing secret; it is never returned again.
+   *
+   * @generated from field: string signing_secret = 2;
+   */
+  signingSecret: string;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.RotateSigningSecretResponse.
+ * Use `create(RotateSigningSecretResponseSchema)` to create a new message.
+ */
+export const RotateSigningSecretResponseSchema: GenMessage<RotateSigningSecretResponse> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 16);
+
+/**
+ * Which subscription's rotation to complete.
+ *
+ * @generated from message inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest
+ */
+export type CompleteSigningSecretRotationRequest = Message<"inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest"> & {
+  /**
+   * Organization that owns the subscription. Required.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * Identifier of the subscription. Required.
+   *
+   * @generated from field: string subscription_id = 2;
+   */
+  subscriptionId: string;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest.
+ * Use `create(CompleteSigningSecretRotationRequestSchema)` to create a new message.
+ */
+export const CompleteSigningSecretRotationRequestSchema: GenMessage<CompleteSigningSecretRotationRequest> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 17);
+
+/**
+ * The subscription, signing with its new secret only.
+ *
+ * @generated from message inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse
+ */
+export type CompleteSigningSecretRotationResponse = Message<"inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse"> & {
+  /**
+   * The subscription.
+   *
+   * @generated from field: inboundflow.webhooks.v1.Subscription subscription = 1;
+   */
+  subscription?: Subscription | undefined;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse.
+ * Use `create(CompleteSigningSecretRotationResponseSchema)` to create a new message.
+ */
+export const CompleteSigningSecretRotationResponseSchema: GenMessage<CompleteSigningSecretRotationResponse> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 18);
 
 /**
  * The kind of receiver a subscription points at, as chosen in the dashboard.
@@ -712,6 +871,14 @@ export enum DisabledReason {
    * @generated from enum value: DISABLED_REASON_TOO_MANY_FAILURES = 2;
    */
   TOO_MANY_FAILURES = 2,
+
+  /**
+   * Disabled by the service at once: the receiver answered 410 Gone (its
+   * endpoint is gone for good). Answers to `TestSubscription` never disable.
+   *
+   * @generated from enum value: DISABLED_REASON_ENDPOINT_GONE = 3;
+   */
+  ENDPOINT_GONE = 3,
 }
 
 /**
@@ -719,6 +886,52 @@ export enum DisabledReason {
  */
 export const DisabledReasonSchema: GenEnum<DisabledReason> = /*@__PURE__*/
   enumDesc(file_inboundflow_webhooks_v1_subscriptions, 2);
+
+/**
+ * Which signature headers deliveries carry. Every delivery carries the
+ * `X-InboundFlow-Event`, `X-InboundFlow-Delivery-Id` and
+ * `X-InboundFlow-Timestamp` headers whatever the scheme.
+ *
+ * @generated from enum inboundflow.webhooks.v1.SignatureScheme
+ */
+export enum SignatureScheme {
+  /**
+   * Not set. In a create request it means `SIGNATURE_SCHEME_INBOUNDFLOW`.
+   *
+   * @generated from enum value: SIGNATURE_SCHEME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * `X-InboundFlow-Signature: sha256=<hex>`, as the customer page verifies it.
+   *
+   * @generated from enum value: SIGNATURE_SCHEME_INBOUNDFLOW = 1;
+   */
+  INBOUNDFLOW = 1,
+
+  /**
+   * Standard Webhooks (standardwebhooks.com) instead: `webhook-id` (the
+   * delivery id), `webhook-timestamp` and `webhook-signature`
+   * (`v1,<base64>`), so receivers built on its libraries work unchanged. The
+   * secret must be `whsec_` and base64 of 24 to 64 bytes (generated secrets are).
+   *
+   * @generated from enum value: SIGNATURE_SCHEME_STANDARD_WEBHOOKS = 2;
+   */
+  STANDARD_WEBHOOKS = 2,
+
+  /**
+   * Both sets of headers, with the same secret.
+   *
+   * @generated from enum value: SIGNATURE_SCHEME_BOTH = 3;
+   */
+  BOTH = 3,
+}
+
+/**
+ * Describes the enum inboundflow.webhooks.v1.SignatureScheme.
+ */
+export const SignatureSchemeSchema: GenEnum<SignatureScheme> = /*@__PURE__*/
+  enumDesc(file_inboundflow_webhooks_v1_subscriptions, 3);
 
 /**
  * Manages where an organization's webhooks go: the "Integrations" settings of
@@ -802,6 +1015,35 @@ export const SubscriptionService: GenService<{
     methodKind: "unary";
     input: typeof ReactivateSubscriptionRequestSchema;
     output: typeof ReactivateSubscriptionResponseSchema;
+  },
+  /**
+   * Replaces the signing secret without failing a single verification. The
+   * new secret is returned once. For the grace period the current secret
+   * keeps signing `X-InboundFlow-Signature` (so a receiver that knows only
+   * the current secret keeps passing) and the new one signs
+   * `X-InboundFlow-Signature-Next`; Standard Webhooks headers carry both
+   * signatures in `webhook-signature`. Then the new secret takes over.
+   * Refused with FAILED_PRECONDITION when the subscription has no secret, or
+   * while another rotation's grace runs (unless `grace_period` is zero, which
+   * switches at once, e.g. after a leak).
+   *
+   * @generated from rpc inboundflow.webhooks.v1.SubscriptionService.RotateSigningSecret
+   */
+  rotateSigningSecret: {
+    methodKind: "unary";
+    input: typeof RotateSigningSecretRequestSchema;
+    output: typeof RotateSigningSecretResponseSchema;
+  },
+  /**
+   * Ends a rotation's grace period now: from the next attempt on only the new
+   * secret signs. Does nothing when no rotation is in progress.
+   *
+   * @generated from rpc inboundflow.webhooks.v1.SubscriptionService.CompleteSigningSecretRotation
+   */
+  completeSigningSecretRotation: {
+    methodKind: "unary";
+    input: typeof CompleteSigningSecretRotationRequestSchema;
+    output: typeof CompleteSigningSecretRotationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_inboundflow_webhooks_v1_subscriptions, 0);

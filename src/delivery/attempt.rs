@@ -1,5 +1,6 @@
 //! One leased delivery: send it (the sender renders and signs the body),
-//! decide its next step by the retry policy, and have the outcome recorded.
+//! decide its next step by the retry policy, and have the outcome recorded,
+//! which hands back the subscription's next due delivery when there is one.
 
 use chrono::{DateTime, Utc};
 use tracing::{Instrument, debug, info, warn};
@@ -11,8 +12,15 @@ use crate::domain::delivery::{NextStep, next_step};
 use crate::domain::time;
 use crate::store::{AttemptOutcome, WorkItem};
 
-/// Returns when a retry is due, if the attempt failed and one was scheduled.
-pub async fn run(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
+/// What followed an attempt.
+pub struct After {
+    /// When a retry is due, if the attempt failed and one was scheduled.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// The subscription's next delivery, leased, to send in the same slot.
+    pub next: Option<WorkItem>,
+}
+
+pub async fn run(engine: &Engine, item: WorkItem) -> After {
     let span = tracing::info_span!(
         "delivery",
         delivery_id = %item.delivery_id,
@@ -23,7 +31,7 @@ pub async fn run(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
     attempt(engine, item).instrument(span).await
 }
 
-async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
+async fn attempt(engine: &Engine, item: WorkItem) -> After {
     let inner = &engine.inner;
     let report = inner
         .sender
@@ -76,7 +84,19 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
         next,
         round_failures,
     };
-    let health = inner.recorder.record(outcome).await?;
+    // Nothing more is started once the engine is stopping.
+    let wants_next = !inner.stop.is_cancelled();
+    let recorded = inner.recorder.record(outcome, wants_next).await;
+    let retry_at = match next {
+        NextStep::RetryAt(at) => Some(at),
+        NextStep::Succeeded | NextStep::Failed => None,
+    };
+    let Some(health) = recorded.health else {
+        return After {
+            retry_at: None,
+            next: recorded.next,
+        };
+    };
     if health.disabled_now && gone {
         warn!(
             consecutive_failures = health.consecutive_failures,
@@ -88,8 +108,8 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
             "subscription disabled after too many consecutive failures"
         );
     }
-    match next {
-        NextStep::RetryAt(at) => Some(at),
-        NextStep::Succeeded | NextStep::Failed => None,
+    After {
+        retry_at,
+        next: recorded.next,
     }
 }

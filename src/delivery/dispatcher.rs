@@ -284,12 +284,21 @@ async fn start(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) -
         let engine = engine.clone();
         inner.tasks.spawn(async move {
             let subscription = item.subscription_id;
-            let retry_at = super::attempt::run(&engine, item).await;
+            let mut item = item;
+            // The slot goes from one delivery of the subscription to the
+            // next, as long as recording hands one back.
+            loop {
+                let after = super::attempt::run(&engine, item).await;
+                if let Some(at) = after.retry_at {
+                    engine.hint(Hint::At(subscription, at));
+                }
+                match after.next {
+                    Some(next) => item = next,
+                    None => break,
+                }
+            }
             drop((slot, share, permit));
             engine.hint(Hint::Ready(subscription));
-            if let Some(at) = retry_at {
-                engine.hint(Hint::At(subscription, at));
-            }
         });
     }
     if !give_back.is_empty() {

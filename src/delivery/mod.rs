@@ -75,10 +75,14 @@ pub struct EngineConfig {
     pub allow_private_targets: bool,
 }
 
+/// A lease outlives the attempt it covers, with room to record the outcome.
+fn lease_length(config: &EngineConfig) -> Duration {
+    config.attempt_timeout + Duration::from_secs(30)
+}
+
 impl Inner {
-    /// A lease outlives the attempt it covers, with room to record the outcome.
     fn lease(&self, now: chrono::DateTime<chrono::Utc>) -> Lease<'_> {
-        let length = self.config.attempt_timeout + Duration::from_secs(30);
+        let length = lease_length(&self.config);
         Lease {
             owner: &self.owner,
             now,
@@ -135,13 +139,23 @@ impl Engine {
             config.max_in_flight,
         )?;
         let (hints, hint_queue) = mpsc::channel(HINT_QUEUE);
+        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let terms = recorder::LeaseTerms {
+            owner: owner.clone(),
+            length: lease_length(&config),
+        };
         let inner = Arc::new(Inner {
             hints,
             sweep: AtomicBool::new(false),
-            recorder: recorder::Recorder::start(store.clone(), config.max_in_flight, config.health),
+            recorder: recorder::Recorder::start(
+                store.clone(),
+                config.max_in_flight,
+                config.health,
+                terms,
+            ),
             store,
             sender,
-            owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            owner,
             wake: Notify::new(),
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
             slots: Slots::new(config.max_in_flight_per_subscription),

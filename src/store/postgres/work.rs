@@ -85,9 +85,25 @@ pub async fn claim(
     if wants.is_empty() {
         return Ok(Vec::new());
     }
+    let mut tx = super::begin(pool, super::Sync::Relaxed).await?;
+    let items = claim_in(&mut tx, keys, instance, lease, wants).await?;
+    tx.commit().await?;
+    Ok(items)
+}
+
+/// Leases inside the caller's transaction.
+pub async fn claim_in(
+    tx: &mut PgConnection,
+    keys: &SecretKeys,
+    instance: &str,
+    lease: Lease<'_>,
+    wants: &[(SubscriptionId, u32)],
+) -> StoreResult<Vec<WorkItem>> {
+    if wants.is_empty() {
+        return Ok(Vec::new());
+    }
     let subscriptions: Vec<Uuid> = wants.iter().map(|(s, _)| s.0).collect();
     let limits: Vec<i64> = wants.iter().map(|(_, n)| i64::from(*n)).collect();
-    let mut tx = super::begin(pool, super::Sync::Relaxed).await?;
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "WITH picked AS ( \
            SELECT due.id FROM unnest($1::uuid[], $2::bigint[]) AS w (subscription_id, n) \
@@ -109,9 +125,7 @@ pub async fn claim(
     .bind(instance)
     .fetch_all(&mut *tx)
     .await?;
-    let items = load(&mut tx, keys, &ids).await?;
-    tx.commit().await?;
-    Ok(items)
+    load(tx, keys, &ids).await
 }
 
 /// Takes over up to `limit` deliveries whose lease expired, of enabled subscriptions.

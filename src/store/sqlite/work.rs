@@ -63,9 +63,22 @@ pub async fn claim(
     lease: Lease<'_>,
     wants: &[(SubscriptionId, u32)],
 ) -> StoreResult<Vec<WorkItem>> {
-    let now = to_micros(lease.now);
     let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
     let mut tx = super::begin_immediate(&mut conn).await?;
+    let items = claim_in(&mut tx, keys, lease, wants).await?;
+    tx.commit().await?;
+    drop(conn);
+    Ok(items)
+}
+
+/// Leases inside the caller's write transaction.
+pub async fn claim_in(
+    tx: &mut SqliteConnection,
+    keys: &SecretKeys,
+    lease: Lease<'_>,
+    wants: &[(SubscriptionId, u32)],
+) -> StoreResult<Vec<WorkItem>> {
+    let now = to_micros(lease.now);
     let mut ids: Vec<Uuid> = Vec::new();
     for (subscription, limit) in wants {
         let claimed: Vec<Uuid> = sqlx::query_scalar(
@@ -86,10 +99,7 @@ pub async fn claim(
         .await?;
         ids.extend(claimed);
     }
-    let items = load(&mut tx, keys, &ids).await?;
-    tx.commit().await?;
-    drop(conn);
-    Ok(items)
+    load(tx, keys, &ids).await
 }
 
 pub async fn claim_expired(

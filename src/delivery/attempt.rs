@@ -84,8 +84,7 @@ async fn attempt(engine: &Engine, item: WorkItem) -> After {
         next,
         round_failures,
     };
-    // Nothing more is started once the engine is stopping.
-    let wants_next = !inner.stop.is_cancelled();
+    let wants_next = engine.may_continue(outcome.subscription_id);
     let recorded = inner.recorder.record(outcome, wants_next).await;
     let retry_at = match next {
         NextStep::RetryAt(at) => Some(at),

@@ -32,6 +32,7 @@
 mod attempt;
 mod dispatcher;
 mod fault;
+mod limits;
 mod recorder;
 mod schedule;
 pub mod sender;
@@ -117,6 +118,8 @@ struct Inner {
     wake: Notify,
     permits: Arc<Semaphore>,
     slots: Slots<SubscriptionId>,
+    /// Each subscription's own cap and rate, as last seen.
+    limits: limits::SubscriptionLimits,
     organization_slots: Slots<OrganizationId>,
     /// Running attempts.
     tasks: TaskTracker,
@@ -159,6 +162,7 @@ impl Engine {
             wake: Notify::new(),
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
             slots: Slots::new(config.max_in_flight_per_subscription),
+            limits: limits::SubscriptionLimits::new(config.max_in_flight_per_subscription),
             organization_slots: Slots::new(config.max_in_flight_per_organization),
             tasks: TaskTracker::new(),
             stop: shutdown.child_token(),
@@ -185,6 +189,22 @@ impl Engine {
         for subscription in subscriptions {
             self.hint(Hint::Ready(subscription));
         }
+    }
+
+    /// Whether an attempt finishing may take the subscription's next
+    /// delivery in its slot now: not once stopping, nor past the
+    /// subscription's rate (the dispatcher is told when it may).
+    fn may_continue(&self, subscription: SubscriptionId) -> bool {
+        if self.inner.stop.is_cancelled() {
+            return false;
+        }
+        let (n, wait) = self.inner.limits.take(&subscription, 1);
+        if let Some(wait) = wait.filter(|_| n == 0) {
+            let at =
+                crate::domain::time::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            self.hint(Hint::At(subscription, at));
+        }
+        n == 1
     }
 
     /// Asks the dispatcher for a full look at the store now.

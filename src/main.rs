@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
     let cli: Cli = match config_file::parse(std::env::args_os().collect()) {
         Ok(cli) => cli,
         Err(ParseError::Cli(e)) => e.exit(),
-        Err(ParseError::File(e)) => return Err(e.into()),
+        Err(ParseError::File(e)) => fail(&e.into()),
     };
     match cli.command {
         Command::Serve(args) => {
@@ -115,11 +115,31 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(LogFormat::Text);
             cli::copy::run(command).await?;
         }
-        Command::Subscriptions(command) => cli::admin::subscriptions::run(command).await?,
-        Command::Deliveries(command) => cli::admin::deliveries::run(command).await?,
-        Command::EmitSample(command) => cli::admin::emit::run(command).await?,
+        Command::Subscriptions(command) => {
+            cli::admin::subscriptions::run(command)
+                .await
+                .unwrap_or_else(|e| fail(&e));
+        }
+        Command::Deliveries(command) => {
+            cli::admin::deliveries::run(command)
+                .await
+                .unwrap_or_else(|e| fail(&e));
+        }
+        Command::EmitSample(command) => {
+            cli::admin::emit::run(command)
+                .await
+                .unwrap_or_else(|e| fail(&e));
+        }
     }
     Ok(())
+}
+
+/// Ends a command that is used from scripts: its error and causes on one
+/// line (a refused call's details on the lines after), exit code 1, and no
+/// backtrace whatever `RUST_BACKTRACE` says.
+fn fail(error: &anyhow::Error) -> ! {
+    eprintln!("error: {error:#}");
+    std::process::exit(1)
 }
 
 async fn open(database: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {

@@ -78,7 +78,14 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let config = args.settings;
-            config.validate()?;
+            config.validate().map_err(|e| match &args.config {
+                // Flags, variables and the file share names: say where to look.
+                Some(file) => anyhow::anyhow!(
+                    "{e} (given as a flag, as its INBOUNDFLOW_* variable or in {})",
+                    file.display()
+                ),
+                None => e.into(),
+            })?;
             telemetry::init(config.log_format);
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await

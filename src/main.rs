@@ -52,7 +52,7 @@ enum Command {
     Deliveries(cli::admin::deliveries::DeliveriesCommand),
     /// Emit the realistic sample event that "Test webhook" sends, as a real
     /// event of the organization: every enabled subscription of its type
-    /// gets a delivery.
+    /// gets a delivery (EmitEvent).
     EmitSample(cli::admin::emit::EmitSampleCommand),
 }
 

@@ -16,8 +16,10 @@ use inboundflow_webhooks::pb::delivery_service_client::DeliveryServiceClient;
 use inboundflow_webhooks::pb::event_service_client::EventServiceClient;
 use inboundflow_webhooks::pb::subscription_service_client::SubscriptionServiceClient;
 
-/// Where the service is and who is calling; the same for every admin command.
+/// Where the service is, who is calling and how to print the answer; the
+/// same for every admin command, and accepted after any of its subcommands.
 #[derive(Args)]
+#[command(next_help_heading = "Connection and output")]
 pub struct Connection {
     /// Address of the service: `http://HOST:PORT`, or `https://HOST:PORT` for
     /// TLS (checked against the system's CA certificates, or --ca-cert).
@@ -46,13 +48,8 @@ pub struct Connection {
 
     /// Organization to act for; needed with an operator key, and otherwise
     /// the key's own.
-    #[arg(
-        long,
-        global = true,
-        env = "INBOUNDFLOW_ORGANIZATION",
-        default_value = ""
-    )]
-    pub organization: String,
+    #[arg(long, global = true, env = "INBOUNDFLOW_ORGANIZATION")]
+    pub organization: Option<String>,
 
     /// Print the answer as JSON (protobuf's JSON mapping, every field
     /// present) instead of a table.
@@ -92,6 +89,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl Connection {
+    /// The organization requests name: empty for the key's own.
+    pub fn organization(&self) -> String {
+        self.organization.clone().unwrap_or_default()
+    }
+
     pub async fn connect(&self) -> anyhow::Result<Clients> {
         let Some(key) = self.api_key.as_deref().filter(|k| !k.is_empty()) else {
             bail!("an API key is needed: give --api-key or set INBOUNDFLOW_API_KEY");

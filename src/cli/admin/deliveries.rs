@@ -23,28 +23,29 @@ pub struct DeliveriesCommand {
 
 #[derive(Subcommand)]
 pub enum Action {
-    /// Lists deliveries, newest first.
+    /// Lists deliveries, newest first (ListDeliveries).
     List {
         #[command(flatten)]
         filter: Filter,
         #[command(flatten)]
         pages: Pages,
     },
-    /// Shows one delivery with every attempt: when, how long, the answer.
+    /// Shows one delivery with every attempt: when, how long, the answer
+    /// (GetDelivery).
     Get {
         /// The delivery's id (the `delivery_id` its receiver sees).
         id: String,
     },
     /// Sends one delivery again now, with the same delivery id and body,
     /// whatever became of it (on a disabled subscription it waits for
-    /// `subscriptions reactivate`).
+    /// `subscriptions reactivate`) (RedeliverDelivery).
     Redeliver {
         /// The delivery's id.
         id: String,
     },
     /// Sends a subscription every event of its types since a time that it
     /// did not receive successfully, including those emitted while it was
-    /// disabled.
+    /// disabled (ReplayDeliveries).
     Replay {
         /// The subscription to replay to.
         #[arg(long)]
@@ -108,7 +109,7 @@ fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
 pub async fn run(command: DeliveriesCommand) -> anyhow::Result<()> {
     let connection = &command.connection;
     let mut api = connection.connect().await?;
-    let org = connection.organization.clone();
+    let org = connection.organization();
     let as_json = connection.json;
     match command.action {
         Action::List { filter, pages } => list(&api, org, filter, pages, as_json).await,

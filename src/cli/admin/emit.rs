@@ -33,7 +33,7 @@ pub async fn run(command: EmitSampleCommand) -> anyhow::Result<()> {
     let answer = api
         .events
         .emit_event(pb::EmitEventRequest {
-            organization_id: connection.organization.clone(),
+            organization_id: connection.organization(),
             idempotency_key: command.idempotency_key,
             occurred_at: None,
             payload: Some(inboundflow_webhooks::api::sample_payload(

@@ -23,7 +23,8 @@ pub struct SubscriptionsCommand {
 
 #[derive(Subcommand)]
 pub enum Action {
-    /// Lists the organization's subscriptions, newest first, with their health.
+    /// Lists the organization's subscriptions, newest first, with their health
+    /// (ListSubscriptions).
     List {
         /// Only subscriptions in this state.
         #[arg(long, value_enum)]
@@ -31,14 +32,15 @@ pub enum Action {
         #[command(flatten)]
         pages: Pages,
     },
-    /// Shows one subscription: its settings and its delivery health.
+    /// Shows one subscription: its settings and its delivery health
+    /// (GetSubscription).
     Get {
         /// The subscription's id.
         id: String,
     },
     /// Sends a sample event to the subscription now ("Test webhook") and shows
     /// the receiver's answer; exits with 1 when it was not a 2xx. Logged as a
-    /// test delivery; never counts towards disabling.
+    /// test delivery; never counts towards disabling (TestSubscription).
     Test {
         /// The subscription's id.
         id: String,
@@ -47,7 +49,7 @@ pub enum Action {
         event_type: Option<EventType>,
     },
     /// Enables a disabled subscription again: resets its failures and sends
-    /// the deliveries that waited.
+    /// the deliveries that waited (ReactivateSubscription).
     Reactivate {
         /// The subscription's id.
         id: String,
@@ -63,7 +65,7 @@ pub enum StatusArg {
 pub async fn run(command: SubscriptionsCommand) -> anyhow::Result<()> {
     let connection = &command.connection;
     let mut api = connection.connect().await?;
-    let org = connection.organization.clone();
+    let org = connection.organization();
     match command.action {
         Action::List { status, pages } => list(&api, org, status, pages, connection.json).await,
         Action::Get { id } => {

@@ -306,6 +306,8 @@ pub struct WorkItem {
     pub previous_secret: Option<PreviousSecret>,
     /// Failures since the delivery was created or last redelivered.
     pub round_failures: u32,
+    /// Attempts recorded before this lease.
+    pub attempts_made: u32,
 }
 
 impl WorkItem {

@@ -138,7 +138,7 @@ async fn load(
     for chunk in ids.chunks(500) {
         let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
-             d.round_failures, e.occurred_at, e.data, s.url, s.signing_secret, \
+             d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
              s.signature_scheme, s.previous_signing_secret, s.previous_secret_until \
              FROM deliveries d JOIN events e ON e.id = d.event_id \
              JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id IN (",
@@ -198,6 +198,7 @@ fn work_item(row: &sqlx::sqlite::SqliteRow, keys: &SecretKeys) -> StoreResult<Wo
         signature_scheme: rows::signature_scheme(row)?,
         previous_secret: rows::previous_secret(row, keys, subscription_id)?,
         round_failures: rows::count(row, "round_failures")?,
+        attempts_made: rows::count(row, "attempt_count")?,
     })
 }
 

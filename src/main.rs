@@ -42,6 +42,9 @@ enum Command {
     /// Copy a SQLite database (subscriptions with their secrets, API keys,
     /// events, deliveries, attempts) into a new, empty PostgreSQL one.
     CopyToPostgres(cli::copy::CopyCommand),
+    /// Receive a temporary subscription's deliveries here and re-send each
+    /// to a local URL, signed as usual: for a receiver with no public URL.
+    Listen(cli::listen::ListenCommand),
 }
 
 #[tokio::main]
@@ -85,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(LogFormat::Text);
             cli::copy::run(command).await?;
         }
+        Command::Listen(command) => cli::listen::run(command).await?,
     }
     Ok(())
 }

@@ -34,3 +34,4 @@ mod tls;
 mod updates;
 mod validation;
 mod vectors;
+mod watch;

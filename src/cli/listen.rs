@@ -66,21 +66,29 @@ pub async fn run(command: ListenCommand) -> anyhow::Result<()> {
     let key = format!("Bearer {}", command.api_key)
         .parse::<tonic::metadata::MetadataValue<_>>()
         .context("the API key must be printable ASCII")?;
-    let mut client =
-        SubscriptionServiceClient::with_interceptor(channel, move |mut request: tonic::Request<()>| {
+    let mut client = SubscriptionServiceClient::with_interceptor(
+        channel,
+        move |mut request: tonic::Request<()>| {
             request.metadata_mut().insert("authorization", key.clone());
             Ok(request)
-        });
+        },
+    );
 
     let (results, outgoing) = mpsc::channel::<pb::ListenRequest>(64);
     let start = pb::ListenRequest {
         payload: Some(Outbound::Start(pb::ListenStart {
             organization_id: command.organization.clone().unwrap_or_default(),
-            event_types: event_types.iter().map(|t| pb_event_type(*t) as i32).collect(),
+            event_types: event_types
+                .iter()
+                .map(|t| pb_event_type(*t) as i32)
+                .collect(),
             description: format!("listen --forward-to {}", command.forward_to),
         })),
     };
-    results.send(start).await.context("cannot start the session")?;
+    results
+        .send(start)
+        .await
+        .context("cannot start the session")?;
     let mut incoming = client
         .listen(ReceiverStream::new(outgoing))
         .await

@@ -250,7 +250,9 @@ impl Engine {
                 Ok(0) => {}
                 Ok(n) => info!(subscriptions = n, "deleted listen sessions' leftovers"),
                 Err(e) if e.fault().is_some() => {}
-                Err(e) => warn!(error = %error_chain(&e), "cannot delete listen sessions' leftovers"),
+                Err(e) => {
+                    warn!(error = %error_chain(&e), "cannot delete listen sessions' leftovers")
+                }
             }
             tokio::select! {
                 _ = stop.cancelled() => return,

@@ -274,7 +274,10 @@ mod tests {
         assert_eq!(seen.subscription_id, mine);
         let (first, _) = by_org.next().await.expect("an update");
         let (second, _) = by_org.next().await.expect("an update");
-        assert_eq!((first.subscription_id, second.subscription_id), (other, mine));
+        assert_eq!(
+            (first.subscription_id, second.subscription_id),
+            (other, mine)
+        );
         assert_eq!(watchers.watched(), 2);
         drop((by_subscription, by_org));
         assert_eq!(watchers.watched(), 0);

@@ -12,6 +12,7 @@ mod fanout;
 mod helpers;
 mod instances;
 mod isolation;
+mod listen;
 mod load;
 mod management;
 mod paging;

@@ -56,9 +56,7 @@ async fn a_watcher_sees_each_attempt_of_its_subscription_as_it_happens_and_nothi
     let types = [pb::EventType::CallCompleted];
     let watched = app.subscribe(ORG, &flaky.url(), &types, None).await;
     let sibling = app.subscribe(ORG, &other.url(), &types, None).await;
-    let stranger = app
-        .subscribe(OTHER_ORG, &other.url(), &types, None)
-        .await;
+    let stranger = app.subscribe(OTHER_ORG, &other.url(), &types, None).await;
     let key = app.key(pb::ApiKeyRole::Admin, ORG).await;
     let mut admin = app.clients(Some(&key));
     let mut by_subscription = admin
@@ -131,7 +129,10 @@ async fn a_watcher_sees_each_attempt_of_its_subscription_as_it_happens_and_nothi
 
     let test = next(&mut by_subscription).await;
     let test = update(&test);
-    assert_eq!(test.delivery_id, marker, "nothing else came before the marker");
+    assert_eq!(
+        test.delivery_id, marker,
+        "nothing else came before the marker"
+    );
     assert!(test.test);
     assert_eq!(test.status, pb::DeliveryStatus::Succeeded as i32);
 
@@ -141,7 +142,10 @@ async fn a_watcher_sees_each_attempt_of_its_subscription_as_it_happens_and_nothi
     loop {
         let message = next(&mut by_organization).await;
         let u = update(&message).clone();
-        assert_ne!(u.subscription_id, stranger.id, "another organization's attempt");
+        assert_ne!(
+            u.subscription_id, stranger.id,
+            "another organization's attempt"
+        );
         if u.delivery_id == marker {
             break;
         }
@@ -214,7 +218,11 @@ const DELIVERIES: usize = 1000;
 
 #[tokio::test]
 async fn a_watcher_that_stops_reading_slows_no_delivery_and_learns_how_many_updates_it_missed() {
-    let flags: Vec<&str> = FAST.iter().copied().chain(["--watch-buffer", "16"]).collect();
+    let flags: Vec<&str> = FAST
+        .iter()
+        .copied()
+        .chain(["--watch-buffer", "16"])
+        .collect();
     let mut app = spawn_app_with(&flags).await;
     let receiver = TestReceiver::start().await;
     let sub = app
@@ -266,7 +274,10 @@ async fn a_watcher_that_stops_reading_slows_no_delivery_and_learns_how_many_upda
         }
     }
     assert_eq!(received + missed, DELIVERIES as u64);
-    assert!(first_missed.is_some(), "the watcher was told it missed updates");
+    assert!(
+        first_missed.is_some(),
+        "the watcher was told it missed updates"
+    );
     assert!(
         received < DELIVERIES as u64 / 2,
         "a stalled watcher gets what fits its buffers, not everything: {received}"

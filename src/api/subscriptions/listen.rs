@@ -201,7 +201,10 @@ impl Live {
             Some(Inbound::Result(result)) => result,
             Some(Inbound::Start(_)) | None => {
                 let mut v = Violations::new();
-                v.add("result", "after the first message, every message is a result");
+                v.add(
+                    "result",
+                    "after the first message, every message is a result",
+                );
                 return Err(ApiError::Invalid(v).into());
             }
         };
@@ -211,7 +214,10 @@ impl Live {
         if let Some(waiting) = self.pending.remove(&forward_id)
             && waiting.send(answer).is_err()
         {
-            tracing::debug!(forward_id, "a listen result arrived after its attempt ended");
+            tracing::debug!(
+                forward_id,
+                "a listen result arrived after its attempt ended"
+            );
         }
         Ok(())
     }

@@ -123,7 +123,7 @@ impl SubscriptionsApi {
         let rest = stream::unfold(Some(live), |live| async move {
             let mut live = live?;
             match live.next().await {
-                Step::Send(message) => Some((Ok(message), Some(live))),
+                Step::Send(message) => Some((Ok(*message), Some(live))),
                 Step::Fail(status) => {
                     live.end().await;
                     Some((Err(status), None))
@@ -153,7 +153,7 @@ struct Live {
 
 /// What the session does next.
 enum Step {
-    Send(pb::ListenResponse),
+    Send(Box<pb::ListenResponse>),
     Fail(Status),
     End,
 }
@@ -176,7 +176,7 @@ impl Live {
                     Ok(None) | Err(_) => return Step::End,
                 },
                 forward = self.session.forwards.recv() => match forward {
-                    Some(forward) => return Step::Send(self.send(forward)),
+                    Some(forward) => return Step::Send(Box::new(self.send(forward))),
                     None => return Step::End,
                 },
             }

@@ -60,6 +60,7 @@ pub struct ListenCommand {
 }
 
 pub async fn run(command: ListenCommand) -> anyhow::Result<()> {
+    let mut interrupt = Interrupt::listen()?;
     let event_types = event_types(&command.events)?;
     let forwarder = Forwarder::new(command.forward_to.clone(), command.timeout)?;
     let channel = connect(&command.server, command.ca_cert.as_deref()).await?;
@@ -115,7 +116,7 @@ pub async fn run(command: ListenCommand) -> anyhow::Result<()> {
     let mut forwarding = JoinSet::new();
     let ended = loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break None,
+            _ = interrupt.wait() => break None,
             message = incoming.message() => match message {
                 Ok(Some(pb::ListenResponse { payload: Some(Inbound::Delivery(delivery)) })) => {
                     let (forwarder, results) = (forwarder.clone(), results.clone());
@@ -150,6 +151,32 @@ pub async fn run(command: ListenCommand) -> anyhow::Result<()> {
         Err(_) => println!("Stopped; the service removes the temporary subscription."),
     }
     Ok(())
+}
+
+/// Ctrl-C, listened for from the start: one pressed as soon as "Ready" is
+/// printed must end the session, not kill the process.
+struct Interrupt {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    fn listen() -> anyhow::Result<Self> {
+        Ok(Self {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("cannot listen for Ctrl-C")?,
+        })
+    }
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        self.signal.recv().await;
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// The chosen event types, all when none are named.

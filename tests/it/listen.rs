@@ -498,3 +498,24 @@ async fn another_instance_on_the_same_database_leaves_a_sessions_deliveries_to_i
     }
     assert_eq!(listen_subscriptions(&mut second).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_service_shutdown_ends_the_session_and_removes_its_subscription() {
+    let mut app = spawn_app().await;
+    let key = app.key(pb::ApiKeyRole::Admin, ORG).await;
+    let receiver = TestReceiver::start().await;
+    let mut cli = ListenCli::start(app.address, &key, &receiver.url(), &[]);
+    cli.secret().await;
+
+    let database = tokio::time::timeout(WAIT, app.stop())
+        .await
+        .expect("shutdown does not wait for the session")
+        .expect("the test database");
+    assert!(!cli.exit().await.success());
+    assert!(
+        cli.stderr.text().contains("the service ended the session"),
+        "{}",
+        cli.stderr.text()
+    );
+    assert_eq!(stored_listen_subscriptions(database.url()).await, 0);
+}

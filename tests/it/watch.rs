@@ -283,3 +283,25 @@ async fn a_watcher_that_stops_reading_slows_no_delivery_and_learns_how_many_upda
         "a stalled watcher gets what fits its buffers, not everything: {received}"
     );
 }
+
+#[tokio::test]
+async fn a_watch_ends_cleanly_when_the_service_shuts_down() {
+    let mut app = spawn_app().await;
+    let receiver = TestReceiver::start().await;
+    let sub = app
+        .subscribe(ORG, &receiver.url(), &[pb::EventType::CallCompleted], None)
+        .await;
+    let mut watch = app
+        .deliveries
+        .watch_deliveries(request(ORG, &sub.id))
+        .await
+        .expect("watch")
+        .into_inner();
+    tokio::time::timeout(NEXT, app.stop())
+        .await
+        .expect("shutdown does not wait for the watcher");
+    let end = tokio::time::timeout(NEXT, watch.message())
+        .await
+        .expect("the stream ends");
+    assert!(matches!(end, Ok(None)), "ended with OK: {end:?}");
+}

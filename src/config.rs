@@ -97,11 +97,14 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_MAX_IN_FLIGHT", default_value_t = 512)]
     pub max_in_flight: usize,
 
-    /// Delivery attempts in flight at once to one subscription.
+    /// Delivery attempts in flight at once to one subscription, unless the
+    /// subscription sets its own (`max_in_flight`). 64 keeps one busy
+    /// endpoint answering in a few milliseconds fed at thousands per second;
+    /// the per-organization share still bounds what slow endpoints hold.
     #[arg(
         long,
         env = "INBOUNDFLOW_MAX_IN_FLIGHT_PER_SUBSCRIPTION",
-        default_value_t = 16
+        default_value_t = 64
     )]
     pub max_in_flight_per_subscription: u32,
 

@@ -1,5 +1,6 @@
 //! One leased delivery: send it (the sender renders and signs the body),
-//! decide its next step by the retry policy, and have the outcome recorded.
+//! decide its next step by the retry policy, and have the outcome recorded,
+//! which hands back the subscription's next due delivery when there is one.
 
 use chrono::{DateTime, Utc};
 use tracing::{Instrument, debug, info, warn};
@@ -12,8 +13,15 @@ use crate::domain::delivery::{NextStep, next_step};
 use crate::domain::time;
 use crate::store::{AttemptOutcome, WorkItem};
 
-/// Returns when a retry is due, if the attempt failed and one was scheduled.
-pub async fn run(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
+/// What followed an attempt.
+pub struct After {
+    /// When a retry is due, if the attempt failed and one was scheduled.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// The subscription's next delivery, leased, to send in the same slot.
+    pub next: Option<WorkItem>,
+}
+
+pub async fn run(engine: &Engine, item: WorkItem) -> After {
     let span = tracing::info_span!(
         "delivery",
         delivery_id = %item.delivery_id,
@@ -24,7 +32,7 @@ pub async fn run(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
     attempt(engine, item).instrument(span).await
 }
 
-async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
+async fn attempt(engine: &Engine, item: WorkItem) -> After {
     let inner = &engine.inner;
     let report = engine
         .send(Outgoing {
@@ -78,7 +86,18 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
         next,
         round_failures,
     };
-    let health = inner.recorder.record(outcome).await?;
+    let wants_next = engine.may_continue(outcome.subscription_id);
+    let recorded = inner.recorder.record(outcome, wants_next).await;
+    let retry_at = match next {
+        NextStep::RetryAt(at) => Some(at),
+        NextStep::Succeeded | NextStep::Failed => None,
+    };
+    let Some(health) = recorded.health else {
+        return After {
+            retry_at: None,
+            next: recorded.next,
+        };
+    };
     inner.watchers.publish(AttemptUpdate {
         subscription_disabled: health.disabled_now,
         ..update
@@ -94,8 +113,8 @@ async fn attempt(engine: &Engine, item: WorkItem) -> Option<DateTime<Utc>> {
             "subscription disabled after too many consecutive failures"
         );
     }
-    match next {
-        NextStep::RetryAt(at) => Some(at),
-        NextStep::Succeeded | NextStep::Failed => None,
+    After {
+        retry_at,
+        next: recorded.next,
     }
 }

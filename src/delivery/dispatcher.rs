@@ -28,6 +28,7 @@ use tracing::{error, info};
 
 use super::Engine;
 use super::schedule::Schedule;
+use super::slots::Slots;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
 use crate::domain::time;
 use crate::store::{StoreError, StoreResult, Wakeup, WorkItem};
@@ -239,8 +240,12 @@ fn share(
         // At its cap, or busy with only a slot or two free: the attempts
         // that free slots will hint it again, so claims come in batches
         // (each claim is a transaction) rather than one per finished attempt.
-        let free = inner.slots.free(&subscription) as usize;
-        if free == 0 || (free < inner.slots.batch() as usize && inner.slots.busy(&subscription)) {
+        let cap = inner.limits.cap(&subscription);
+        let free = inner.slots.free_within(&subscription, cap) as usize;
+        if free == 0
+            || (free < Slots::<SubscriptionId>::batch(cap) as usize
+                && inner.slots.busy(&subscription))
+        {
             continue;
         }
         let taken = taken.entry(organization.clone()).or_default();
@@ -249,7 +254,20 @@ fn share(
             schedule.park(&organization, subscription);
             continue;
         }
-        let n = free.min(room).min(free_global);
+        // Within the subscription's own rate, if it has one: what it may not
+        // start now is hinted for when it may.
+        let wanted = free.min(room).min(free_global);
+        let (n, wait) = inner.limits.take(&subscription, wanted as u32);
+        if let Some(wait) = wait {
+            schedule.at(
+                subscription,
+                time::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
+            );
+        }
+        let n = n as usize;
+        if n == 0 {
+            continue;
+        }
         *taken += n;
         free_global -= n;
         wants.push((subscription, n as u32));
@@ -266,7 +284,9 @@ async fn start(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) -
     let mut give_back: Vec<DeliveryId> = Vec::new();
     for item in items {
         schedule.learn(item.subscription_id, &item.organization_id);
-        let Some(slot) = inner.slots.try_take(&item.subscription_id) else {
+        inner.limits.learn(item.subscription_id, item.limits);
+        let cap = inner.limits.cap(&item.subscription_id);
+        let Some(slot) = inner.slots.try_take_within(&item.subscription_id, cap) else {
             give_back.push(item.delivery_id);
             continue;
         };
@@ -284,12 +304,21 @@ async fn start(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) -
         let engine = engine.clone();
         inner.tasks.spawn(async move {
             let subscription = item.subscription_id;
-            let retry_at = super::attempt::run(&engine, item).await;
+            let mut item = item;
+            // The slot goes from one delivery of the subscription to the
+            // next, as long as recording hands one back.
+            loop {
+                let after = super::attempt::run(&engine, item).await;
+                if let Some(at) = after.retry_at {
+                    engine.hint(Hint::At(subscription, at));
+                }
+                match after.next {
+                    Some(next) => item = next,
+                    None => break,
+                }
+            }
             drop((slot, share, permit));
             engine.hint(Hint::Ready(subscription));
-            if let Some(at) = retry_at {
-                engine.hint(Hint::At(subscription, at));
-            }
         });
     }
     if !give_back.is_empty() {

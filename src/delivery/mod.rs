@@ -35,6 +35,7 @@
 mod attempt;
 mod dispatcher;
 mod fault;
+mod limits;
 pub mod listen_sessions;
 mod recorder;
 mod schedule;
@@ -85,10 +86,14 @@ pub struct EngineConfig {
     pub watch_buffer: usize,
 }
 
+/// A lease outlives the attempt it covers, with room to record the outcome.
+fn lease_length(config: &EngineConfig) -> Duration {
+    config.attempt_timeout + Duration::from_secs(30)
+}
+
 impl Inner {
-    /// A lease outlives the attempt it covers, with room to record the outcome.
     fn lease(&self, now: chrono::DateTime<chrono::Utc>) -> Lease<'_> {
-        let length = self.config.attempt_timeout + Duration::from_secs(30);
+        let length = lease_length(&self.config);
         Lease {
             owner: &self.owner,
             now,
@@ -123,6 +128,8 @@ struct Inner {
     wake: Notify,
     permits: Arc<Semaphore>,
     slots: Slots<SubscriptionId>,
+    /// Each subscription's own cap and rate, as last seen.
+    limits: limits::SubscriptionLimits,
     organization_slots: Slots<OrganizationId>,
     /// Running attempts.
     tasks: TaskTracker,
@@ -147,16 +154,27 @@ impl Engine {
             config.max_in_flight,
         )?;
         let (hints, hint_queue) = mpsc::channel(HINT_QUEUE);
+        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let terms = recorder::LeaseTerms {
+            owner: owner.clone(),
+            length: lease_length(&config),
+        };
         let inner = Arc::new(Inner {
             hints,
             sweep: AtomicBool::new(false),
-            recorder: recorder::Recorder::start(store.clone(), config.max_in_flight, config.health),
+            recorder: recorder::Recorder::start(
+                store.clone(),
+                config.max_in_flight,
+                config.health,
+                terms,
+            ),
             store,
             sender,
-            owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            owner,
             wake: Notify::new(),
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
             slots: Slots::new(config.max_in_flight_per_subscription),
+            limits: limits::SubscriptionLimits::new(config.max_in_flight_per_subscription),
             organization_slots: Slots::new(config.max_in_flight_per_organization),
             tasks: TaskTracker::new(),
             stop: shutdown.child_token(),
@@ -196,6 +214,22 @@ impl Engine {
     /// streams to clients (watchers, listen sessions) ends then.
     pub fn stopping(&self) -> CancellationToken {
         self.inner.stop.clone()
+    }
+
+    /// Whether an attempt finishing may take the subscription's next
+    /// delivery in its slot now: not once stopping, nor past the
+    /// subscription's rate (the dispatcher is told when it may).
+    fn may_continue(&self, subscription: SubscriptionId) -> bool {
+        if self.inner.stop.is_cancelled() {
+            return false;
+        }
+        let (n, wait) = self.inner.limits.take(&subscription, 1);
+        if let Some(wait) = wait.filter(|_| n == 0) {
+            let at =
+                crate::domain::time::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            self.hint(Hint::At(subscription, at));
+        }
+        n == 1
     }
 
     /// Asks the dispatcher for a full look at the store now.

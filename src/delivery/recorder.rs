@@ -10,9 +10,16 @@
 //! attempt tasks keep their slots meanwhile, which is what holds new claims
 //! back. The monitor logs the fault; the recorder logs only other errors.
 //!
+//! An attempt finishing can ask for the next due delivery of its
+//! subscription: the group's transaction leases those too
+//! ([`Store::record_and_claim`]), so a busy subscription's slots go from one
+//! delivery to the next without a claim transaction or a trip through the
+//! dispatcher, and a group of attempts costs one commit for both.
+//!
 //! The recorder is one task; [`Recorder::close`] has it commit what is
-//! queued, then end, and waits for that.
+//! queued (leasing nothing more), then end, and waits for that.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +29,9 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, warn};
 
 use crate::domain::health::{AfterAttempt, HealthPolicy};
-use crate::store::{AttemptOutcome, Store};
+use crate::domain::ids::SubscriptionId;
+use crate::domain::time;
+use crate::store::{AttemptOutcome, Lease, Store, WorkItem};
 use crate::telemetry::error_chain;
 
 /// Tries to commit a group this many times, on errors other than storage
@@ -35,22 +44,49 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Most outcomes in one transaction.
 const MAX_GROUP: usize = 512;
 
-type Reply = oneshot::Sender<Option<AfterAttempt>>;
+/// What recording an outcome gave back.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// The subscription's health after it; `None` when it could not be
+    /// stored (or the recorder is closed).
+    pub health: Option<AfterAttempt>,
+    /// The next due delivery of the same subscription, leased, when one was
+    /// asked for and there was one.
+    pub next: Option<WorkItem>,
+}
+
+struct Request {
+    outcome: AttemptOutcome,
+    wants_next: bool,
+    reply: oneshot::Sender<Recorded>,
+}
+
+/// Who leases the deliveries handed on, and for how long.
+#[derive(Clone, Debug)]
+pub struct LeaseTerms {
+    pub owner: String,
+    pub length: Duration,
+}
 
 #[derive(Clone)]
 pub struct Recorder {
-    queue: mpsc::Sender<(AttemptOutcome, Reply)>,
+    queue: mpsc::Sender<Request>,
     stop: CancellationToken,
     task: TaskTracker,
 }
 
 impl Recorder {
     /// `capacity` bounds the outcomes waiting at once: one per attempt in flight.
-    pub fn start(store: Arc<dyn Store>, capacity: usize, policy: HealthPolicy) -> Self {
+    pub fn start(
+        store: Arc<dyn Store>,
+        capacity: usize,
+        policy: HealthPolicy,
+        terms: LeaseTerms,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let stop = CancellationToken::new();
         let task = TaskTracker::new();
-        task.spawn(run(store, rx, policy, stop.clone()));
+        task.spawn(run(store, rx, policy, terms, stop.clone()));
         task.close();
         Self {
             queue: tx,
@@ -59,12 +95,19 @@ impl Recorder {
         }
     }
 
-    /// Commits the outcome; `None` when it could not be stored (or the
-    /// recorder is closed).
-    pub async fn record(&self, outcome: AttemptOutcome) -> Option<AfterAttempt> {
+    /// Commits the outcome and, with `wants_next`, leases the next due
+    /// delivery of its subscription in the same transaction.
+    pub async fn record(&self, outcome: AttemptOutcome, wants_next: bool) -> Recorded {
         let (reply, answer) = oneshot::channel();
-        self.queue.send((outcome, reply)).await.ok()?;
-        answer.await.ok().flatten()
+        let request = Request {
+            outcome,
+            wants_next,
+            reply,
+        };
+        if self.queue.send(request).await.is_err() {
+            return Recorded::default();
+        }
+        answer.await.unwrap_or_default()
     }
 
     /// Commits what is queued, then ends the recorder; returns when it has.
@@ -76,12 +119,14 @@ impl Recorder {
 
 async fn run(
     store: Arc<dyn Store>,
-    mut queue: mpsc::Receiver<(AttemptOutcome, Reply)>,
+    mut queue: mpsc::Receiver<Request>,
     policy: HealthPolicy,
+    terms: LeaseTerms,
     stop: CancellationToken,
 ) {
     let mut outcomes = Vec::with_capacity(MAX_GROUP);
-    let mut replies = Vec::with_capacity(MAX_GROUP);
+    let mut waiting: Vec<(SubscriptionId, bool, oneshot::Sender<Recorded>)> =
+        Vec::with_capacity(MAX_GROUP);
     loop {
         // Queued outcomes first: closing never drops one that was sent.
         let next = tokio::select! {
@@ -89,42 +134,96 @@ async fn run(
             next = queue.recv() => next,
             _ = stop.cancelled() => None,
         };
-        let Some((outcome, reply)) = next else {
+        let Some(mut request) = next else {
             return;
         };
-        outcomes.push(outcome);
-        replies.push(reply);
-        while outcomes.len() < MAX_GROUP {
+        loop {
+            waiting.push((
+                request.outcome.subscription_id,
+                request.wants_next,
+                request.reply,
+            ));
+            outcomes.push(request.outcome);
+            if outcomes.len() >= MAX_GROUP {
+                break;
+            }
             match queue.try_recv() {
-                Ok((outcome, reply)) => {
-                    outcomes.push(outcome);
-                    replies.push(reply);
-                }
+                Ok(more) => request = more,
                 Err(_) => break,
             }
         }
-        let health = commit(store.as_ref(), &outcomes, policy, &stop).await;
+        let wants = if stop.is_cancelled() {
+            Vec::new()
+        } else {
+            wanted(&waiting)
+        };
+        let committed = commit(store.as_ref(), &outcomes, policy, &terms, &wants, &stop).await;
         outcomes.clear();
-        for (i, reply) in replies.drain(..).enumerate() {
-            let result = health.as_ref().and_then(|h| h.get(i).copied());
-            if reply.send(result).is_err() {
+        let (health, work) = committed.map_or((None, Vec::new()), |(h, w)| (Some(h), w));
+        let mut next: HashMap<SubscriptionId, VecDeque<WorkItem>> = HashMap::new();
+        for item in work {
+            next.entry(item.subscription_id)
+                .or_default()
+                .push_back(item);
+        }
+        let mut unsent = Vec::new();
+        for (i, (subscription, wants_next, reply)) in waiting.drain(..).enumerate() {
+            let recorded = Recorded {
+                health: health.as_ref().and_then(|h| h.get(i).copied()),
+                next: wants_next
+                    .then(|| next.get_mut(&subscription).and_then(VecDeque::pop_front))
+                    .flatten(),
+            };
+            if let Err(recorded) = reply.send(recorded) {
                 warn!("an attempt task ended before its outcome was recorded");
+                unsent.extend(recorded.next.map(|item| item.delivery_id));
             }
         }
+        // Leased for a task that is gone: give it back.
+        if !unsent.is_empty()
+            && let Err(e) = store.release(&terms.owner, &unsent).await
+        {
+            warn!(error = %error_chain(&e), "could not give back leases");
+        }
     }
+}
+
+/// How many next deliveries each subscription's finished attempts asked for.
+fn wanted(
+    waiting: &[(SubscriptionId, bool, oneshot::Sender<Recorded>)],
+) -> Vec<(SubscriptionId, u32)> {
+    let mut wants: HashMap<SubscriptionId, u32> = HashMap::new();
+    for (subscription, wants_next, _) in waiting {
+        if *wants_next {
+            *wants.entry(*subscription).or_default() += 1;
+        }
+    }
+    let mut wants: Vec<(SubscriptionId, u32)> = wants.into_iter().collect();
+    wants.sort();
+    wants
 }
 
 async fn commit(
     store: &dyn Store,
     outcomes: &[AttemptOutcome],
     policy: HealthPolicy,
+    terms: &LeaseTerms,
+    wants: &[(SubscriptionId, u32)],
     stop: &CancellationToken,
-) -> Option<Vec<AfterAttempt>> {
+) -> Option<(Vec<AfterAttempt>, Vec<WorkItem>)> {
     let mut failed_tries = 0;
     let mut backoff = FIRST_BACKOFF;
     loop {
-        let e = match store.record_attempts(outcomes, policy).await {
-            Ok(health) => return Some(health),
+        // Once closing, retries lease nothing new.
+        let wants = if stop.is_cancelled() { &[][..] } else { wants };
+        let now = time::now();
+        let lease = Lease {
+            owner: &terms.owner,
+            now,
+            until: now + chrono::Duration::from_std(terms.length).unwrap_or(chrono::Duration::MAX),
+        };
+        let e = match store.record_and_claim(outcomes, policy, lease, wants).await {
+            Ok(done) => return Some(done),
             Err(e) => e,
         };
         let counts = e.fault().is_none() || stop.is_cancelled();

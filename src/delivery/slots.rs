@@ -43,9 +43,14 @@ impl<K: Eq + Hash + Clone> Slots<K> {
 
     /// A slot for `key`, or `None` when it is at its cap.
     pub fn try_take(&self, key: &K) -> Option<Slot<K>> {
+        self.try_take_within(key, self.cap)
+    }
+
+    /// A slot for `key` under a cap of its own.
+    pub fn try_take_within(&self, key: &K, cap: u32) -> Option<Slot<K>> {
         let mut in_use = self.shared.lock();
         let count = in_use.entry(key.clone()).or_insert(0);
-        if *count >= self.cap {
+        if *count >= cap.max(1) {
             return None;
         }
         *count += 1;
@@ -70,9 +75,9 @@ impl<K: Eq + Hash + Clone> Slots<K> {
         }
     }
 
-    /// The fewest free slots worth a claim while the key is busy.
-    pub fn batch(&self) -> u32 {
-        (self.cap / 4).max(1)
+    /// The fewest free slots worth a claim while a key with this cap is busy.
+    pub fn batch(cap: u32) -> u32 {
+        (cap / 4).max(1)
     }
 
     /// Whether `key` has attempts in flight.
@@ -82,7 +87,13 @@ impl<K: Eq + Hash + Clone> Slots<K> {
 
     /// Slots `key` has free now.
     pub fn free(&self, key: &K) -> u32 {
-        self.cap - self.shared.lock().get(key).copied().unwrap_or(0)
+        self.free_within(key, self.cap)
+    }
+
+    /// Slots `key` has free now under a cap of its own.
+    pub fn free_within(&self, key: &K, cap: u32) -> u32 {
+        cap.max(1)
+            .saturating_sub(self.shared.lock().get(key).copied().unwrap_or(0))
     }
 }
 

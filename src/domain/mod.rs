@@ -20,6 +20,7 @@ pub mod delivery;
 pub mod event;
 pub mod health;
 pub mod ids;
+pub mod limits;
 pub mod outcome;
 pub mod retry;
 pub mod sample;

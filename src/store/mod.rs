@@ -25,6 +25,7 @@ mod open;
 pub mod postgres;
 pub mod records;
 pub mod retention;
+mod secret_memo;
 pub mod sqlite;
 mod sqlx_error;
 
@@ -258,6 +259,23 @@ pub trait Store: Send + Sync + 'static {
         outcomes: &[AttemptOutcome],
         policy: HealthPolicy,
     ) -> StoreResult<Vec<AfterAttempt>>;
+    /// [`Store::record_attempts`], then, in the same transaction, leases per
+    /// subscription up to the wanted number of its due deliveries as
+    /// [`Store::claim`] does: an attempt finishing hands its slot straight
+    /// to the next delivery of its subscription, with no claim transaction
+    /// of its own. The claim sees the health just written, so a subscription
+    /// this group disabled gets nothing.
+    async fn record_and_claim(
+        &self,
+        outcomes: &[AttemptOutcome],
+        policy: HealthPolicy,
+        lease: Lease<'_>,
+        wants: &[(SubscriptionId, u32)],
+    ) -> StoreResult<(Vec<AfterAttempt>, Vec<WorkItem>)> {
+        let after = self.record_attempts(outcomes, policy).await?;
+        let work = self.claim(lease, wants).await?;
+        Ok((after, work))
+    }
     /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
     /// Called once, by the engine at start: news of work other instances on

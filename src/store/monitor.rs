@@ -260,6 +260,20 @@ impl Store for StoreMonitor {
         self.observe(self.inner.record_attempts(outcomes, policy).await)
     }
 
+    async fn record_and_claim(
+        &self,
+        outcomes: &[AttemptOutcome],
+        policy: HealthPolicy,
+        lease: Lease<'_>,
+        wants: &[(SubscriptionId, u32)],
+    ) -> StoreResult<(Vec<AfterAttempt>, Vec<WorkItem>)> {
+        self.observe(
+            self.inner
+                .record_and_claim(outcomes, policy, lease, wants)
+                .await,
+        )
+    }
+
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
         self.observe(self.inner.release(owner, ids).await)
     }

@@ -9,6 +9,7 @@ use crate::domain::attempt_error::AttemptErrorKind;
 use crate::domain::delivery::{AttemptReport, DeliveryStatus, RedeliverRefusal};
 use crate::domain::event::{EventData, EventType};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::limits::DeliveryLimits;
 use crate::domain::signing::{PreviousSecret, SignatureScheme, Signing};
 use crate::domain::subscription::{
     EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
@@ -27,6 +28,7 @@ pub struct Subscription {
     pub signature_scheme: SignatureScheme,
     /// The secret a rotation is replacing, while its grace lasts.
     pub previous_secret: Option<PreviousSecret>,
+    pub limits: DeliveryLimits,
     pub state: SubscriptionState,
     pub consecutive_failures: u32,
     pub last_success_at: Option<DateTime<Utc>>,
@@ -47,6 +49,7 @@ pub struct NewSubscription {
     pub description: String,
     pub signing_secret: Option<SigningSecret>,
     pub signature_scheme: SignatureScheme,
+    pub limits: DeliveryLimits,
     pub state: SubscriptionState,
     pub now: DateTime<Utc>,
 }
@@ -76,6 +79,10 @@ pub struct SubscriptionPatch {
     pub signing_secret: Option<Option<SigningSecret>>,
     pub signature_scheme: Option<SignatureScheme>,
     pub rotation: Option<Rotation>,
+    /// The in-flight cap as stored (0: the service's default).
+    pub max_in_flight: Option<u32>,
+    /// The rate limit as stored (0: none).
+    pub max_per_second: Option<u32>,
 }
 
 /// A step of a signing secret's rotation.
@@ -304,6 +311,8 @@ pub struct WorkItem {
     pub signature_scheme: SignatureScheme,
     /// Only while a rotation's grace lasts.
     pub previous_secret: Option<PreviousSecret>,
+    /// The subscription's own limits, as they were when leased.
+    pub limits: DeliveryLimits,
     /// Failures since the delivery was created or last redelivered.
     pub round_failures: u32,
     /// Attempts recorded before this lease.

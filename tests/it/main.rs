@@ -6,6 +6,7 @@ mod backends;
 mod conformance;
 mod contract;
 mod copy_to_postgres;
+mod delivery_limits;
 mod edge;
 mod events_fixture;
 mod fanout;

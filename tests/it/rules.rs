@@ -47,6 +47,7 @@ async fn subscribe(store: &dyn Store) -> SubscriptionId {
             description: String::new(),
             signing_secret: None,
             signature_scheme: Default::default(),
+            limits: Default::default(),
             state: SubscriptionState::Enabled,
             now: time::now(),
         })

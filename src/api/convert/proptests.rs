@@ -382,7 +382,7 @@ proptest! {
                 prop_assert!(all_name_a_field(&violations, ""), "{violations:?}");
                 // Paths of any length are echoed only in part.
                 prop_assert!(
-                    violations.iter().all(|v| v.description.chars().count() <= 200),
+                    violations.iter().all(|v| v.description.chars().count() <= 256),
                     "{violations:?}"
                 );
             }

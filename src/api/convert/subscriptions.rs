@@ -7,6 +7,7 @@ use super::deliveries::error_kind_to_pb;
 use super::{event_type, event_type_to_pb, timestamp};
 use crate::domain::event::EventType;
 use crate::domain::ids::{OrganizationId, SubscriptionId};
+use crate::domain::limits::DeliveryLimits;
 use crate::domain::signing::SignatureScheme;
 use crate::domain::subscription::{
     DisabledReason, EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
@@ -149,6 +150,15 @@ pub fn parse_create(
         scheme,
         &mut v,
     );
+    let limits = DeliveryLimits::parse(
+        sub.max_in_flight,
+        sub.max_deliveries_per_second,
+        (
+            "subscription.max_in_flight",
+            "subscription.max_deliveries_per_second",
+        ),
+        &mut v,
+    );
     let (Some(org), Some(url), Some(integration), Some(event_types)) =
         (org, url, integration, types)
     else {
@@ -163,13 +173,14 @@ pub fn parse_create(
         description: sub.description,
         signing_secret: secret,
         signature_scheme: scheme,
+        limits,
         state,
         now,
     })
 }
 
 /// Fields an update may change.
-const UPDATABLE: [&str; 7] = [
+const UPDATABLE: [&str; 9] = [
     "url",
     "integration",
     "event_types",
@@ -177,6 +188,8 @@ const UPDATABLE: [&str; 7] = [
     "status",
     "signing_secret",
     "signature_scheme",
+    "max_in_flight",
+    "max_deliveries_per_second",
 ];
 
 /// How much of a path the client sent is repeated in a violation.
@@ -238,6 +251,14 @@ pub fn parse_update(
                 if patch.signature_scheme.is_none() {
                     v.add(field, "must be INBOUNDFLOW, STANDARD_WEBHOOKS or BOTH");
                 }
+            }
+            "max_in_flight" => {
+                DeliveryLimits::parse(sub.max_in_flight, 0, (&field, ""), &mut v);
+                patch.max_in_flight = Some(sub.max_in_flight);
+            }
+            "max_deliveries_per_second" => {
+                DeliveryLimits::parse(0, sub.max_deliveries_per_second, ("", &field), &mut v);
+                patch.max_per_second = Some(sub.max_deliveries_per_second);
             }
             "status" => {
                 patch.enabled = enabled(sub.status, &field, &mut v);
@@ -303,5 +324,7 @@ pub fn subscription_to_pb(s: Subscription) -> pb::Subscription {
         update_time: Some(timestamp(s.updated_at)),
         signature_scheme: signature_scheme_to_pb(s.signature_scheme) as i32,
         secret_rotation_end_time: s.previous_secret.map(|p| timestamp(p.until)),
+        max_in_flight: s.limits.to_stored().0,
+        max_deliveries_per_second: s.limits.to_stored().1,
     }
 }

@@ -26,6 +26,7 @@ use crate::api::convert::subscriptions::subscription_to_pb;
 use crate::api::error::{ApiError, ApiResult};
 use crate::delivery::listen_sessions::{Forward, LocalAnswer, Session};
 use crate::domain::ids::{OrganizationId, SubscriptionId};
+use crate::domain::limits::DeliveryLimits;
 use crate::domain::signing::SignatureScheme;
 use crate::domain::subscription::{Integration, SigningSecret, SubscriptionState};
 use crate::domain::time;
@@ -87,6 +88,7 @@ impl SubscriptionsApi {
                 description,
                 signing_secret: Some(secret.clone()),
                 signature_scheme: SignatureScheme::InboundFlow,
+                limits: DeliveryLimits::default(),
                 state: SubscriptionState::Enabled,
                 now: time::now(),
             })

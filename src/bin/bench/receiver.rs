@@ -1,5 +1,6 @@
 //! The benchmark's receiver: a plain axum server on loopback. `/fast/...`
-//! answers 200 at once and counts; `/hang` never answers. Requests whose
+//! answers 200 at once and counts, `/slow/<ms>/...` the same after that
+//! many milliseconds; `/hang` never answers. Requests whose
 //! body carries a tracked `call_id` ("lat-<n>") have their emit→receipt
 //! latency recorded.
 
@@ -26,6 +27,7 @@ impl Receiver {
         let shared = Arc::new(Self::default());
         let app = axum::Router::new()
             .route("/fast/{name}", post(fast))
+            .route("/slow/{ms}/{name}", post(slow))
             .route("/hang", post(hang))
             .with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -70,6 +72,17 @@ async fn fast(State(shared): State<Arc<Receiver>>, body: Bytes) -> &'static str 
         lock(&shared.latencies).push(sent.elapsed());
     }
     "ok"
+}
+
+/// Answers like `/fast`, after `ms` milliseconds: a receiver that does its
+/// work before answering.
+async fn slow(
+    State(shared): State<Arc<Receiver>>,
+    axum::extract::Path((ms, _name)): axum::extract::Path<(u64, String)>,
+    body: Bytes,
+) -> &'static str {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    fast(State(shared), body).await
 }
 
 async fn hang() -> &'static str {

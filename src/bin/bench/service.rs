@@ -86,6 +86,17 @@ impl Service {
         Some(kib / 1024.0)
     }
 
+    /// CPU time used so far (user + system), in seconds.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let pid = self.child.id()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / clock_ticks_per_second())
+    }
+
     pub async fn stop(mut self) {
         if let Err(e) = self.child.start_kill() {
             eprintln!("stopping the service: {e}");
@@ -107,4 +118,10 @@ pub fn sibling_binary() -> anyhow::Result<PathBuf> {
         path.display()
     );
     Ok(path)
+}
+
+/// /proc/<pid>/stat counts CPU time in USER_HZ ticks, 100 per second on Linux
+/// whatever the kernel's own tick rate.
+fn clock_ticks_per_second() -> f64 {
+    100.0
 }

@@ -304,6 +304,20 @@ impl Store for PgStore {
         outcomes::record_attempts(&self.pool, outcomes, policy).await
     }
 
+    async fn record_and_claim(
+        &self,
+        outcomes: &[AttemptOutcome],
+        policy: HealthPolicy,
+        lease: Lease<'_>,
+        wants: &[(SubscriptionId, u32)],
+    ) -> StoreResult<(Vec<AfterAttempt>, Vec<WorkItem>)> {
+        let mut tx = begin(&self.pool, Sync::Relaxed).await?;
+        let after = outcomes::record_in(&mut tx, outcomes, policy).await?;
+        let work = work::claim_in(&mut tx, &self.keys, &self.instance, lease, wants).await?;
+        tx.commit().await?;
+        Ok((after, work))
+    }
+
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
         work::release(&self.pool, &self.instance, owner, ids).await
     }

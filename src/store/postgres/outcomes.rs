@@ -28,12 +28,23 @@ pub async fn record_attempts(
     policy: HealthPolicy,
 ) -> StoreResult<Vec<AfterAttempt>> {
     let mut tx = super::begin(pool, super::Sync::Relaxed).await?;
+    let after = record_in(&mut tx, outcomes, policy).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Records the attempts inside the caller's transaction.
+pub async fn record_in(
+    tx: &mut PgConnection,
+    outcomes: &[AttemptOutcome],
+    policy: HealthPolicy,
+) -> StoreResult<Vec<AfterAttempt>> {
     let subscriptions: Vec<Uuid> = distinct(outcomes.iter().map(|o| o.subscription_id.0));
-    let health = read_health(&mut tx, &subscriptions).await?;
+    let health = read_health(tx, &subscriptions).await?;
     let deliveries: Vec<Uuid> = distinct(outcomes.iter().map(|o| o.delivery_id.0));
-    let progress = read_progress(&mut tx, &deliveries).await?;
+    let progress = read_progress(tx, &deliveries).await?;
     let advanced = outcome::advance(outcomes, progress);
-    update_deliveries(&mut tx, &advanced.updates).await?;
+    update_deliveries(tx, &advanced.updates).await?;
     let rows: Vec<(Uuid, i32, &AttemptReport)> = advanced
         .attempts
         .iter()
@@ -42,11 +53,10 @@ pub async fn record_attempts(
             (a.delivery_id.0, number, a.report)
         })
         .collect();
-    insert_attempts(&mut tx, &rows).await?;
+    insert_attempts(tx, &rows).await?;
     let attempts = outcomes.iter().map(|o| (o.subscription_id, &o.report));
     let folded = health::fold(health, attempts, policy);
-    write_health(&mut tx, &folded.changed).await?;
-    tx.commit().await?;
+    write_health(tx, &folded.changed).await?;
     Ok(folded.after)
 }
 

@@ -14,6 +14,7 @@ use crate::domain::delivery::DeliveryStatus;
 use crate::domain::event::EventType;
 use crate::domain::health::Health;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::limits::DeliveryLimits;
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::signing::{PreviousSecret, SignatureScheme};
 use crate::domain::subscription::{
@@ -24,7 +25,8 @@ use crate::store::{Attempt, Delivery, StoreError, StoreResult, StoredEvent, Subs
 
 pub const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, url, integration, event_types, \
     description, signing_secret, signature_scheme, previous_signing_secret, \
-    previous_secret_until, status, disabled_reason, consecutive_failures, \
+    previous_secret_until, max_in_flight, max_per_second, status, disabled_reason, \
+    consecutive_failures, \
     last_success_at, last_failure_at, last_error, last_error_kind, created_at, updated_at";
 
 /// The columns [`health`] reads.
@@ -103,6 +105,17 @@ pub fn signing_secret(
         .transpose()
 }
 
+/// The `max_in_flight` and `max_per_second` columns.
+pub fn limits(row: &PgRow) -> StoreResult<DeliveryLimits> {
+    let max_in_flight: i32 = row.try_get("max_in_flight")?;
+    let max_per_second: i32 = row.try_get("max_per_second")?;
+    let max_in_flight =
+        u32::try_from(max_in_flight).map_err(|_| corrupt("max_in_flight", max_in_flight))?;
+    let max_per_second =
+        u32::try_from(max_per_second).map_err(|_| corrupt("max_per_second", max_per_second))?;
+    Ok(DeliveryLimits::from_stored(max_in_flight, max_per_second))
+}
+
 /// The `signature_scheme` column.
 pub fn signature_scheme(row: &PgRow) -> StoreResult<SignatureScheme> {
     let scheme: &str = row.try_get("signature_scheme")?;
@@ -173,6 +186,7 @@ pub fn subscription(row: &PgRow, keys: &SecretKeys) -> StoreResult<Subscription>
         signing_secret: signing_secret(row, keys, id)?,
         signature_scheme: signature_scheme(row)?,
         previous_secret: previous_secret(row, keys, id)?,
+        limits: limits(row)?,
         state,
         consecutive_failures: count(row, "consecutive_failures")?,
         last_success_at: row.try_get("last_success_at")?,

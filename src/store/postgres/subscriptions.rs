@@ -42,8 +42,8 @@ pub async fn create(
     let inserted = sqlx::query(
         "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
          description, signing_secret, status, disabled_reason, created_at, updated_at, \
-         signature_scheme) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $12 \
+         signature_scheme, max_in_flight, max_per_second) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $12, $13, $14 \
          WHERE (SELECT COUNT(*) FROM subscriptions \
                 WHERE organization_id = $2 AND deleted_at IS NULL) < $11",
     )
@@ -59,6 +59,8 @@ pub async fn create(
     .bind(now)
     .bind(i64::from(max))
     .bind(new.signature_scheme.as_str())
+    .bind(i32::try_from(new.limits.to_stored().0).unwrap_or(i32::MAX))
+    .bind(i32::try_from(new.limits.to_stored().1).unwrap_or(i32::MAX))
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -155,6 +157,14 @@ pub async fn update(
     }
     if let Some(scheme) = patch.signature_scheme {
         sql.push(", signature_scheme = ").push_bind(scheme.as_str());
+    }
+    if let Some(max_in_flight) = patch.max_in_flight {
+        sql.push(", max_in_flight = ")
+            .push_bind(i32::try_from(max_in_flight).unwrap_or(i32::MAX));
+    }
+    if let Some(max_per_second) = patch.max_per_second {
+        sql.push(", max_per_second = ")
+            .push_bind(i32::try_from(max_per_second).unwrap_or(i32::MAX));
     }
     if let Some(url) = &patch.url {
         sql.push(", url = ").push_bind(url.as_str().to_owned());

@@ -44,6 +44,7 @@ use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::TargetUrl;
 use crate::domain::time;
+use crate::store::secret_memo::SecretMemo;
 use crate::store::{Lease, StoreError, StoreResult, WorkItem};
 
 pub async fn due_subscriptions(
@@ -90,9 +91,25 @@ pub async fn claim(
     if wants.is_empty() {
         return Ok(Vec::new());
     }
+    let mut tx = super::begin(pool, super::Sync::Relaxed).await?;
+    let items = claim_in(&mut tx, keys, instance, lease, wants).await?;
+    tx.commit().await?;
+    Ok(items)
+}
+
+/// Leases inside the caller's transaction.
+pub async fn claim_in(
+    tx: &mut PgConnection,
+    keys: &SecretKeys,
+    instance: &str,
+    lease: Lease<'_>,
+    wants: &[(SubscriptionId, u32)],
+) -> StoreResult<Vec<WorkItem>> {
+    if wants.is_empty() {
+        return Ok(Vec::new());
+    }
     let subscriptions: Vec<Uuid> = wants.iter().map(|(s, _)| s.0).collect();
     let limits: Vec<i64> = wants.iter().map(|(_, n)| i64::from(*n)).collect();
-    let mut tx = super::begin(pool, super::Sync::Relaxed).await?;
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "WITH picked AS ( \
            SELECT due.id FROM unnest($1::uuid[], $2::bigint[]) AS w (subscription_id, n) \
@@ -115,9 +132,7 @@ pub async fn claim(
     .bind(instance)
     .fetch_all(&mut *tx)
     .await?;
-    let items = load(&mut tx, keys, &ids).await?;
-    tx.commit().await?;
-    Ok(items)
+    load(tx, keys, &ids).await
 }
 
 /// Takes over up to `limit` deliveries whose lease expired, of enabled subscriptions.
@@ -165,7 +180,8 @@ async fn load(
     let found = sqlx::query(
         "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
          d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
-         s.signature_scheme, s.previous_signing_secret, s.previous_secret_until \
+         s.signature_scheme, s.previous_signing_secret, s.previous_secret_until, \
+             s.max_in_flight, s.max_per_second \
          FROM deliveries d JOIN events e ON e.id = d.event_id \
          JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id = ANY($1) \
          ORDER BY d.next_attempt_at",
@@ -176,8 +192,9 @@ async fn load(
     let mut items = Vec::with_capacity(ids.len());
     let mut unopened: Vec<Uuid> = Vec::new();
     let mut reported: Vec<SubscriptionId> = Vec::new();
+    let mut opened = SecretMemo::default();
     for row in found {
-        match work_item(&row, keys) {
+        match work_item(&row, keys, &mut opened) {
             Ok(item) => items.push(item),
             Err(e @ StoreError::SigningSecret { subscription, .. }) => {
                 if !reported.contains(&subscription) {
@@ -205,8 +222,14 @@ async fn load(
     Ok(items)
 }
 
-fn work_item(row: &PgRow, keys: &SecretKeys) -> StoreResult<WorkItem> {
+fn work_item(row: &PgRow, keys: &SecretKeys, opened: &mut SecretMemo) -> StoreResult<WorkItem> {
     let subscription_id = SubscriptionId(row.try_get("subscription_id")?);
+    let (signing_secret, previous_secret) = opened.get(subscription_id, || {
+        Ok((
+            rows::signing_secret(row, keys, subscription_id)?,
+            rows::previous_secret(row, keys, subscription_id)?,
+        ))
+    })?;
     let url: String = row.try_get("url")?;
     let round_failures: i32 = row.try_get("round_failures")?;
     let attempts_made: i32 = row.try_get("attempt_count")?;
@@ -220,9 +243,10 @@ fn work_item(row: &PgRow, keys: &SecretKeys) -> StoreResult<WorkItem> {
         data_json: row.try_get("data")?,
         url: TargetUrl::from_stored(&url)
             .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
-        signing_secret: rows::signing_secret(row, keys, subscription_id)?,
+        signing_secret,
         signature_scheme: rows::signature_scheme(row)?,
-        previous_secret: rows::previous_secret(row, keys, subscription_id)?,
+        previous_secret,
+        limits: rows::limits(row)?,
         round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
         attempts_made: u32::try_from(attempts_made).unwrap_or(0),
     })

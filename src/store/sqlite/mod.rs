@@ -285,6 +285,22 @@ impl Store for SqliteStore {
         outcomes::record_attempts(&self.writer, outcomes, policy).await
     }
 
+    async fn record_and_claim(
+        &self,
+        outcomes: &[AttemptOutcome],
+        policy: HealthPolicy,
+        lease: Lease<'_>,
+        wants: &[(SubscriptionId, u32)],
+    ) -> StoreResult<(Vec<AfterAttempt>, Vec<WorkItem>)> {
+        let mut conn = writer(&self.writer, Sync::Relaxed).await?;
+        let mut tx = begin_immediate(&mut conn).await?;
+        let after = outcomes::record_in(&mut tx, outcomes, policy).await?;
+        let work = work::claim_in(&mut tx, &self.keys, lease, wants).await?;
+        tx.commit().await?;
+        drop(conn);
+        Ok((after, work))
+    }
+
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
         work::release(&self.writer, owner, ids).await
     }

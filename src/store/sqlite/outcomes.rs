@@ -28,28 +28,38 @@ pub async fn record_attempts(
 ) -> StoreResult<Vec<AfterAttempt>> {
     let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
     let mut tx = super::begin_immediate(&mut conn).await?;
+    let after = record_in(&mut tx, outcomes, policy).await?;
+    tx.commit().await?;
+    drop(conn);
+    Ok(after)
+}
+
+/// Records the attempts inside the caller's write transaction.
+pub async fn record_in(
+    tx: &mut SqliteConnection,
+    outcomes: &[AttemptOutcome],
+    policy: HealthPolicy,
+) -> StoreResult<Vec<AfterAttempt>> {
     let deliveries: Vec<DeliveryId> = distinct(outcomes.iter().map(|o| o.delivery_id));
-    let progress = read_progress(&mut tx, &deliveries).await?;
+    let progress = read_progress(tx, &deliveries).await?;
     let advanced = outcome::advance(outcomes, progress);
     for chunk in advanced.updates.chunks(ROWS) {
-        update_deliveries(&mut tx, chunk).await?;
+        update_deliveries(tx, chunk).await?;
     }
     for chunk in advanced.attempts.chunks(ROWS) {
         let rows: Vec<(Uuid, i64, &_)> = chunk
             .iter()
             .map(|a: &AttemptRow<'_>| (a.delivery_id.0, i64::from(a.number), a.report))
             .collect();
-        insert_attempts(&mut tx, &rows).await?;
+        insert_attempts(tx, &rows).await?;
     }
     let subscriptions: Vec<SubscriptionId> = distinct(outcomes.iter().map(|o| o.subscription_id));
-    let health = read_health(&mut tx, &subscriptions).await?;
+    let health = read_health(tx, &subscriptions).await?;
     let attempts = outcomes.iter().map(|o| (o.subscription_id, &o.report));
     let folded = health::fold(health, attempts, policy);
     for chunk in folded.changed.chunks(ROWS) {
-        write_health(&mut tx, chunk).await?;
+        write_health(tx, chunk).await?;
     }
-    tx.commit().await?;
-    drop(conn);
     Ok(folded.after)
 }
 

@@ -14,6 +14,7 @@ use crate::domain::delivery::DeliveryStatus;
 use crate::domain::event::EventType;
 use crate::domain::health::Health;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::limits::DeliveryLimits;
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::signing::{PreviousSecret, SignatureScheme};
 use crate::domain::subscription::{
@@ -24,7 +25,8 @@ use crate::store::{Attempt, Delivery, StoreError, StoreResult, StoredEvent, Subs
 
 pub const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, url, integration, event_types, \
     description, signing_secret, signature_scheme, previous_signing_secret, \
-    previous_secret_until, status, disabled_reason, consecutive_failures, \
+    previous_secret_until, max_in_flight, max_per_second, status, disabled_reason, \
+    consecutive_failures, \
     last_success_at, last_failure_at, last_error, last_error_kind, created_at, updated_at";
 
 /// What [`health`] reads.
@@ -83,6 +85,17 @@ pub fn signing_secret(
                 })
         })
         .transpose()
+}
+
+/// The `max_in_flight` and `max_per_second` columns.
+pub fn limits(row: &SqliteRow) -> StoreResult<DeliveryLimits> {
+    let max_in_flight: i64 = row.try_get("max_in_flight")?;
+    let max_per_second: i64 = row.try_get("max_per_second")?;
+    let max_in_flight =
+        u32::try_from(max_in_flight).map_err(|_| corrupt("max_in_flight", max_in_flight))?;
+    let max_per_second =
+        u32::try_from(max_per_second).map_err(|_| corrupt("max_per_second", max_per_second))?;
+    Ok(DeliveryLimits::from_stored(max_in_flight, max_per_second))
 }
 
 /// The `signature_scheme` column.
@@ -162,6 +175,7 @@ pub fn subscription(row: &SqliteRow, keys: &SecretKeys) -> StoreResult<Subscript
         signing_secret: signing_secret(row, keys, id)?,
         signature_scheme: signature_scheme(row)?,
         previous_secret: previous_secret(row, keys, id)?,
+        limits: limits(row)?,
         state: health.state,
         consecutive_failures: health.consecutive_failures,
         last_success_at: health.last_success_at,
@@ -235,7 +249,8 @@ mod tests {
             "SELECT randomblob(16) AS id, 'org_a' AS organization_id, \
              'https://example.com/hook' AS url, 'custom' AS integration, ? AS event_types, \
              '' AS description, NULL AS signing_secret, 'inboundflow' AS signature_scheme, \
-             NULL AS previous_signing_secret, NULL AS previous_secret_until, ? AS status, ? AS disabled_reason, \
+             NULL AS previous_signing_secret, NULL AS previous_secret_until, \
+             0 AS max_in_flight, 0 AS max_per_second, ? AS status, ? AS disabled_reason, \
              3 AS consecutive_failures, NULL AS last_success_at, NULL AS last_failure_at, \
              NULL AS last_error, NULL AS last_error_kind, 0 AS created_at, 0 AS updated_at",
         )

@@ -41,9 +41,9 @@ pub async fn create(
     let mut tx = super::begin_immediate(&mut conn).await?;
     let inserted = sqlx::query(
         "INSERT INTO subscriptions (id, organization_id, url, integration, event_types, \
-         description, signing_secret, signature_scheme, status, disabled_reason, created_at, \
-         updated_at) \
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+         description, signing_secret, signature_scheme, max_in_flight, max_per_second, status, \
+         disabled_reason, created_at, updated_at) \
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
          WHERE (SELECT COUNT(*) FROM subscriptions \
                 WHERE organization_id = ? AND deleted_at IS NULL) < ?",
     )
@@ -55,6 +55,8 @@ pub async fn create(
     .bind(&new.description)
     .bind(new.signing_secret.as_ref().map(|s| keys.seal(s, new.id)))
     .bind(new.signature_scheme.as_str())
+    .bind(i64::from(new.limits.to_stored().0))
+    .bind(i64::from(new.limits.to_stored().1))
     .bind(status)
     .bind(reason)
     .bind(now)
@@ -170,6 +172,14 @@ pub async fn update(
     }
     if let Some(scheme) = patch.signature_scheme {
         sql.push(", signature_scheme = ").push_bind(scheme.as_str());
+    }
+    if let Some(max_in_flight) = patch.max_in_flight {
+        sql.push(", max_in_flight = ")
+            .push_bind(i64::from(max_in_flight));
+    }
+    if let Some(max_per_second) = patch.max_per_second {
+        sql.push(", max_per_second = ")
+            .push_bind(i64::from(max_per_second));
     }
     if let Some(url) = &patch.url {
         sql.push(", url = ").push_bind(url.as_str().to_owned());

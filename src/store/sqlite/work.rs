@@ -16,6 +16,7 @@ use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::TargetUrl;
 use crate::domain::time::{from_micros, to_micros};
+use crate::store::secret_memo::SecretMemo;
 use crate::store::{Lease, StoreError, StoreResult, WorkItem};
 
 pub async fn due_subscriptions(
@@ -63,9 +64,22 @@ pub async fn claim(
     lease: Lease<'_>,
     wants: &[(SubscriptionId, u32)],
 ) -> StoreResult<Vec<WorkItem>> {
-    let now = to_micros(lease.now);
     let mut conn = super::writer(pool, super::Sync::Relaxed).await?;
     let mut tx = super::begin_immediate(&mut conn).await?;
+    let items = claim_in(&mut tx, keys, lease, wants).await?;
+    tx.commit().await?;
+    drop(conn);
+    Ok(items)
+}
+
+/// Leases inside the caller's write transaction.
+pub async fn claim_in(
+    tx: &mut SqliteConnection,
+    keys: &SecretKeys,
+    lease: Lease<'_>,
+    wants: &[(SubscriptionId, u32)],
+) -> StoreResult<Vec<WorkItem>> {
+    let now = to_micros(lease.now);
     let mut ids: Vec<Uuid> = Vec::new();
     for (subscription, limit) in wants {
         let claimed: Vec<Uuid> = sqlx::query_scalar(
@@ -86,10 +100,7 @@ pub async fn claim(
         .await?;
         ids.extend(claimed);
     }
-    let items = load(&mut tx, keys, &ids).await?;
-    tx.commit().await?;
-    drop(conn);
-    Ok(items)
+    load(tx, keys, &ids).await
 }
 
 pub async fn claim_expired(
@@ -134,12 +145,14 @@ async fn load(
     let mut items = Vec::with_capacity(ids.len());
     let mut unopened: Vec<Uuid> = Vec::new();
     let mut reported: Vec<SubscriptionId> = Vec::new();
+    let mut opened = SecretMemo::default();
     // Stay well below SQLite's limit on bound parameters.
     for chunk in ids.chunks(500) {
         let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
              d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
-             s.signature_scheme, s.previous_signing_secret, s.previous_secret_until \
+             s.signature_scheme, s.previous_signing_secret, s.previous_secret_until, \
+             s.max_in_flight, s.max_per_second \
              FROM deliveries d JOIN events e ON e.id = d.event_id \
              JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id IN (",
         );
@@ -149,7 +162,7 @@ async fn load(
         }
         load.push(") ORDER BY d.next_attempt_at");
         for row in load.build().fetch_all(&mut *conn).await? {
-            match work_item(&row, keys) {
+            match work_item(&row, keys, &mut opened) {
                 Ok(item) => items.push(item),
                 Err(e @ StoreError::SigningSecret { subscription, .. }) => {
                     if !reported.contains(&subscription) {
@@ -181,8 +194,18 @@ async fn load(
     Ok(items)
 }
 
-fn work_item(row: &sqlx::sqlite::SqliteRow, keys: &SecretKeys) -> StoreResult<WorkItem> {
+fn work_item(
+    row: &sqlx::sqlite::SqliteRow,
+    keys: &SecretKeys,
+    opened: &mut SecretMemo,
+) -> StoreResult<WorkItem> {
     let subscription_id = SubscriptionId(row.try_get("subscription_id")?);
+    let (signing_secret, previous_secret) = opened.get(subscription_id, || {
+        Ok((
+            rows::signing_secret(row, keys, subscription_id)?,
+            rows::previous_secret(row, keys, subscription_id)?,
+        ))
+    })?;
     let url: String = row.try_get("url")?;
     Ok(WorkItem {
         delivery_id: DeliveryId(row.try_get("id")?),
@@ -194,9 +217,10 @@ fn work_item(row: &sqlx::sqlite::SqliteRow, keys: &SecretKeys) -> StoreResult<Wo
         data_json: row.try_get("data")?,
         url: TargetUrl::from_stored(&url)
             .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
-        signing_secret: rows::signing_secret(row, keys, subscription_id)?,
+        signing_secret,
         signature_scheme: rows::signature_scheme(row)?,
-        previous_secret: rows::previous_secret(row, keys, subscription_id)?,
+        previous_secret,
+        limits: rows::limits(row)?,
         round_failures: rows::count(row, "round_failures")?,
         attempts_made: rows::count(row, "attempt_count")?,
     })

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A webhook receiver for local development: prints every delivery it gets
-(headers and body), checks its signature, and answers 200.
+(headers and body), checks its signature, and answers 200 (or the status code
+written in --status-file, read for every request, to play a failing receiver).
 
-Usage: scripts/dev-receiver.py [PORT] [--secret-file FILE]
+Usage: scripts/dev-receiver.py [PORT] [--secret-file FILE] [--status-file FILE]
 
 The signing secret comes from FILE, read again for every request (so it can be
 written after the receiver starts, as README's walkthrough does), or from the
@@ -22,8 +23,17 @@ def secret(path: "pathlib.Path | None") -> "str | None":
     return os.environ.get("WEBHOOK_SECRET")
 
 
+def status(path: "pathlib.Path | None") -> int:
+    if path is not None and path.exists():
+        text = path.read_text().strip()
+        if text.isdigit():
+            return int(text)
+    return 200
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     secret_file: "pathlib.Path | None" = None
+    status_file: "pathlib.Path | None" = None
 
     def do_POST(self):  # noqa: N802 (the stdlib's naming)
         try:
@@ -44,7 +54,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             print("signature: not checked (no secret yet)")
         print(body.decode("utf-8", "replace"), flush=True)
-        self.send_response(200)
+        code = status(self.status_file)
+        print(f"answered: {code}", flush=True)
+        self.send_response(code)
+        self.send_header("Content-Length", "2")
         self.end_headers()
         self.wfile.write(b"ok")
 
@@ -56,7 +69,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Prints and verifies webhooks.")
     parser.add_argument("port", nargs="?", type=int, default=8081)
     parser.add_argument("--secret-file", type=pathlib.Path)
+    parser.add_argument("--status-file", type=pathlib.Path)
     args = parser.parse_args()
     Handler.secret_file = args.secret_file
+    Handler.status_file = args.status_file
     print(f"listening on http://127.0.0.1:{args.port}/", flush=True)
     http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()

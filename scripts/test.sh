@@ -39,6 +39,9 @@ cargo run --quiet --locked -- serve --help >/dev/null
 step "README walkthrough (grpcurl against a live server)"
 scripts/walkthrough-test.sh
 
+step "README runbook (every block, against live services and a failing receiver)"
+INBOUNDFLOW_TEST_POSTGRES_URL="$pg_url" scripts/runbook-test.sh
+
 if [ -x scripts/clients/test.sh ]; then
   step "clients (generation up to date, unit and end-to-end tests)"
   scripts/clients/test.sh

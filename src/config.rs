@@ -295,6 +295,11 @@ pub enum Reflection {
 /// `rotate-secrets` need.
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseArgs {
+    /// TOML file of settings, keyed as `serve`'s flags; only the database's
+    /// are used here.
+    #[arg(long, global = true, env = "INBOUNDFLOW_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Database to use: `sqlite://FILE` (created if missing), or
     /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (needs --secret-keys).
     #[arg(

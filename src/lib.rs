@@ -13,7 +13,8 @@
 //!   errors to status codes.
 //! - [`server`]: wiring of store, engine and gRPC router; [`server::run`] is
 //!   the one entry point for `main` and for tests.
-//! - [`config`]: the one typed configuration, from flags and `INBOUNDFLOW_*`.
+//! - [`config`]: the one typed configuration, from flags and `INBOUNDFLOW_*`;
+//!   [`config_file`] adds a TOML file beneath them.
 //! - [`listener`]: the gRPC listener's TLS, connection cap and timeouts.
 //!
 //! Receivers written in Rust can check a webhook with [`verify_webhook`].
@@ -22,6 +23,7 @@
 
 pub mod api;
 pub mod config;
+pub mod config_file;
 pub mod delivery;
 pub mod domain;
 pub mod listener;

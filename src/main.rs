@@ -2,13 +2,15 @@
 
 mod cli;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use inboundflow_webhooks::config::{Config, DatabaseArgs, LogFormat};
+use inboundflow_webhooks::config_file::{self, ParseError};
 use inboundflow_webhooks::store::{self, Store, redacted_url as redacted};
 use inboundflow_webhooks::{server, telemetry};
 
@@ -25,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the gRPC service and the delivery engine.
-    Serve(Box<Config>),
+    Serve(Box<ServeArgs>),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArgs),
     /// Seal every stored signing secret again with the first of the secret
@@ -42,23 +44,58 @@ enum Command {
     /// Copy a SQLite database (subscriptions with their secrets, API keys,
     /// events, deliveries, attempts) into a new, empty PostgreSQL one.
     CopyToPostgres(cli::copy::CopyCommand),
+    /// List, inspect, test and reactivate subscriptions, through a running
+    /// service (an admin or operator API key).
+    Subscriptions(cli::admin::subscriptions::SubscriptionsCommand),
+    /// List and inspect deliveries and their attempts, send one again, or
+    /// replay what a subscription missed, through a running service.
+    Deliveries(cli::admin::deliveries::DeliveriesCommand),
+    /// Emit the realistic sample event that "Test webhook" sends, as a real
+    /// event of the organization: every enabled subscription of its type
+    /// gets a delivery (EmitEvent).
+    EmitSample(cli::admin::emit::EmitSampleCommand),
     /// Receive a temporary subscription's deliveries here and re-send each
     /// to a local URL, signed as usual: for a receiver with no public URL.
     Listen(cli::listen::ListenCommand),
 }
 
+#[derive(Args)]
+struct ServeArgs {
+    /// TOML file of settings: keys are the long flags below without their
+    /// dashes (`max-in-flight = 1024`); flags and environment variables
+    /// override it.
+    #[arg(long, env = "INBOUNDFLOW_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(flatten)]
+    settings: Config,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Serve(config) => {
-            config.validate()?;
+    let cli: Cli = match config_file::parse(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(ParseError::Cli(e)) => e.exit(),
+        Err(ParseError::File(e)) => fail(&e.into()),
+    };
+    match cli.command {
+        Command::Serve(args) => {
+            let config = args.settings;
+            config.validate().map_err(|e| match &args.config {
+                // Flags, variables and the file share names: say where to look.
+                Some(file) => anyhow::anyhow!(
+                    "{e} (given as a flag, as its INBOUNDFLOW_* variable or in {})",
+                    file.display()
+                ),
+                None => e.into(),
+            })?;
             telemetry::init(config.log_format);
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let shutdown = CancellationToken::new();
             tokio::spawn(stop_on_signal(shutdown.clone()));
-            server::run(*config, listener, shutdown).await?;
+            server::run(config, listener, shutdown).await?;
         }
         Command::Migrate(database) => {
             let store = open(&database).await?;
@@ -88,9 +125,34 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(LogFormat::Text);
             cli::copy::run(command).await?;
         }
-        Command::Listen(command) => cli::listen::run(command).await?,
+        Command::Subscriptions(command) => {
+            cli::admin::subscriptions::run(command)
+                .await
+                .unwrap_or_else(|e| fail(&e));
+        }
+        Command::Deliveries(command) => {
+            cli::admin::deliveries::run(command)
+                .await
+                .unwrap_or_else(|e| fail(&e));
+        }
+        Command::EmitSample(command) => {
+            cli::admin::emit::run(command)
+                .await
+                .unwrap_or_else(|e| fail(&e));
+        }
+        Command::Listen(command) => {
+            cli::listen::run(command).await.unwrap_or_else(|e| fail(&e));
+        }
     }
     Ok(())
+}
+
+/// Ends a command that is used from scripts: its error and causes on one
+/// line (a refused call's details on the lines after), exit code 1, and no
+/// backtrace whatever `RUST_BACKTRACE` says.
+fn fail(error: &anyhow::Error) -> ! {
+    eprintln!("error: {error:#}");
+    std::process::exit(1)
 }
 
 async fn open(database: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {

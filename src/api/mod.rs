@@ -16,6 +16,8 @@ mod paging;
 mod subscriptions;
 
 pub use api_keys::ApiKeysApi;
+pub use convert::event_type_to_pb;
+pub use convert::events::sample_payload;
 pub use deliveries::DeliveriesApi;
 pub use error::ApiError;
 pub use events::EventsApi;

@@ -48,11 +48,13 @@ pub struct ListenCommand {
     /// API key with the admin role, sent as `authorization: Bearer`.
     #[arg(long, env = "INBOUNDFLOW_API_KEY", hide_env_values = true)]
     api_key: String,
-    /// Organization to listen for; an organization's key acts for its own.
-    #[arg(long)]
+    /// Organization to listen for; needed with an operator key, and
+    /// otherwise the key's own.
+    #[arg(long, env = "INBOUNDFLOW_ORGANIZATION")]
     organization: Option<String>,
-    /// CA certificate (PEM) to trust for an https server, besides the system's.
-    #[arg(long, value_name = "PEM")]
+    /// CA certificates (PEM) that signed the service's certificate, instead
+    /// of the system's.
+    #[arg(long, env = "INBOUNDFLOW_CA_CERT", value_name = "PATH")]
     ca_cert: Option<PathBuf>,
     /// How long the local receiver may take to answer.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]

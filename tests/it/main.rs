@@ -1,8 +1,10 @@
 //! Black-box tests: each starts the real service on a random port with its
 //! own database and drives it over gRPC, with real HTTP receivers.
 
+mod admin_cli;
 mod auth;
 mod backends;
+mod config_file;
 mod conformance;
 mod contract;
 mod copy_to_postgres;

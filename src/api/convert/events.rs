@@ -251,3 +251,14 @@ pub fn event_to_pb(event: StoredEvent) -> Result<pb::Event, crate::store::StoreE
         payload: Some(payload_to_pb(data)),
     })
 }
+
+/// The "Test webhook" sample of `event_type` as an emit payload, for callers
+/// that emit it as a real event (`emit-sample`).
+pub fn sample_payload(event_type: crate::domain::event::EventType) -> In {
+    match payload_to_pb(crate::domain::sample::sample(event_type)) {
+        Out::CallCompleted(p) => In::CallCompleted(p),
+        Out::CallTransferred(p) => In::CallTransferred(p),
+        Out::AppointmentBooked(p) => In::AppointmentBooked(p),
+        Out::LeadCreated(p) => In::LeadCreated(p),
+    }
+}

@@ -10,6 +10,7 @@ use clap::Parser;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 use super::conformance::make_tricky;
 use super::events_fixture::{all_payloads, emit};
@@ -31,7 +32,8 @@ struct Output {
 }
 
 impl Output {
-    fn collect(&self, from: impl AsyncRead + Unpin + Send + 'static) {
+    /// Reads `from` until it ends, which the returned task does.
+    fn collect(&self, from: impl AsyncRead + Unpin + Send + 'static) -> JoinHandle<()> {
         let output = self.clone();
         tokio::spawn(async move {
             let mut lines = BufReader::new(from).lines();
@@ -39,7 +41,7 @@ impl Output {
                 output.lines.lock().expect("lock").push(line);
                 output.arrived.notify_waiters();
             }
-        });
+        })
     }
 
     fn text(&self) -> String {
@@ -66,6 +68,7 @@ struct ListenCli {
     child: Child,
     stdout: Output,
     stderr: Output,
+    readers: Vec<JoinHandle<()>>,
 }
 
 impl ListenCli {
@@ -83,12 +86,15 @@ impl ListenCli {
             .spawn()
             .expect("start the listen command");
         let (stdout, stderr) = (Output::default(), Output::default());
-        stdout.collect(child.stdout.take().expect("stdout"));
-        stderr.collect(child.stderr.take().expect("stderr"));
+        let readers = vec![
+            stdout.collect(child.stdout.take().expect("stdout")),
+            stderr.collect(child.stderr.take().expect("stderr")),
+        ];
         Self {
             child,
             stdout,
             stderr,
+            readers,
         }
     }
 
@@ -112,11 +118,19 @@ impl ListenCli {
             .await
     }
 
+    /// Waits for the command to exit and for all it printed.
     async fn exit(&mut self) -> std::process::ExitStatus {
-        tokio::time::timeout(WAIT, self.child.wait())
+        let status = tokio::time::timeout(WAIT, self.child.wait())
             .await
             .expect("the command exits")
-            .expect("wait")
+            .expect("wait");
+        for reader in self.readers.drain(..) {
+            tokio::time::timeout(WAIT, reader)
+                .await
+                .expect("its output ends")
+                .expect("reader");
+        }
+        status
     }
 }
 

@@ -201,6 +201,17 @@ pub struct Config {
     )]
     pub secret_rotation_grace: Duration,
 
+    /// Attempt updates kept for the slowest watcher of each watched
+    /// subscription or organization (WatchDeliveries); one that falls
+    /// further behind loses the oldest and is told how many.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_WATCH_BUFFER",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000)
+    )]
+    pub watch_buffer: u32,
+
     /// Who may use gRPC server reflection (what `grpcurl list` and
     /// `describe` read): anyone, or only callers with an API key.
     #[arg(
@@ -526,6 +537,7 @@ impl Config {
             .unwrap_or(u32::MAX),
             idle_poll: self.idle_poll,
             allow_private_targets: self.allow_private_targets,
+            watch_buffer: self.watch_buffer as usize,
         }
     }
 }

@@ -54,6 +54,9 @@ enum Command {
     /// event of the organization: every enabled subscription of its type
     /// gets a delivery (EmitEvent).
     EmitSample(cli::admin::emit::EmitSampleCommand),
+    /// Receive a temporary subscription's deliveries here and re-send each
+    /// to a local URL, signed as usual: for a receiver with no public URL.
+    Listen(cli::listen::ListenCommand),
 }
 
 #[derive(Args)]
@@ -136,6 +139,9 @@ async fn main() -> anyhow::Result<()> {
             cli::admin::emit::run(command)
                 .await
                 .unwrap_or_else(|e| fail(&e));
+        }
+        Command::Listen(command) => {
+            cli::listen::run(command).await.unwrap_or_else(|e| fail(&e));
         }
     }
     Ok(())

@@ -88,6 +88,7 @@ pub async fn run(
         }
     };
     let background = TaskTracker::new();
+    background.spawn(engine.clone().purge_listen_leftovers(shutdown.clone()));
     if let Some(age) = config.retention() {
         background.spawn(retention::run(store.clone(), age, shutdown.clone()));
     }

@@ -1,8 +1,11 @@
-//! `DeliveryService`: the delivery log, redelivery and replay.
+//! `DeliveryService`: the delivery log, redelivery and replay, and
+//! attempts as they happen ([`watch`]).
 //!
 //! Delivery-log lists are rationed per organization ([`ListSlots`]): each is
 //! a bounded index scan, but a dashboard firing many at once could still
 //! hold every reader connection and make other organizations' reads wait.
+
+mod watch;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -123,6 +126,16 @@ fn target(caller: &Caller, org: &str, id: &str) -> Result<(OrganizationId, Deliv
 
 #[tonic::async_trait]
 impl DeliveryService for DeliveriesApi {
+    type WatchDeliveriesStream = watch::Updates;
+
+    #[tracing::instrument(name = "WatchDeliveries", skip_all)]
+    async fn watch_deliveries(
+        &self,
+        request: Request<pb::WatchDeliveriesRequest>,
+    ) -> ApiResult<Self::WatchDeliveriesStream> {
+        self.watch(request).await
+    }
+
     async fn list_deliveries(
         &self,
         request: Request<pb::ListDeliveriesRequest>,

@@ -1,5 +1,7 @@
-//! `SubscriptionService`: the dashboard's Integrations settings.
+//! `SubscriptionService`: the dashboard's Integrations settings, and
+//! `listen` sessions ([`listen`]).
 
+mod listen;
 mod rotation;
 
 use std::sync::Arc;
@@ -74,6 +76,16 @@ fn target(
 
 #[tonic::async_trait]
 impl SubscriptionService for SubscriptionsApi {
+    type ListenStream = listen::Messages;
+
+    #[tracing::instrument(name = "Listen", skip_all)]
+    async fn listen(
+        &self,
+        request: Request<tonic::Streaming<pb::ListenRequest>>,
+    ) -> ApiResult<Self::ListenStream> {
+        self.listen_session(request).await
+    }
+
     #[tracing::instrument(name = "CreateSubscription", skip_all)]
     async fn create_subscription(
         &self,

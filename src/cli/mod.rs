@@ -3,3 +3,4 @@
 pub mod admin;
 pub mod copy;
 pub mod keys;
+pub mod listen;

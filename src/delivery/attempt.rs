@@ -7,6 +7,7 @@ use tracing::{Instrument, debug, info, warn};
 
 use super::Engine;
 use super::sender::Outgoing;
+use super::watch::AttemptUpdate;
 use crate::domain::body::Envelope;
 use crate::domain::delivery::{NextStep, next_step};
 use crate::domain::time;
@@ -33,8 +34,7 @@ pub async fn run(engine: &Engine, item: WorkItem) -> After {
 
 async fn attempt(engine: &Engine, item: WorkItem) -> After {
     let inner = &engine.inner;
-    let report = inner
-        .sender
+    let report = engine
         .send(Outgoing {
             url: &item.url,
             signing: item.signing(),
@@ -76,6 +76,8 @@ async fn attempt(engine: &Engine, item: WorkItem) -> After {
             error_kind, "delivery failed; retries exhausted"
         ),
     }
+    // Watchers hear of the attempt once it is stored.
+    let update = AttemptUpdate::of_attempt(&item, &report, &next);
     let gone = report.gone();
     let outcome = AttemptOutcome {
         delivery_id: item.delivery_id,
@@ -96,6 +98,10 @@ async fn attempt(engine: &Engine, item: WorkItem) -> After {
             next: recorded.next,
         };
     };
+    inner.watchers.publish(AttemptUpdate {
+        subscription_disabled: health.disabled_now,
+        ..update
+    });
     if health.disabled_now && gone {
         warn!(
             consecutive_failures = health.consecutive_failures,

@@ -13,6 +13,9 @@
 //!   records attempts finishing together, with their consequences for the
 //!   delivery and its subscription's health, in one store transaction.
 //! - [`test_webhook`] sends "Test webhook" samples within the same caps.
+//! - [`listen_sessions`] sends attempts to `listen` sessions' clients over
+//!   their gRPC stream instead of HTTPS; [`watch`] tells watchers of every
+//!   attempt once it is stored.
 //! - [`target_guard`] keeps requests off private networks; [`fault`] tells
 //!   the service's own failures from the receiver's.
 //!
@@ -33,12 +36,14 @@ mod attempt;
 mod dispatcher;
 mod fault;
 mod limits;
+pub mod listen_sessions;
 mod recorder;
 mod schedule;
 pub mod sender;
 mod slots;
 pub mod target_guard;
 mod test_webhook;
+pub mod watch;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -53,9 +58,11 @@ use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::retry::RetryPolicy;
 use crate::store::{Lease, Store};
 use dispatcher::Hint;
+use listen_sessions::ListenSessions;
 use sender::Sender;
 use slots::Slots;
 pub use test_webhook::{Busy, TestError};
+use watch::{Topic, Watch, Watchers};
 
 /// How the engine behaves; all of it comes from [`crate::config::Config`].
 #[derive(Clone, Debug)]
@@ -74,6 +81,9 @@ pub struct EngineConfig {
     /// Longest wait between looks at the store for due work.
     pub idle_poll: Duration,
     pub allow_private_targets: bool,
+    /// Attempt updates kept per watched subscription or organization for
+    /// its slowest watcher.
+    pub watch_buffer: usize,
 }
 
 /// A lease outlives the attempt it covers, with room to record the outcome.
@@ -126,6 +136,8 @@ struct Inner {
     /// Stops the dispatcher.
     stop: CancellationToken,
     dispatcher: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    listen: ListenSessions,
+    watchers: Arc<Watchers>,
 }
 
 impl Engine {
@@ -167,6 +179,8 @@ impl Engine {
             tasks: TaskTracker::new(),
             stop: shutdown.child_token(),
             dispatcher: Mutex::new(None),
+            listen: ListenSessions::default(),
+            watchers: Arc::new(Watchers::new(config.watch_buffer)),
             config,
         });
         let engine = Self { inner };
@@ -189,6 +203,17 @@ impl Engine {
         for subscription in subscriptions {
             self.hint(Hint::Ready(subscription));
         }
+    }
+
+    /// Follows attempts as they are stored (see [`watch`]).
+    pub fn watch(&self, topic: Topic) -> Watch {
+        self.inner.watchers.watch(topic)
+    }
+
+    /// Fires when the engine stops (or the service shuts down): what
+    /// streams to clients (watchers, listen sessions) ends then.
+    pub fn stopping(&self) -> CancellationToken {
+        self.inner.stop.clone()
     }
 
     /// Whether an attempt finishing may take the subscription's next

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::Utc;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
 
 use super::fault::{self, Failure};
 use super::target_guard::{PublicOnlyResolver, check_literal};
@@ -72,40 +72,7 @@ impl Sender {
 
     #[tracing::instrument(name = "attempt", skip_all, fields(url = %webhook.url.as_str()))]
     pub async fn send(&self, webhook: Outgoing<'_>) -> AttemptReport {
-        let started_at = time::now();
-        let clock = Instant::now();
-        let result = self.post(webhook).await;
-        let duration = clock.elapsed();
-        match result {
-            Ok(answered) => {
-                let status = answered.status;
-                let error = match status {
-                    _ if answer::is_success(status) => None,
-                    300..=399 => Some(format!("HTTP {status} (redirects are not followed)")),
-                    _ => Some(format!("HTTP {status}")),
-                };
-                AttemptReport {
-                    started_at,
-                    duration,
-                    status_code: Some(status),
-                    error_kind: error.as_ref().map(|_| AttemptErrorKind::HttpStatus),
-                    error,
-                    local: false,
-                    retry_after: answered.retry_after,
-                    response_excerpt: answered.excerpt,
-                }
-            }
-            Err(failure) => AttemptReport {
-                started_at,
-                duration,
-                status_code: None,
-                error: Some(failure.message),
-                error_kind: Some(failure.kind),
-                local: failure.local,
-                retry_after: None,
-                response_excerpt: String::new(),
-            },
-        }
+        timed(self.post(webhook)).await
     }
 
     async fn post(&self, webhook: Outgoing<'_>) -> Result<Answer, Failure> {
@@ -117,32 +84,13 @@ impl Sender {
             }
             check_literal(webhook.url).map_err(Failure::blocked)?;
         }
-        let now = Utc::now();
-        let timestamp = now.timestamp();
-        let delivery_id = webhook.envelope.delivery_id.to_string();
-        let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-        headers.insert(
-            "X-InboundFlow-Event",
-            HeaderValue::from_static(webhook.envelope.event_type.as_str()),
-        );
-        headers.insert("X-InboundFlow-Delivery-Id", header_value(&delivery_id)?);
-        headers.insert("X-InboundFlow-Timestamp", HeaderValue::from(timestamp));
-        let body = render(&webhook.envelope, webhook.data_json);
-        let signed = Signed {
-            delivery_id: &delivery_id,
-            timestamp,
-            body: body.as_bytes(),
-        };
-        for (name, value) in webhook.signing.headers(signed, now) {
-            headers.insert(name, header_value(&value)?);
-        }
+        let request = Request::build(&webhook)?;
+        let headers: HeaderMap = request.headers.into_iter().collect();
         let mut response = self
             .client
             .post(webhook.url.url().clone())
             .headers(headers)
-            .body(body)
+            .body(request.body)
             .send()
             .await
             .map_err(|e| Failure {
@@ -199,11 +147,102 @@ impl Sender {
 }
 
 /// What the receiver answered.
-struct Answer {
-    status: u16,
+pub(super) struct Answer {
+    pub status: u16,
     /// The later retry it asked for, if its status allows one.
-    retry_after: Option<Duration>,
-    excerpt: String,
+    pub retry_after: Option<Duration>,
+    pub excerpt: String,
+}
+
+/// The request an attempt sends: the contract's headers, in the order they
+/// are sent, and the body. Built apart from sending, so that a `listen`
+/// session forwards exactly what would have been POSTed.
+#[derive(Debug)]
+pub struct Request {
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: String,
+}
+
+impl Request {
+    /// Renders `webhook`'s body and signs it with this moment's timestamp.
+    pub(super) fn build(webhook: &Outgoing<'_>) -> Result<Self, Failure> {
+        let now = Utc::now();
+        let timestamp = now.timestamp();
+        let delivery_id = webhook.envelope.delivery_id.to_string();
+        let mut headers = vec![
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE)),
+            (
+                HeaderName::from_static("x-inboundflow-event"),
+                HeaderValue::from_static(webhook.envelope.event_type.as_str()),
+            ),
+            (
+                HeaderName::from_static("x-inboundflow-delivery-id"),
+                header_value(&delivery_id)?,
+            ),
+            (
+                HeaderName::from_static("x-inboundflow-timestamp"),
+                HeaderValue::from(timestamp),
+            ),
+        ];
+        let body = render(&webhook.envelope, webhook.data_json);
+        let signed = Signed {
+            delivery_id: &delivery_id,
+            timestamp,
+            body: body.as_bytes(),
+        };
+        for (name, value) in webhook.signing.headers(signed, now) {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| Failure::service(format!("invalid header name: {e}")))?;
+            headers.push((name, header_value(&value)?));
+        }
+        Ok(Self { headers, body })
+    }
+}
+
+/// Makes one attempt and reports it, timed from start to end.
+pub(super) async fn timed(attempt: impl Future<Output = Result<Answer, Failure>>) -> AttemptReport {
+    let started_at = time::now();
+    let clock = Instant::now();
+    let result = attempt.await;
+    report(started_at, clock.elapsed(), result)
+}
+
+fn report(
+    started_at: chrono::DateTime<Utc>,
+    duration: Duration,
+    result: Result<Answer, Failure>,
+) -> AttemptReport {
+    match result {
+        Ok(answered) => {
+            let status = answered.status;
+            let error = match status {
+                _ if answer::is_success(status) => None,
+                300..=399 => Some(format!("HTTP {status} (redirects are not followed)")),
+                _ => Some(format!("HTTP {status}")),
+            };
+            AttemptReport {
+                started_at,
+                duration,
+                status_code: Some(status),
+                error_kind: error.as_ref().map(|_| AttemptErrorKind::HttpStatus),
+                error,
+                local: false,
+                retry_after: answered.retry_after,
+                response_excerpt: answered.excerpt,
+            }
+        }
+        Err(failure) => AttemptReport {
+            started_at,
+            duration,
+            status_code: None,
+            error: Some(failure.message),
+            error_kind: Some(failure.kind),
+            local: failure.local,
+            retry_after: None,
+            response_excerpt: String::new(),
+        },
+    }
 }
 
 fn header_value(value: &str) -> Result<HeaderValue, Failure> {

@@ -13,6 +13,7 @@ use super::Engine;
 use super::dispatcher::Hint;
 use super::sender::Outgoing;
 use super::slots::Slot;
+use super::watch::AttemptUpdate;
 use crate::domain::body::Envelope;
 use crate::domain::delivery::AttemptReport;
 use crate::domain::event::EventType;
@@ -92,9 +93,7 @@ impl Engine {
         );
         let delivery_id = DeliveryId::new();
         let report = self
-            .inner
-            .sender
-            .send(Outgoing {
+            .send_test(Outgoing {
                 url: &subscription.url,
                 signing: subscription.signing(),
                 envelope: Envelope {
@@ -107,6 +106,8 @@ impl Engine {
             })
             .await;
         drop(room);
+        let update =
+            AttemptUpdate::of_test(subscription, delivery_id, event.id, event_type, &report);
         self.inner
             .store
             .record_test_delivery(TestDeliveryRecord {
@@ -116,6 +117,7 @@ impl Engine {
                 report: report.clone(),
             })
             .await?;
+        self.inner.watchers.publish(update);
         Ok((delivery_id, report))
     }
 

@@ -291,6 +291,23 @@ pub trait Store: Send + Sync + 'static {
     /// live instance's.
     async fn recover_leases(&self) -> StoreResult<u64>;
 
+    // Listen sessions (see `delivery::listen_sessions`).
+    /// The host name in this instance's `listen://<host>/<subscription id>`
+    /// URLs: it tells, on a shared database, whose session a temporary
+    /// subscription is.
+    fn listen_host(&self) -> &str;
+    /// Deletes (as [`Store::delete_subscription`] does) the temporary
+    /// `listen://` subscriptions created before `created_before` whose
+    /// session cannot be alive: this instance's not in `live`, and, on a
+    /// database shared by several instances, those of instances no longer
+    /// connected. Returns how many were deleted.
+    async fn purge_listen_subscriptions(
+        &self,
+        live: &[SubscriptionId],
+        created_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
     // Upkeep.
     /// Seals every stored signing secret again with the first key, so older
     /// keys can be dropped.

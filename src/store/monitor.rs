@@ -286,6 +286,23 @@ impl Store for StoreMonitor {
         self.observe(self.inner.recover_leases().await)
     }
 
+    fn listen_host(&self) -> &str {
+        self.inner.listen_host()
+    }
+
+    async fn purge_listen_subscriptions(
+        &self,
+        live: &[SubscriptionId],
+        created_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        self.observe(
+            self.inner
+                .purge_listen_subscriptions(live, created_before, now)
+                .await,
+        )
+    }
+
     async fn rotate_secrets(&self) -> StoreResult<SecretRotation> {
         self.observe(self.inner.rotate_secrets().await)
     }

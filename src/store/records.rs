@@ -315,6 +315,8 @@ pub struct WorkItem {
     pub limits: DeliveryLimits,
     /// Failures since the delivery was created or last redelivered.
     pub round_failures: u32,
+    /// Attempts recorded before this lease.
+    pub attempts_made: u32,
 }
 
 impl WorkItem {

@@ -51,6 +51,10 @@ mod tests {
         assert_eq!(required(batch, true), Access::Key(Role::Emitter));
         assert_eq!(required(get_event, true), Access::Key(Role::Admin));
         assert_eq!(required(list, true), Access::Key(Role::Admin));
+        let watch = "/inboundflow.webhooks.v1.DeliveryService/WatchDeliveries";
+        let listen = "/inboundflow.webhooks.v1.SubscriptionService/Listen";
+        assert_eq!(required(watch, true), Access::Key(Role::Admin));
+        assert_eq!(required(listen, true), Access::Key(Role::Admin));
         assert_eq!(
             required("/grpc.health.v1.Health/Check", false),
             Access::Open

@@ -7,7 +7,7 @@ use crate::domain::validation::Violations;
 use crate::pb;
 use crate::store::{Attempt, Delivery};
 
-fn status_to_pb(s: DeliveryStatus) -> pb::DeliveryStatus {
+pub fn status_to_pb(s: DeliveryStatus) -> pb::DeliveryStatus {
     match s {
         DeliveryStatus::Pending => pb::DeliveryStatus::Pending,
         DeliveryStatus::InFlight => pb::DeliveryStatus::InFlight,
@@ -46,6 +46,21 @@ pub fn error_kind_to_pb(kind: Option<AttemptErrorKind>) -> pb::AttemptErrorKind 
         Some(AttemptErrorKind::HttpStatus) => pb::AttemptErrorKind::HttpStatus,
         Some(AttemptErrorKind::ResponseRead) => pb::AttemptErrorKind::ResponseRead,
         Some(AttemptErrorKind::Service) => pb::AttemptErrorKind::Service,
+    }
+}
+
+/// A client's error kind; `None` when unspecified or unknown.
+pub fn error_kind_from_pb(raw: i32) -> Option<AttemptErrorKind> {
+    match pb::AttemptErrorKind::try_from(raw).ok()? {
+        pb::AttemptErrorKind::Unspecified => None,
+        pb::AttemptErrorKind::BlockedTarget => Some(AttemptErrorKind::BlockedTarget),
+        pb::AttemptErrorKind::Dns => Some(AttemptErrorKind::Dns),
+        pb::AttemptErrorKind::Connect => Some(AttemptErrorKind::Connect),
+        pb::AttemptErrorKind::Tls => Some(AttemptErrorKind::Tls),
+        pb::AttemptErrorKind::Timeout => Some(AttemptErrorKind::Timeout),
+        pb::AttemptErrorKind::HttpStatus => Some(AttemptErrorKind::HttpStatus),
+        pb::AttemptErrorKind::ResponseRead => Some(AttemptErrorKind::ResponseRead),
+        pb::AttemptErrorKind::Service => Some(AttemptErrorKind::Service),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod deliveries;
 pub mod events;
+pub mod listen;
 pub mod subscriptions;
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ fn integration_to_pb(i: Integration) -> pb::Integration {
     }
 }
 
-fn event_types(raw: &[i32], field: &str, v: &mut Violations) -> Option<EventTypes> {
+pub(super) fn event_types(raw: &[i32], field: &str, v: &mut Violations) -> Option<EventTypes> {
     let mut parsed: Vec<EventType> = Vec::with_capacity(raw.len());
     let mut ok = true;
     for (i, t) in raw.iter().enumerate() {

@@ -26,6 +26,7 @@ mod delivery_log;
 mod events;
 pub(crate) mod faults;
 mod heartbeat;
+mod listen;
 mod notify;
 mod outcomes;
 mod retention;
@@ -362,6 +363,19 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ApiKeyRecord>> {
         api_keys::revoke(&self.pool, org, id, now).await
+    }
+
+    fn listen_host(&self) -> &str {
+        &self.instance
+    }
+
+    async fn purge_listen_subscriptions(
+        &self,
+        live: &[SubscriptionId],
+        created_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        listen::purge(&self.pool, &self.instance, live, created_before, now).await
     }
 
     async fn rotate_secrets(&self) -> StoreResult<SecretRotation> {

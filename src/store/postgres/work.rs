@@ -24,6 +24,11 @@
 //! moment a slot frees): a round trip and a notification per attempt, for a
 //! bound an operator gets as well by dividing the cap by the replica count.
 //!
+//! Claims skip the temporary subscriptions of `listen` sessions other
+//! instances hold (their URL names the instance, see
+//! `delivery::listen_sessions`): only the instance holding a session can
+//! send to it, and others must not fail its deliveries.
+//!
 //! A delivery whose signing secret does not open (its key is not configured)
 //! is never handed out, so never sent unsigned: its lease is given back in
 //! the same transaction and the error names the key, while the other
@@ -110,6 +115,7 @@ pub async fn claim_in(
            SELECT due.id FROM unnest($1::uuid[], $2::bigint[]) AS w (subscription_id, n) \
            JOIN subscriptions s ON s.id = w.subscription_id \
              AND s.status = 'enabled' AND s.deleted_at IS NULL \
+             AND (s.url NOT LIKE 'listen://%' OR split_part(substr(s.url, 10), '/', 1) = $6) \
            CROSS JOIN LATERAL ( \
              SELECT d.id FROM deliveries d WHERE d.subscription_id = w.subscription_id \
              AND d.status = 'pending' AND d.next_attempt_at <= $3 \
@@ -144,6 +150,8 @@ pub async fn claim_expired(
          WHERE id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id \
                       WHERE d.status = 'in_flight' AND d.lease_expires_at < $4 \
                       AND s.status = 'enabled' AND s.deleted_at IS NULL \
+                      AND (s.url NOT LIKE 'listen://%' \
+                           OR split_part(substr(s.url, 10), '/', 1) = $3) \
                       ORDER BY d.lease_expires_at LIMIT $5 FOR UPDATE OF d SKIP LOCKED) \
          RETURNING id",
     )
@@ -171,7 +179,7 @@ async fn load(
     }
     let found = sqlx::query(
         "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
-         d.round_failures, e.occurred_at, e.data, s.url, s.signing_secret, \
+         d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
          s.signature_scheme, s.previous_signing_secret, s.previous_secret_until, \
              s.max_in_flight, s.max_per_second \
          FROM deliveries d JOIN events e ON e.id = d.event_id \
@@ -224,6 +232,7 @@ fn work_item(row: &PgRow, keys: &SecretKeys, opened: &mut SecretMemo) -> StoreRe
     })?;
     let url: String = row.try_get("url")?;
     let round_failures: i32 = row.try_get("round_failures")?;
+    let attempts_made: i32 = row.try_get("attempt_count")?;
     Ok(WorkItem {
         delivery_id: DeliveryId(row.try_get("id")?),
         organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
@@ -239,6 +248,7 @@ fn work_item(row: &PgRow, keys: &SecretKeys, opened: &mut SecretMemo) -> StoreRe
         previous_secret,
         limits: rows::limits(row)?,
         round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
+        attempts_made: u32::try_from(attempts_made).unwrap_or(0),
     })
 }
 

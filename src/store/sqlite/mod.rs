@@ -20,6 +20,7 @@ mod events;
 pub(crate) mod faults;
 mod files;
 mod heartbeat;
+mod listen;
 mod outcomes;
 mod retention;
 mod rows;
@@ -306,6 +307,19 @@ impl Store for SqliteStore {
 
     async fn recover_leases(&self) -> StoreResult<u64> {
         work::recover_leases(&self.writer).await
+    }
+
+    fn listen_host(&self) -> &str {
+        listen::HOST
+    }
+
+    async fn purge_listen_subscriptions(
+        &self,
+        live: &[SubscriptionId],
+        created_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        listen::purge(&self.writer, &self.reader, live, created_before, now).await
     }
 
     async fn rotate_secrets(&self) -> StoreResult<SecretRotation> {

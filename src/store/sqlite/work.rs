@@ -150,7 +150,7 @@ async fn load(
     for chunk in ids.chunks(500) {
         let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
-             d.round_failures, e.occurred_at, e.data, s.url, s.signing_secret, \
+             d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
              s.signature_scheme, s.previous_signing_secret, s.previous_secret_until, \
              s.max_in_flight, s.max_per_second \
              FROM deliveries d JOIN events e ON e.id = d.event_id \
@@ -222,6 +222,7 @@ fn work_item(
         previous_secret,
         limits: rows::limits(row)?,
         round_failures: rows::count(row, "round_failures")?,
+        attempts_made: rows::count(row, "attempt_count")?,
     })
 }
 

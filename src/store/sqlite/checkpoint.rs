@@ -1,8 +1,8 @@
 //! The checkpointer: copies committed WAL pages back into the database
 //! beside the writer (a passive checkpoint never blocks it), so the WAL stays
-//! small. When a burst outran it (frames are left uncopied) and the WAL
-//! passed its limit, it runs a TRUNCATE checkpoint, which waits for readers,
-//! blocks writers while it copies, and gives the WAL's disk space back. A failing checkpoint is
+//! small. When a burst outran it and the WAL passed its limit, it runs a
+//! TRUNCATE checkpoint, which waits for readers, blocks writers while it
+//! copies, and gives the WAL's disk space back. A failing checkpoint is
 //! logged once, then once when checkpoints succeed again, and its
 //! connection is replaced.
 
@@ -47,15 +47,9 @@ async fn checkpoint(pool: &SqlitePool, wal_limit: u64) -> sqlx::Result<()> {
     let mut conn = pool.acquire().await?;
     let result = async {
         // (busy, frames in the WAL, frames checkpointed)
-        let (_, frames, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
             .fetch_one(&mut *conn)
             .await?;
-        // Every frame copied back: the next writer starts the WAL over from
-        // its beginning, so it grows no further, and a TRUNCATE would only
-        // hold up writers (and the emits waiting on them) for nothing.
-        if copied >= frames {
-            return Ok(());
-        }
         let page_size: i64 = sqlx::query_scalar("PRAGMA page_size")
             .fetch_one(&mut *conn)
             .await?;

@@ -936,6 +936,282 @@ func (x *ReplayDeliveriesResponse) GetRescheduledCount() uint32 {
 	return 0
 }
 
+// What to watch.
+type WatchDeliveriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organization whose attempts to watch. Required.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Only this subscription's attempts; empty for every subscription of the
+	// organization.
+	SubscriptionId string `protobuf:"bytes,2,opt,name=subscription_id,json=subscriptionId,proto3" json:"subscription_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *WatchDeliveriesRequest) Reset() {
+	*x = WatchDeliveriesRequest{}
+	mi := &file_inboundflow_webhooks_v1_deliveries_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchDeliveriesRequest) ProtoMessage() {}
+
+func (x *WatchDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_deliveries_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*WatchDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_deliveries_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *WatchDeliveriesRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *WatchDeliveriesRequest) GetSubscriptionId() string {
+	if x != nil {
+		return x.SubscriptionId
+	}
+	return ""
+}
+
+// One attempt, as it happened.
+type WatchDeliveriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The attempt.
+	Update *AttemptUpdate `protobuf:"bytes,1,opt,name=update,proto3" json:"update,omitempty"`
+	// Updates this watcher lost, because it read too slowly, between the
+	// previous message and this one.
+	MissedUpdates uint64 `protobuf:"varint,2,opt,name=missed_updates,json=missedUpdates,proto3" json:"missed_updates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchDeliveriesResponse) Reset() {
+	*x = WatchDeliveriesResponse{}
+	mi := &file_inboundflow_webhooks_v1_deliveries_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchDeliveriesResponse) ProtoMessage() {}
+
+func (x *WatchDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_deliveries_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*WatchDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_deliveries_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *WatchDeliveriesResponse) GetUpdate() *AttemptUpdate {
+	if x != nil {
+		return x.Update
+	}
+	return nil
+}
+
+func (x *WatchDeliveriesResponse) GetMissedUpdates() uint64 {
+	if x != nil {
+		return x.MissedUpdates
+	}
+	return 0
+}
+
+// An attempt just made and its outcome, as stored.
+type AttemptUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The delivery (`X-InboundFlow-Delivery-Id`).
+	DeliveryId string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// Event being delivered.
+	EventId string `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// Subscription it was sent to.
+	SubscriptionId string `protobuf:"bytes,3,opt,name=subscription_id,json=subscriptionId,proto3" json:"subscription_id,omitempty"`
+	// Kind of event.
+	EventType EventType `protobuf:"varint,4,opt,name=event_type,json=eventType,proto3,enum=inboundflow.webhooks.v1.EventType" json:"event_type,omitempty"`
+	// 1 for the delivery's first attempt, then 2, 3, …
+	AttemptNumber uint32 `protobuf:"varint,5,opt,name=attempt_number,json=attemptNumber,proto3" json:"attempt_number,omitempty"`
+	// Where the delivery stands after this attempt: succeeded, pending (a
+	// retry is scheduled at `next_attempt_time`) or failed.
+	Status DeliveryStatus `protobuf:"varint,6,opt,name=status,proto3,enum=inboundflow.webhooks.v1.DeliveryStatus" json:"status,omitempty"`
+	// HTTP status code of the answer; 0 when there was none.
+	StatusCode uint32 `protobuf:"varint,7,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
+	// Time until the answer ended or the attempt failed.
+	Duration *durationpb.Duration `protobuf:"bytes,8,opt,name=duration,proto3" json:"duration,omitempty"`
+	// What went wrong; empty on success.
+	Error string `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"`
+	// What kind of failure it was; unspecified on success.
+	ErrorKind AttemptErrorKind `protobuf:"varint,10,opt,name=error_kind,json=errorKind,proto3,enum=inboundflow.webhooks.v1.AttemptErrorKind" json:"error_kind,omitempty"`
+	// True for a `TestSubscription` sample.
+	Test bool `protobuf:"varint,11,opt,name=test,proto3" json:"test,omitempty"`
+	// When the request was sent.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When the next attempt is due, when one was scheduled.
+	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
+	// True when this attempt's failure disabled the subscription.
+	SubscriptionDisabled bool `protobuf:"varint,14,opt,name=subscription_disabled,json=subscriptionDisabled,proto3" json:"subscription_disabled,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *AttemptUpdate) Reset() {
+	*x = AttemptUpdate{}
+	mi := &file_inboundflow_webhooks_v1_deliveries_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttemptUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttemptUpdate) ProtoMessage() {}
+
+func (x *AttemptUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_deliveries_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttemptUpdate.ProtoReflect.Descriptor instead.
+func (*AttemptUpdate) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_deliveries_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AttemptUpdate) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+func (x *AttemptUpdate) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *AttemptUpdate) GetSubscriptionId() string {
+	if x != nil {
+		return x.SubscriptionId
+	}
+	return ""
+}
+
+func (x *AttemptUpdate) GetEventType() EventType {
+	if x != nil {
+		return x.EventType
+	}
+	return EventType_EVENT_TYPE_UNSPECIFIED
+}
+
+func (x *AttemptUpdate) GetAttemptNumber() uint32 {
+	if x != nil {
+		return x.AttemptNumber
+	}
+	return 0
+}
+
+func (x *AttemptUpdate) GetStatus() DeliveryStatus {
+	if x != nil {
+		return x.Status
+	}
+	return DeliveryStatus_DELIVERY_STATUS_UNSPECIFIED
+}
+
+func (x *AttemptUpdate) GetStatusCode() uint32 {
+	if x != nil {
+		return x.StatusCode
+	}
+	return 0
+}
+
+func (x *AttemptUpdate) GetDuration() *durationpb.Duration {
+	if x != nil {
+		return x.Duration
+	}
+	return nil
+}
+
+func (x *AttemptUpdate) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *AttemptUpdate) GetErrorKind() AttemptErrorKind {
+	if x != nil {
+		return x.ErrorKind
+	}
+	return AttemptErrorKind_ATTEMPT_ERROR_KIND_UNSPECIFIED
+}
+
+func (x *AttemptUpdate) GetTest() bool {
+	if x != nil {
+		return x.Test
+	}
+	return false
+}
+
+func (x *AttemptUpdate) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *AttemptUpdate) GetNextAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextAttemptTime
+	}
+	return nil
+}
+
+func (x *AttemptUpdate) GetSubscriptionDisabled() bool {
+	if x != nil {
+		return x.SubscriptionDisabled
+	}
+	return false
+}
+
 var File_inboundflow_webhooks_v1_deliveries_proto protoreflect.FileDescriptor
 
 const file_inboundflow_webhooks_v1_deliveries_proto_rawDesc = "" +
@@ -1008,7 +1284,34 @@ const file_inboundflow_webhooks_v1_deliveries_proto_rawDesc = "" +
 	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"l\n" +
 	"\x18ReplayDeliveriesResponse\x12#\n" +
 	"\rcreated_count\x18\x01 \x01(\rR\fcreatedCount\x12+\n" +
-	"\x11rescheduled_count\x18\x02 \x01(\rR\x10rescheduledCount*\xc7\x01\n" +
+	"\x11rescheduled_count\x18\x02 \x01(\rR\x10rescheduledCount\"j\n" +
+	"\x16WatchDeliveriesRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12'\n" +
+	"\x0fsubscription_id\x18\x02 \x01(\tR\x0esubscriptionId\"\x80\x01\n" +
+	"\x17WatchDeliveriesResponse\x12>\n" +
+	"\x06update\x18\x01 \x01(\v2&.inboundflow.webhooks.v1.AttemptUpdateR\x06update\x12%\n" +
+	"\x0emissed_updates\x18\x02 \x01(\x04R\rmissedUpdates\"\xa3\x05\n" +
+	"\rAttemptUpdate\x12\x1f\n" +
+	"\vdelivery_id\x18\x01 \x01(\tR\n" +
+	"deliveryId\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12'\n" +
+	"\x0fsubscription_id\x18\x03 \x01(\tR\x0esubscriptionId\x12A\n" +
+	"\n" +
+	"event_type\x18\x04 \x01(\x0e2\".inboundflow.webhooks.v1.EventTypeR\teventType\x12%\n" +
+	"\x0eattempt_number\x18\x05 \x01(\rR\rattemptNumber\x12?\n" +
+	"\x06status\x18\x06 \x01(\x0e2'.inboundflow.webhooks.v1.DeliveryStatusR\x06status\x12\x1f\n" +
+	"\vstatus_code\x18\a \x01(\rR\n" +
+	"statusCode\x125\n" +
+	"\bduration\x18\b \x01(\v2\x19.google.protobuf.DurationR\bduration\x12\x14\n" +
+	"\x05error\x18\t \x01(\tR\x05error\x12H\n" +
+	"\n" +
+	"error_kind\x18\n" +
+	" \x01(\x0e2).inboundflow.webhooks.v1.AttemptErrorKindR\terrorKind\x12\x12\n" +
+	"\x04test\x18\v \x01(\bR\x04test\x129\n" +
+	"\n" +
+	"start_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12F\n" +
+	"\x11next_attempt_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x123\n" +
+	"\x15subscription_disabled\x18\x0e \x01(\bR\x14subscriptionDisabled*\xc7\x01\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x1d\n" +
@@ -1025,12 +1328,13 @@ const file_inboundflow_webhooks_v1_deliveries_proto_rawDesc = "" +
 	"\x1aATTEMPT_ERROR_KIND_TIMEOUT\x10\x05\x12\"\n" +
 	"\x1eATTEMPT_ERROR_KIND_HTTP_STATUS\x10\x06\x12$\n" +
 	" ATTEMPT_ERROR_KIND_RESPONSE_READ\x10\a\x12\x1e\n" +
-	"\x1aATTEMPT_ERROR_KIND_SERVICE\x10\b2\xe3\x03\n" +
+	"\x1aATTEMPT_ERROR_KIND_SERVICE\x10\b2\xdb\x04\n" +
 	"\x0fDeliveryService\x12q\n" +
 	"\x0eListDeliveries\x12..inboundflow.webhooks.v1.ListDeliveriesRequest\x1a/.inboundflow.webhooks.v1.ListDeliveriesResponse\x12h\n" +
 	"\vGetDelivery\x12+.inboundflow.webhooks.v1.GetDeliveryRequest\x1a,.inboundflow.webhooks.v1.GetDeliveryResponse\x12z\n" +
 	"\x11RedeliverDelivery\x121.inboundflow.webhooks.v1.RedeliverDeliveryRequest\x1a2.inboundflow.webhooks.v1.RedeliverDeliveryResponse\x12w\n" +
-	"\x10ReplayDeliveries\x120.inboundflow.webhooks.v1.ReplayDeliveriesRequest\x1a1.inboundflow.webhooks.v1.ReplayDeliveriesResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3"
+	"\x10ReplayDeliveries\x120.inboundflow.webhooks.v1.ReplayDeliveriesRequest\x1a1.inboundflow.webhooks.v1.ReplayDeliveriesResponse\x12v\n" +
+	"\x0fWatchDeliveries\x12/.inboundflow.webhooks.v1.WatchDeliveriesRequest\x1a0.inboundflow.webhooks.v1.WatchDeliveriesResponse0\x01BOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3"
 
 var (
 	file_inboundflow_webhooks_v1_deliveries_proto_rawDescOnce sync.Once
@@ -1045,7 +1349,7 @@ func file_inboundflow_webhooks_v1_deliveries_proto_rawDescGZIP() []byte {
 }
 
 var file_inboundflow_webhooks_v1_deliveries_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_inboundflow_webhooks_v1_deliveries_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_inboundflow_webhooks_v1_deliveries_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_inboundflow_webhooks_v1_deliveries_proto_goTypes = []any{
 	(DeliveryStatus)(0),               // 0: inboundflow.webhooks.v1.DeliveryStatus
 	(AttemptErrorKind)(0),             // 1: inboundflow.webhooks.v1.AttemptErrorKind
@@ -1059,41 +1363,53 @@ var file_inboundflow_webhooks_v1_deliveries_proto_goTypes = []any{
 	(*RedeliverDeliveryResponse)(nil), // 9: inboundflow.webhooks.v1.RedeliverDeliveryResponse
 	(*ReplayDeliveriesRequest)(nil),   // 10: inboundflow.webhooks.v1.ReplayDeliveriesRequest
 	(*ReplayDeliveriesResponse)(nil),  // 11: inboundflow.webhooks.v1.ReplayDeliveriesResponse
-	(*timestamppb.Timestamp)(nil),     // 12: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),       // 13: google.protobuf.Duration
-	(EventType)(0),                    // 14: inboundflow.webhooks.v1.EventType
+	(*WatchDeliveriesRequest)(nil),    // 12: inboundflow.webhooks.v1.WatchDeliveriesRequest
+	(*WatchDeliveriesResponse)(nil),   // 13: inboundflow.webhooks.v1.WatchDeliveriesResponse
+	(*AttemptUpdate)(nil),             // 14: inboundflow.webhooks.v1.AttemptUpdate
+	(*timestamppb.Timestamp)(nil),     // 15: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),       // 16: google.protobuf.Duration
+	(EventType)(0),                    // 17: inboundflow.webhooks.v1.EventType
 }
 var file_inboundflow_webhooks_v1_deliveries_proto_depIdxs = []int32{
-	12, // 0: inboundflow.webhooks.v1.Attempt.start_time:type_name -> google.protobuf.Timestamp
-	13, // 1: inboundflow.webhooks.v1.Attempt.duration:type_name -> google.protobuf.Duration
+	15, // 0: inboundflow.webhooks.v1.Attempt.start_time:type_name -> google.protobuf.Timestamp
+	16, // 1: inboundflow.webhooks.v1.Attempt.duration:type_name -> google.protobuf.Duration
 	1,  // 2: inboundflow.webhooks.v1.Attempt.error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
-	14, // 3: inboundflow.webhooks.v1.Delivery.event_type:type_name -> inboundflow.webhooks.v1.EventType
+	17, // 3: inboundflow.webhooks.v1.Delivery.event_type:type_name -> inboundflow.webhooks.v1.EventType
 	0,  // 4: inboundflow.webhooks.v1.Delivery.status:type_name -> inboundflow.webhooks.v1.DeliveryStatus
-	12, // 5: inboundflow.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	12, // 6: inboundflow.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	12, // 7: inboundflow.webhooks.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	15, // 5: inboundflow.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	15, // 6: inboundflow.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	15, // 7: inboundflow.webhooks.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 8: inboundflow.webhooks.v1.Delivery.attempts:type_name -> inboundflow.webhooks.v1.Attempt
 	1,  // 9: inboundflow.webhooks.v1.Delivery.last_error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
 	0,  // 10: inboundflow.webhooks.v1.ListDeliveriesRequest.status:type_name -> inboundflow.webhooks.v1.DeliveryStatus
-	12, // 11: inboundflow.webhooks.v1.ListDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	12, // 12: inboundflow.webhooks.v1.ListDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
+	15, // 11: inboundflow.webhooks.v1.ListDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	15, // 12: inboundflow.webhooks.v1.ListDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
 	3,  // 13: inboundflow.webhooks.v1.ListDeliveriesResponse.deliveries:type_name -> inboundflow.webhooks.v1.Delivery
 	3,  // 14: inboundflow.webhooks.v1.GetDeliveryResponse.delivery:type_name -> inboundflow.webhooks.v1.Delivery
 	3,  // 15: inboundflow.webhooks.v1.RedeliverDeliveryResponse.delivery:type_name -> inboundflow.webhooks.v1.Delivery
-	12, // 16: inboundflow.webhooks.v1.ReplayDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	4,  // 17: inboundflow.webhooks.v1.DeliveryService.ListDeliveries:input_type -> inboundflow.webhooks.v1.ListDeliveriesRequest
-	6,  // 18: inboundflow.webhooks.v1.DeliveryService.GetDelivery:input_type -> inboundflow.webhooks.v1.GetDeliveryRequest
-	8,  // 19: inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery:input_type -> inboundflow.webhooks.v1.RedeliverDeliveryRequest
-	10, // 20: inboundflow.webhooks.v1.DeliveryService.ReplayDeliveries:input_type -> inboundflow.webhooks.v1.ReplayDeliveriesRequest
-	5,  // 21: inboundflow.webhooks.v1.DeliveryService.ListDeliveries:output_type -> inboundflow.webhooks.v1.ListDeliveriesResponse
-	7,  // 22: inboundflow.webhooks.v1.DeliveryService.GetDelivery:output_type -> inboundflow.webhooks.v1.GetDeliveryResponse
-	9,  // 23: inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery:output_type -> inboundflow.webhooks.v1.RedeliverDeliveryResponse
-	11, // 24: inboundflow.webhooks.v1.DeliveryService.ReplayDeliveries:output_type -> inboundflow.webhooks.v1.ReplayDeliveriesResponse
-	21, // [21:25] is the sub-list for method output_type
-	17, // [17:21] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	15, // 16: inboundflow.webhooks.v1.ReplayDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	14, // 17: inboundflow.webhooks.v1.WatchDeliveriesResponse.update:type_name -> inboundflow.webhooks.v1.AttemptUpdate
+	17, // 18: inboundflow.webhooks.v1.AttemptUpdate.event_type:type_name -> inboundflow.webhooks.v1.EventType
+	0,  // 19: inboundflow.webhooks.v1.AttemptUpdate.status:type_name -> inboundflow.webhooks.v1.DeliveryStatus
+	16, // 20: inboundflow.webhooks.v1.AttemptUpdate.duration:type_name -> google.protobuf.Duration
+	1,  // 21: inboundflow.webhooks.v1.AttemptUpdate.error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
+	15, // 22: inboundflow.webhooks.v1.AttemptUpdate.start_time:type_name -> google.protobuf.Timestamp
+	15, // 23: inboundflow.webhooks.v1.AttemptUpdate.next_attempt_time:type_name -> google.protobuf.Timestamp
+	4,  // 24: inboundflow.webhooks.v1.DeliveryService.ListDeliveries:input_type -> inboundflow.webhooks.v1.ListDeliveriesRequest
+	6,  // 25: inboundflow.webhooks.v1.DeliveryService.GetDelivery:input_type -> inboundflow.webhooks.v1.GetDeliveryRequest
+	8,  // 26: inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery:input_type -> inboundflow.webhooks.v1.RedeliverDeliveryRequest
+	10, // 27: inboundflow.webhooks.v1.DeliveryService.ReplayDeliveries:input_type -> inboundflow.webhooks.v1.ReplayDeliveriesRequest
+	12, // 28: inboundflow.webhooks.v1.DeliveryService.WatchDeliveries:input_type -> inboundflow.webhooks.v1.WatchDeliveriesRequest
+	5,  // 29: inboundflow.webhooks.v1.DeliveryService.ListDeliveries:output_type -> inboundflow.webhooks.v1.ListDeliveriesResponse
+	7,  // 30: inboundflow.webhooks.v1.DeliveryService.GetDelivery:output_type -> inboundflow.webhooks.v1.GetDeliveryResponse
+	9,  // 31: inboundflow.webhooks.v1.DeliveryService.RedeliverDelivery:output_type -> inboundflow.webhooks.v1.RedeliverDeliveryResponse
+	11, // 32: inboundflow.webhooks.v1.DeliveryService.ReplayDeliveries:output_type -> inboundflow.webhooks.v1.ReplayDeliveriesResponse
+	13, // 33: inboundflow.webhooks.v1.DeliveryService.WatchDeliveries:output_type -> inboundflow.webhooks.v1.WatchDeliveriesResponse
+	29, // [29:34] is the sub-list for method output_type
+	24, // [24:29] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_inboundflow_webhooks_v1_deliveries_proto_init() }
@@ -1108,7 +1424,7 @@ func file_inboundflow_webhooks_v1_deliveries_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_inboundflow_webhooks_v1_deliveries_proto_rawDesc), len(file_inboundflow_webhooks_v1_deliveries_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   10,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

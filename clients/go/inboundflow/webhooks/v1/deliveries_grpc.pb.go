@@ -23,6 +23,7 @@ const (
 	DeliveryService_GetDelivery_FullMethodName       = "/inboundflow.webhooks.v1.DeliveryService/GetDelivery"
 	DeliveryService_RedeliverDelivery_FullMethodName = "/inboundflow.webhooks.v1.DeliveryService/RedeliverDelivery"
 	DeliveryService_ReplayDeliveries_FullMethodName  = "/inboundflow.webhooks.v1.DeliveryService/ReplayDeliveries"
+	DeliveryService_WatchDeliveries_FullMethodName   = "/inboundflow.webhooks.v1.DeliveryService/WatchDeliveries"
 )
 
 // DeliveryServiceClient is the client API for DeliveryService service.
@@ -45,6 +46,15 @@ type DeliveryServiceClient interface {
 	// it has not received successfully, including events emitted while it was
 	// disabled. Deliveries already waiting are left as they are.
 	ReplayDeliveries(ctx context.Context, in *ReplayDeliveriesRequest, opts ...grpc.CallOption) (*ReplayDeliveriesResponse, error)
+	// Streams a subscription's attempts as they are made (every subscription of
+	// the organization when `subscription_id` is empty): one update per attempt,
+	// sent once its outcome is stored, tests included. It never slows
+	// delivery: a watcher that reads more slowly than attempts are made loses
+	// the oldest updates it has not read, and the next update it gets says how
+	// many (`missed_updates`). A watcher sees the attempts made by the instance
+	// it is connected to (with several instances on one PostgreSQL database,
+	// watch each). The stream ends when the service shuts down.
+	WatchDeliveries(ctx context.Context, in *WatchDeliveriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchDeliveriesResponse], error)
 }
 
 type deliveryServiceClient struct {
@@ -95,6 +105,25 @@ func (c *deliveryServiceClient) ReplayDeliveries(ctx context.Context, in *Replay
 	return out, nil
 }
 
+func (c *deliveryServiceClient) WatchDeliveries(ctx context.Context, in *WatchDeliveriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchDeliveriesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &DeliveryService_ServiceDesc.Streams[0], DeliveryService_WatchDeliveries_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchDeliveriesRequest, WatchDeliveriesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type DeliveryService_WatchDeliveriesClient = grpc.ServerStreamingClient[WatchDeliveriesResponse]
+
 // DeliveryServiceServer is the server API for DeliveryService service.
 // All implementations must embed UnimplementedDeliveryServiceServer
 // for forward compatibility.
@@ -115,6 +144,15 @@ type DeliveryServiceServer interface {
 	// it has not received successfully, including events emitted while it was
 	// disabled. Deliveries already waiting are left as they are.
 	ReplayDeliveries(context.Context, *ReplayDeliveriesRequest) (*ReplayDeliveriesResponse, error)
+	// Streams a subscription's attempts as they are made (every subscription of
+	// the organization when `subscription_id` is empty): one update per attempt,
+	// sent once its outcome is stored, tests included. It never slows
+	// delivery: a watcher that reads more slowly than attempts are made loses
+	// the oldest updates it has not read, and the next update it gets says how
+	// many (`missed_updates`). A watcher sees the attempts made by the instance
+	// it is connected to (with several instances on one PostgreSQL database,
+	// watch each). The stream ends when the service shuts down.
+	WatchDeliveries(*WatchDeliveriesRequest, grpc.ServerStreamingServer[WatchDeliveriesResponse]) error
 	mustEmbedUnimplementedDeliveryServiceServer()
 }
 
@@ -136,6 +174,9 @@ func (UnimplementedDeliveryServiceServer) RedeliverDelivery(context.Context, *Re
 }
 func (UnimplementedDeliveryServiceServer) ReplayDeliveries(context.Context, *ReplayDeliveriesRequest) (*ReplayDeliveriesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReplayDeliveries not implemented")
+}
+func (UnimplementedDeliveryServiceServer) WatchDeliveries(*WatchDeliveriesRequest, grpc.ServerStreamingServer[WatchDeliveriesResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchDeliveries not implemented")
 }
 func (UnimplementedDeliveryServiceServer) mustEmbedUnimplementedDeliveryServiceServer() {}
 func (UnimplementedDeliveryServiceServer) testEmbeddedByValue()                         {}
@@ -230,6 +271,17 @@ func _DeliveryService_ReplayDeliveries_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DeliveryService_WatchDeliveries_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchDeliveriesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(DeliveryServiceServer).WatchDeliveries(m, &grpc.GenericServerStream[WatchDeliveriesRequest, WatchDeliveriesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type DeliveryService_WatchDeliveriesServer = grpc.ServerStreamingServer[WatchDeliveriesResponse]
+
 // DeliveryService_ServiceDesc is the grpc.ServiceDesc for DeliveryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -254,6 +306,12 @@ var DeliveryService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _DeliveryService_ReplayDeliveries_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchDeliveries",
+			Handler:       _DeliveryService_WatchDeliveries_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "inboundflow/webhooks/v1/deliveries.proto",
 }

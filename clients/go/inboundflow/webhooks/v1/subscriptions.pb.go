@@ -299,6 +299,15 @@ type Subscription struct {
 	// While a secret rotation's grace runs: when the new secret takes over
 	// (the old one stops signing). Unset otherwise. Output only.
 	SecretRotationEndTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=secret_rotation_end_time,json=secretRotationEndTime,proto3" json:"secret_rotation_end_time,omitempty"`
+	// Most attempts in flight to this subscription at once; 0 means the
+	// service's default (`--max-in-flight-per-subscription`, 64 unless
+	// configured). At most 1000. The service's global and per-organization
+	// caps apply as well.
+	MaxInFlight uint32 `protobuf:"varint,18,opt,name=max_in_flight,json=maxInFlight,proto3" json:"max_in_flight,omitempty"`
+	// Most attempts started per second to this subscription, for receivers
+	// with a rate limit of their own; 0 means no limit. At most 10000. With
+	// several instances each keeps this rate on its own.
+	MaxDeliveriesPerSecond uint32 `protobuf:"varint,19,opt,name=max_deliveries_per_second,json=maxDeliveriesPerSecond,proto3" json:"max_deliveries_per_second,omitempty"`
 	// What kind of failure the last failed attempt was (the service's own
 	// failures are not counted here, nor in `last_error`). Output only.
 	LastErrorKind AttemptErrorKind `protobuf:"varint,30,opt,name=last_error_kind,json=lastErrorKind,proto3,enum=inboundflow.webhooks.v1.AttemptErrorKind" json:"last_error_kind,omitempty"`
@@ -455,6 +464,20 @@ func (x *Subscription) GetSecretRotationEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Subscription) GetMaxInFlight() uint32 {
+	if x != nil {
+		return x.MaxInFlight
+	}
+	return 0
+}
+
+func (x *Subscription) GetMaxDeliveriesPerSecond() uint32 {
+	if x != nil {
+		return x.MaxDeliveriesPerSecond
+	}
+	return 0
+}
+
 func (x *Subscription) GetLastErrorKind() AttemptErrorKind {
 	if x != nil {
 		return x.LastErrorKind
@@ -468,8 +491,8 @@ type CreateSubscriptionRequest struct {
 	// Organization that will own the subscription. Required.
 	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	// The subscription. Set `url`, `integration`, `event_types`, optionally
-	// `description`, `status` (create it disabled) and `signature_scheme`;
-	// other fields are ignored.
+	// `description`, `status` (create it disabled), `signature_scheme`,
+	// `max_in_flight` and `max_deliveries_per_second`; other fields are ignored.
 	Subscription *Subscription `protobuf:"bytes,2,opt,name=subscription,proto3" json:"subscription,omitempty"`
 	// Secret to sign deliveries with, 16 to 256 printable ASCII characters
 	// (`whsec_` and base64 of 24 to 64 bytes when Standard Webhooks headers are
@@ -834,7 +857,8 @@ type UpdateSubscriptionRequest struct {
 	// The subscription with `id` set and the new values of the fields in `update_mask`.
 	Subscription *Subscription `protobuf:"bytes,2,opt,name=subscription,proto3" json:"subscription,omitempty"`
 	// Fields to change: any of `url`, `integration`, `event_types`,
-	// `description`, `status`, `signing_secret`, `signature_scheme`. Required;
+	// `description`, `status`, `signing_secret`, `signature_scheme`,
+	// `max_in_flight`, `max_deliveries_per_second`. Required;
 	// unknown paths are rejected. Setting `status` to disabled disables it
 	// manually; to enabled, reactivates a disabled one. `signing_secret`
 	// replaces the secret with `signing_secret` below, or a generated one, or
@@ -1570,11 +1594,541 @@ func (x *CompleteSigningSecretRotationResponse) GetSubscription() *Subscription 
 	return nil
 }
 
+// A message from a `listen` client.
+type ListenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the message is.
+	//
+	// Types that are valid to be assigned to Payload:
+	//
+	//	*ListenRequest_Start
+	//	*ListenRequest_Result
+	Payload       isListenRequest_Payload `protobuf_oneof:"payload"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListenRequest) Reset() {
+	*x = ListenRequest{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListenRequest) ProtoMessage() {}
+
+func (x *ListenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListenRequest.ProtoReflect.Descriptor instead.
+func (*ListenRequest) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListenRequest) GetPayload() isListenRequest_Payload {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *ListenRequest) GetStart() *ListenStart {
+	if x != nil {
+		if x, ok := x.Payload.(*ListenRequest_Start); ok {
+			return x.Start
+		}
+	}
+	return nil
+}
+
+func (x *ListenRequest) GetResult() *ListenResult {
+	if x != nil {
+		if x, ok := x.Payload.(*ListenRequest_Result); ok {
+			return x.Result
+		}
+	}
+	return nil
+}
+
+type isListenRequest_Payload interface {
+	isListenRequest_Payload()
+}
+
+type ListenRequest_Start struct {
+	// Opens the session; must be the first message, and only that one.
+	Start *ListenStart `protobuf:"bytes,1,opt,name=start,proto3,oneof"`
+}
+
+type ListenRequest_Result struct {
+	// The local receiver's answer to a `delivery`.
+	Result *ListenResult `protobuf:"bytes,2,opt,name=result,proto3,oneof"`
+}
+
+func (*ListenRequest_Start) isListenRequest_Payload() {}
+
+func (*ListenRequest_Result) isListenRequest_Payload() {}
+
+// What a `listen` session receives.
+type ListenStart struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organization that will own the temporary subscription. Required.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Event types to receive; at least one, no duplicates. Required.
+	EventTypes []EventType `protobuf:"varint,2,rep,packed,name=event_types,json=eventTypes,proto3,enum=inboundflow.webhooks.v1.EventType" json:"event_types,omitempty"`
+	// Free text shown with the subscription, at most 500 characters.
+	Description   string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListenStart) Reset() {
+	*x = ListenStart{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListenStart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListenStart) ProtoMessage() {}
+
+func (x *ListenStart) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListenStart.ProtoReflect.Descriptor instead.
+func (*ListenStart) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListenStart) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ListenStart) GetEventTypes() []EventType {
+	if x != nil {
+		return x.EventTypes
+	}
+	return nil
+}
+
+func (x *ListenStart) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// How the local receiver answered one forwarded delivery.
+type ListenResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The `forward_id` of the delivery answered. Required.
+	ForwardId uint64 `protobuf:"varint,1,opt,name=forward_id,json=forwardId,proto3" json:"forward_id,omitempty"`
+	// HTTP status code of the local answer; 0 when there was none.
+	StatusCode uint32 `protobuf:"varint,2,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
+	// Time the local receiver took.
+	Duration *durationpb.Duration `protobuf:"bytes,3,opt,name=duration,proto3" json:"duration,omitempty"`
+	// What went wrong, e.g. `connection refused`; empty when it answered.
+	Error string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// What kind of failure it was; unspecified when it answered.
+	ErrorKind AttemptErrorKind `protobuf:"varint,5,opt,name=error_kind,json=errorKind,proto3,enum=inboundflow.webhooks.v1.AttemptErrorKind" json:"error_kind,omitempty"`
+	// The first bytes of the local answer's body, as text.
+	ResponseBodyExcerpt string `protobuf:"bytes,6,opt,name=response_body_excerpt,json=responseBodyExcerpt,proto3" json:"response_body_excerpt,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ListenResult) Reset() {
+	*x = ListenResult{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListenResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListenResult) ProtoMessage() {}
+
+func (x *ListenResult) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListenResult.ProtoReflect.Descriptor instead.
+func (*ListenResult) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListenResult) GetForwardId() uint64 {
+	if x != nil {
+		return x.ForwardId
+	}
+	return 0
+}
+
+func (x *ListenResult) GetStatusCode() uint32 {
+	if x != nil {
+		return x.StatusCode
+	}
+	return 0
+}
+
+func (x *ListenResult) GetDuration() *durationpb.Duration {
+	if x != nil {
+		return x.Duration
+	}
+	return nil
+}
+
+func (x *ListenResult) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *ListenResult) GetErrorKind() AttemptErrorKind {
+	if x != nil {
+		return x.ErrorKind
+	}
+	return AttemptErrorKind_ATTEMPT_ERROR_KIND_UNSPECIFIED
+}
+
+func (x *ListenResult) GetResponseBodyExcerpt() string {
+	if x != nil {
+		return x.ResponseBodyExcerpt
+	}
+	return ""
+}
+
+// A message to a `listen` client.
+type ListenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the message is.
+	//
+	// Types that are valid to be assigned to Payload:
+	//
+	//	*ListenResponse_Started
+	//	*ListenResponse_Delivery
+	Payload       isListenResponse_Payload `protobuf_oneof:"payload"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListenResponse) Reset() {
+	*x = ListenResponse{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListenResponse) ProtoMessage() {}
+
+func (x *ListenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListenResponse.ProtoReflect.Descriptor instead.
+func (*ListenResponse) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListenResponse) GetPayload() isListenResponse_Payload {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *ListenResponse) GetStarted() *ListenStarted {
+	if x != nil {
+		if x, ok := x.Payload.(*ListenResponse_Started); ok {
+			return x.Started
+		}
+	}
+	return nil
+}
+
+func (x *ListenResponse) GetDelivery() *ListenDelivery {
+	if x != nil {
+		if x, ok := x.Payload.(*ListenResponse_Delivery); ok {
+			return x.Delivery
+		}
+	}
+	return nil
+}
+
+type isListenResponse_Payload interface {
+	isListenResponse_Payload()
+}
+
+type ListenResponse_Started struct {
+	// The session is open: the first message.
+	Started *ListenStarted `protobuf:"bytes,1,opt,name=started,proto3,oneof"`
+}
+
+type ListenResponse_Delivery struct {
+	// A delivery to forward to the local receiver.
+	Delivery *ListenDelivery `protobuf:"bytes,2,opt,name=delivery,proto3,oneof"`
+}
+
+func (*ListenResponse_Started) isListenResponse_Payload() {}
+
+func (*ListenResponse_Delivery) isListenResponse_Payload() {}
+
+// The session's temporary subscription.
+type ListenStarted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subscription, deleted when the session ends.
+	Subscription *Subscription `protobuf:"bytes,1,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	// Its signing secret: the local receiver verifies signatures with it.
+	SigningSecret string `protobuf:"bytes,2,opt,name=signing_secret,json=signingSecret,proto3" json:"signing_secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListenStarted) Reset() {
+	*x = ListenStarted{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListenStarted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListenStarted) ProtoMessage() {}
+
+func (x *ListenStarted) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListenStarted.ProtoReflect.Descriptor instead.
+func (*ListenStarted) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListenStarted) GetSubscription() *Subscription {
+	if x != nil {
+		return x.Subscription
+	}
+	return nil
+}
+
+func (x *ListenStarted) GetSigningSecret() string {
+	if x != nil {
+		return x.SigningSecret
+	}
+	return ""
+}
+
+// One attempt of a delivery, as the service would POST it.
+type ListenDelivery struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Names this attempt in the `result` that answers it.
+	ForwardId uint64 `protobuf:"varint,1,opt,name=forward_id,json=forwardId,proto3" json:"forward_id,omitempty"`
+	// The delivery (`X-InboundFlow-Delivery-Id`).
+	DeliveryId string `protobuf:"bytes,2,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// Kind of event.
+	EventType EventType `protobuf:"varint,3,opt,name=event_type,json=eventType,proto3,enum=inboundflow.webhooks.v1.EventType" json:"event_type,omitempty"`
+	// The request's headers, in the order they are sent.
+	Headers []*HttpHeader `protobuf:"bytes,4,rep,name=headers,proto3" json:"headers,omitempty"`
+	// The request's body, byte for byte.
+	Body []byte `protobuf:"bytes,5,opt,name=body,proto3" json:"body,omitempty"`
+	// True for a `TestSubscription` sample.
+	Test          bool `protobuf:"varint,6,opt,name=test,proto3" json:"test,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListenDelivery) Reset() {
+	*x = ListenDelivery{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListenDelivery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListenDelivery) ProtoMessage() {}
+
+func (x *ListenDelivery) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListenDelivery.ProtoReflect.Descriptor instead.
+func (*ListenDelivery) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListenDelivery) GetForwardId() uint64 {
+	if x != nil {
+		return x.ForwardId
+	}
+	return 0
+}
+
+func (x *ListenDelivery) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+func (x *ListenDelivery) GetEventType() EventType {
+	if x != nil {
+		return x.EventType
+	}
+	return EventType_EVENT_TYPE_UNSPECIFIED
+}
+
+func (x *ListenDelivery) GetHeaders() []*HttpHeader {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *ListenDelivery) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+func (x *ListenDelivery) GetTest() bool {
+	if x != nil {
+		return x.Test
+	}
+	return false
+}
+
+// One HTTP header.
+type HttpHeader struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its name, lowercase.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Its value.
+	Value         string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HttpHeader) Reset() {
+	*x = HttpHeader{}
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HttpHeader) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HttpHeader) ProtoMessage() {}
+
+func (x *HttpHeader) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HttpHeader.ProtoReflect.Descriptor instead.
+func (*HttpHeader) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *HttpHeader) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *HttpHeader) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
 var File_inboundflow_webhooks_v1_subscriptions_proto protoreflect.FileDescriptor
 
 const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\n" +
-	"+inboundflow/webhooks/v1/subscriptions.proto\x12\x17inboundflow.webhooks.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a(inboundflow/webhooks/v1/deliveries.proto\x1a$inboundflow/webhooks/v1/events.proto\"\xa6\b\n" +
+	"+inboundflow/webhooks/v1/subscriptions.proto\x12\x17inboundflow.webhooks.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a(inboundflow/webhooks/v1/deliveries.proto\x1a$inboundflow/webhooks/v1/events.proto\"\x85\t\n" +
 	"\fSubscription\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x10\n" +
@@ -1597,7 +2151,9 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12S\n" +
 	"\x10signature_scheme\x18\x10 \x01(\x0e2(.inboundflow.webhooks.v1.SignatureSchemeR\x0fsignatureScheme\x12S\n" +
-	"\x18secret_rotation_end_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\x15secretRotationEndTime\x12Q\n" +
+	"\x18secret_rotation_end_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\x15secretRotationEndTime\x12\"\n" +
+	"\rmax_in_flight\x18\x12 \x01(\rR\vmaxInFlight\x129\n" +
+	"\x19max_deliveries_per_second\x18\x13 \x01(\rR\x16maxDeliveriesPerSecond\x12Q\n" +
 	"\x0flast_error_kind\x18\x1e \x01(\x0e2).inboundflow.webhooks.v1.AttemptErrorKindR\rlastErrorKind\"\xee\x01\n" +
 	"\x19CreateSubscriptionRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12I\n" +
@@ -1669,7 +2225,47 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12'\n" +
 	"\x0fsubscription_id\x18\x02 \x01(\tR\x0esubscriptionId\"r\n" +
 	"%CompleteSigningSecretRotationResponse\x12I\n" +
-	"\fsubscription\x18\x01 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription*\x85\x01\n" +
+	"\fsubscription\x18\x01 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription\"\x99\x01\n" +
+	"\rListenRequest\x12<\n" +
+	"\x05start\x18\x01 \x01(\v2$.inboundflow.webhooks.v1.ListenStartH\x00R\x05start\x12?\n" +
+	"\x06result\x18\x02 \x01(\v2%.inboundflow.webhooks.v1.ListenResultH\x00R\x06resultB\t\n" +
+	"\apayload\"\x9d\x01\n" +
+	"\vListenStart\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12C\n" +
+	"\vevent_types\x18\x02 \x03(\x0e2\".inboundflow.webhooks.v1.EventTypeR\n" +
+	"eventTypes\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\"\x99\x02\n" +
+	"\fListenResult\x12\x1d\n" +
+	"\n" +
+	"forward_id\x18\x01 \x01(\x04R\tforwardId\x12\x1f\n" +
+	"\vstatus_code\x18\x02 \x01(\rR\n" +
+	"statusCode\x125\n" +
+	"\bduration\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\bduration\x12\x14\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\x12H\n" +
+	"\n" +
+	"error_kind\x18\x05 \x01(\x0e2).inboundflow.webhooks.v1.AttemptErrorKindR\terrorKind\x122\n" +
+	"\x15response_body_excerpt\x18\x06 \x01(\tR\x13responseBodyExcerpt\"\xa6\x01\n" +
+	"\x0eListenResponse\x12B\n" +
+	"\astarted\x18\x01 \x01(\v2&.inboundflow.webhooks.v1.ListenStartedH\x00R\astarted\x12E\n" +
+	"\bdelivery\x18\x02 \x01(\v2'.inboundflow.webhooks.v1.ListenDeliveryH\x00R\bdeliveryB\t\n" +
+	"\apayload\"\x81\x01\n" +
+	"\rListenStarted\x12I\n" +
+	"\fsubscription\x18\x01 \x01(\v2%.inboundflow.webhooks.v1.SubscriptionR\fsubscription\x12%\n" +
+	"\x0esigning_secret\x18\x02 \x01(\tR\rsigningSecret\"\xfa\x01\n" +
+	"\x0eListenDelivery\x12\x1d\n" +
+	"\n" +
+	"forward_id\x18\x01 \x01(\x04R\tforwardId\x12\x1f\n" +
+	"\vdelivery_id\x18\x02 \x01(\tR\n" +
+	"deliveryId\x12A\n" +
+	"\n" +
+	"event_type\x18\x03 \x01(\x0e2\".inboundflow.webhooks.v1.EventTypeR\teventType\x12=\n" +
+	"\aheaders\x18\x04 \x03(\v2#.inboundflow.webhooks.v1.HttpHeaderR\aheaders\x12\x12\n" +
+	"\x04body\x18\x05 \x01(\fR\x04body\x12\x12\n" +
+	"\x04test\x18\x06 \x01(\bR\x04test\"6\n" +
+	"\n" +
+	"HttpHeader\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value*\x85\x01\n" +
 	"\vIntegration\x12\x1b\n" +
 	"\x17INTEGRATION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12INTEGRATION_ZAPIER\x10\x01\x12\x14\n" +
@@ -1689,7 +2285,8 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\x1cSIGNATURE_SCHEME_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cSIGNATURE_SCHEME_INBOUNDFLOW\x10\x01\x12&\n" +
 	"\"SIGNATURE_SCHEME_STANDARD_WEBHOOKS\x10\x02\x12\x19\n" +
-	"\x15SIGNATURE_SCHEME_BOTH\x10\x032\xad\t\n" +
+	"\x15SIGNATURE_SCHEME_BOTH\x10\x032\x8c\n" +
+	"\n" +
 	"\x13SubscriptionService\x12}\n" +
 	"\x12CreateSubscription\x122.inboundflow.webhooks.v1.CreateSubscriptionRequest\x1a3.inboundflow.webhooks.v1.CreateSubscriptionResponse\x12t\n" +
 	"\x0fGetSubscription\x12/.inboundflow.webhooks.v1.GetSubscriptionRequest\x1a0.inboundflow.webhooks.v1.GetSubscriptionResponse\x12z\n" +
@@ -1699,7 +2296,8 @@ const file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc = "" +
 	"\x10TestSubscription\x120.inboundflow.webhooks.v1.TestSubscriptionRequest\x1a1.inboundflow.webhooks.v1.TestSubscriptionResponse\x12\x89\x01\n" +
 	"\x16ReactivateSubscription\x126.inboundflow.webhooks.v1.ReactivateSubscriptionRequest\x1a7.inboundflow.webhooks.v1.ReactivateSubscriptionResponse\x12\x80\x01\n" +
 	"\x13RotateSigningSecret\x123.inboundflow.webhooks.v1.RotateSigningSecretRequest\x1a4.inboundflow.webhooks.v1.RotateSigningSecretResponse\x12\x9e\x01\n" +
-	"\x1dCompleteSigningSecretRotation\x12=.inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest\x1a>.inboundflow.webhooks.v1.CompleteSigningSecretRotationResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3"
+	"\x1dCompleteSigningSecretRotation\x12=.inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest\x1a>.inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse\x12]\n" +
+	"\x06Listen\x12&.inboundflow.webhooks.v1.ListenRequest\x1a'.inboundflow.webhooks.v1.ListenResponse(\x010\x01BOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3"
 
 var (
 	file_inboundflow_webhooks_v1_subscriptions_proto_rawDescOnce sync.Once
@@ -1714,7 +2312,7 @@ func file_inboundflow_webhooks_v1_subscriptions_proto_rawDescGZIP() []byte {
 }
 
 var file_inboundflow_webhooks_v1_subscriptions_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_inboundflow_webhooks_v1_subscriptions_proto_goTypes = []any{
 	(Integration)(0),                              // 0: inboundflow.webhooks.v1.Integration
 	(SubscriptionStatus)(0),                       // 1: inboundflow.webhooks.v1.SubscriptionStatus
@@ -1739,62 +2337,81 @@ var file_inboundflow_webhooks_v1_subscriptions_proto_goTypes = []any{
 	(*RotateSigningSecretResponse)(nil),           // 20: inboundflow.webhooks.v1.RotateSigningSecretResponse
 	(*CompleteSigningSecretRotationRequest)(nil),  // 21: inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest
 	(*CompleteSigningSecretRotationResponse)(nil), // 22: inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse
-	(EventType)(0),                                // 23: inboundflow.webhooks.v1.EventType
-	(*timestamppb.Timestamp)(nil),                 // 24: google.protobuf.Timestamp
-	(AttemptErrorKind)(0),                         // 25: inboundflow.webhooks.v1.AttemptErrorKind
-	(*fieldmaskpb.FieldMask)(nil),                 // 26: google.protobuf.FieldMask
-	(*durationpb.Duration)(nil),                   // 27: google.protobuf.Duration
+	(*ListenRequest)(nil),                         // 23: inboundflow.webhooks.v1.ListenRequest
+	(*ListenStart)(nil),                           // 24: inboundflow.webhooks.v1.ListenStart
+	(*ListenResult)(nil),                          // 25: inboundflow.webhooks.v1.ListenResult
+	(*ListenResponse)(nil),                        // 26: inboundflow.webhooks.v1.ListenResponse
+	(*ListenStarted)(nil),                         // 27: inboundflow.webhooks.v1.ListenStarted
+	(*ListenDelivery)(nil),                        // 28: inboundflow.webhooks.v1.ListenDelivery
+	(*HttpHeader)(nil),                            // 29: inboundflow.webhooks.v1.HttpHeader
+	(EventType)(0),                                // 30: inboundflow.webhooks.v1.EventType
+	(*timestamppb.Timestamp)(nil),                 // 31: google.protobuf.Timestamp
+	(AttemptErrorKind)(0),                         // 32: inboundflow.webhooks.v1.AttemptErrorKind
+	(*fieldmaskpb.FieldMask)(nil),                 // 33: google.protobuf.FieldMask
+	(*durationpb.Duration)(nil),                   // 34: google.protobuf.Duration
 }
 var file_inboundflow_webhooks_v1_subscriptions_proto_depIdxs = []int32{
 	0,  // 0: inboundflow.webhooks.v1.Subscription.integration:type_name -> inboundflow.webhooks.v1.Integration
-	23, // 1: inboundflow.webhooks.v1.Subscription.event_types:type_name -> inboundflow.webhooks.v1.EventType
+	30, // 1: inboundflow.webhooks.v1.Subscription.event_types:type_name -> inboundflow.webhooks.v1.EventType
 	1,  // 2: inboundflow.webhooks.v1.Subscription.status:type_name -> inboundflow.webhooks.v1.SubscriptionStatus
 	2,  // 3: inboundflow.webhooks.v1.Subscription.disabled_reason:type_name -> inboundflow.webhooks.v1.DisabledReason
-	24, // 4: inboundflow.webhooks.v1.Subscription.last_success_time:type_name -> google.protobuf.Timestamp
-	24, // 5: inboundflow.webhooks.v1.Subscription.last_failure_time:type_name -> google.protobuf.Timestamp
-	24, // 6: inboundflow.webhooks.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
-	24, // 7: inboundflow.webhooks.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
+	31, // 4: inboundflow.webhooks.v1.Subscription.last_success_time:type_name -> google.protobuf.Timestamp
+	31, // 5: inboundflow.webhooks.v1.Subscription.last_failure_time:type_name -> google.protobuf.Timestamp
+	31, // 6: inboundflow.webhooks.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	31, // 7: inboundflow.webhooks.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 8: inboundflow.webhooks.v1.Subscription.signature_scheme:type_name -> inboundflow.webhooks.v1.SignatureScheme
-	24, // 9: inboundflow.webhooks.v1.Subscription.secret_rotation_end_time:type_name -> google.protobuf.Timestamp
-	25, // 10: inboundflow.webhooks.v1.Subscription.last_error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
+	31, // 9: inboundflow.webhooks.v1.Subscription.secret_rotation_end_time:type_name -> google.protobuf.Timestamp
+	32, // 10: inboundflow.webhooks.v1.Subscription.last_error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
 	4,  // 11: inboundflow.webhooks.v1.CreateSubscriptionRequest.subscription:type_name -> inboundflow.webhooks.v1.Subscription
 	4,  // 12: inboundflow.webhooks.v1.CreateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
 	4,  // 13: inboundflow.webhooks.v1.GetSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
 	1,  // 14: inboundflow.webhooks.v1.ListSubscriptionsRequest.status:type_name -> inboundflow.webhooks.v1.SubscriptionStatus
 	4,  // 15: inboundflow.webhooks.v1.ListSubscriptionsResponse.subscriptions:type_name -> inboundflow.webhooks.v1.Subscription
 	4,  // 16: inboundflow.webhooks.v1.UpdateSubscriptionRequest.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	26, // 17: inboundflow.webhooks.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 17: inboundflow.webhooks.v1.UpdateSubscriptionRequest.update_mask:type_name -> google.protobuf.FieldMask
 	4,  // 18: inboundflow.webhooks.v1.UpdateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	23, // 19: inboundflow.webhooks.v1.TestSubscriptionRequest.event_type:type_name -> inboundflow.webhooks.v1.EventType
-	27, // 20: inboundflow.webhooks.v1.TestSubscriptionResponse.latency:type_name -> google.protobuf.Duration
-	25, // 21: inboundflow.webhooks.v1.TestSubscriptionResponse.error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
+	30, // 19: inboundflow.webhooks.v1.TestSubscriptionRequest.event_type:type_name -> inboundflow.webhooks.v1.EventType
+	34, // 20: inboundflow.webhooks.v1.TestSubscriptionResponse.latency:type_name -> google.protobuf.Duration
+	32, // 21: inboundflow.webhooks.v1.TestSubscriptionResponse.error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
 	4,  // 22: inboundflow.webhooks.v1.ReactivateSubscriptionResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	27, // 23: inboundflow.webhooks.v1.RotateSigningSecretRequest.grace_period:type_name -> google.protobuf.Duration
+	34, // 23: inboundflow.webhooks.v1.RotateSigningSecretRequest.grace_period:type_name -> google.protobuf.Duration
 	4,  // 24: inboundflow.webhooks.v1.RotateSigningSecretResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
 	4,  // 25: inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse.subscription:type_name -> inboundflow.webhooks.v1.Subscription
-	5,  // 26: inboundflow.webhooks.v1.SubscriptionService.CreateSubscription:input_type -> inboundflow.webhooks.v1.CreateSubscriptionRequest
-	7,  // 27: inboundflow.webhooks.v1.SubscriptionService.GetSubscription:input_type -> inboundflow.webhooks.v1.GetSubscriptionRequest
-	9,  // 28: inboundflow.webhooks.v1.SubscriptionService.ListSubscriptions:input_type -> inboundflow.webhooks.v1.ListSubscriptionsRequest
-	11, // 29: inboundflow.webhooks.v1.SubscriptionService.UpdateSubscription:input_type -> inboundflow.webhooks.v1.UpdateSubscriptionRequest
-	13, // 30: inboundflow.webhooks.v1.SubscriptionService.DeleteSubscription:input_type -> inboundflow.webhooks.v1.DeleteSubscriptionRequest
-	15, // 31: inboundflow.webhooks.v1.SubscriptionService.TestSubscription:input_type -> inboundflow.webhooks.v1.TestSubscriptionRequest
-	17, // 32: inboundflow.webhooks.v1.SubscriptionService.ReactivateSubscription:input_type -> inboundflow.webhooks.v1.ReactivateSubscriptionRequest
-	19, // 33: inboundflow.webhooks.v1.SubscriptionService.RotateSigningSecret:input_type -> inboundflow.webhooks.v1.RotateSigningSecretRequest
-	21, // 34: inboundflow.webhooks.v1.SubscriptionService.CompleteSigningSecretRotation:input_type -> inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest
-	6,  // 35: inboundflow.webhooks.v1.SubscriptionService.CreateSubscription:output_type -> inboundflow.webhooks.v1.CreateSubscriptionResponse
-	8,  // 36: inboundflow.webhooks.v1.SubscriptionService.GetSubscription:output_type -> inboundflow.webhooks.v1.GetSubscriptionResponse
-	10, // 37: inboundflow.webhooks.v1.SubscriptionService.ListSubscriptions:output_type -> inboundflow.webhooks.v1.ListSubscriptionsResponse
-	12, // 38: inboundflow.webhooks.v1.SubscriptionService.UpdateSubscription:output_type -> inboundflow.webhooks.v1.UpdateSubscriptionResponse
-	14, // 39: inboundflow.webhooks.v1.SubscriptionService.DeleteSubscription:output_type -> inboundflow.webhooks.v1.DeleteSubscriptionResponse
-	16, // 40: inboundflow.webhooks.v1.SubscriptionService.TestSubscription:output_type -> inboundflow.webhooks.v1.TestSubscriptionResponse
-	18, // 41: inboundflow.webhooks.v1.SubscriptionService.ReactivateSubscription:output_type -> inboundflow.webhooks.v1.ReactivateSubscriptionResponse
-	20, // 42: inboundflow.webhooks.v1.SubscriptionService.RotateSigningSecret:output_type -> inboundflow.webhooks.v1.RotateSigningSecretResponse
-	22, // 43: inboundflow.webhooks.v1.SubscriptionService.CompleteSigningSecretRotation:output_type -> inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse
-	35, // [35:44] is the sub-list for method output_type
-	26, // [26:35] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	24, // 26: inboundflow.webhooks.v1.ListenRequest.start:type_name -> inboundflow.webhooks.v1.ListenStart
+	25, // 27: inboundflow.webhooks.v1.ListenRequest.result:type_name -> inboundflow.webhooks.v1.ListenResult
+	30, // 28: inboundflow.webhooks.v1.ListenStart.event_types:type_name -> inboundflow.webhooks.v1.EventType
+	34, // 29: inboundflow.webhooks.v1.ListenResult.duration:type_name -> google.protobuf.Duration
+	32, // 30: inboundflow.webhooks.v1.ListenResult.error_kind:type_name -> inboundflow.webhooks.v1.AttemptErrorKind
+	27, // 31: inboundflow.webhooks.v1.ListenResponse.started:type_name -> inboundflow.webhooks.v1.ListenStarted
+	28, // 32: inboundflow.webhooks.v1.ListenResponse.delivery:type_name -> inboundflow.webhooks.v1.ListenDelivery
+	4,  // 33: inboundflow.webhooks.v1.ListenStarted.subscription:type_name -> inboundflow.webhooks.v1.Subscription
+	30, // 34: inboundflow.webhooks.v1.ListenDelivery.event_type:type_name -> inboundflow.webhooks.v1.EventType
+	29, // 35: inboundflow.webhooks.v1.ListenDelivery.headers:type_name -> inboundflow.webhooks.v1.HttpHeader
+	5,  // 36: inboundflow.webhooks.v1.SubscriptionService.CreateSubscription:input_type -> inboundflow.webhooks.v1.CreateSubscriptionRequest
+	7,  // 37: inboundflow.webhooks.v1.SubscriptionService.GetSubscription:input_type -> inboundflow.webhooks.v1.GetSubscriptionRequest
+	9,  // 38: inboundflow.webhooks.v1.SubscriptionService.ListSubscriptions:input_type -> inboundflow.webhooks.v1.ListSubscriptionsRequest
+	11, // 39: inboundflow.webhooks.v1.SubscriptionService.UpdateSubscription:input_type -> inboundflow.webhooks.v1.UpdateSubscriptionRequest
+	13, // 40: inboundflow.webhooks.v1.SubscriptionService.DeleteSubscription:input_type -> inboundflow.webhooks.v1.DeleteSubscriptionRequest
+	15, // 41: inboundflow.webhooks.v1.SubscriptionService.TestSubscription:input_type -> inboundflow.webhooks.v1.TestSubscriptionRequest
+	17, // 42: inboundflow.webhooks.v1.SubscriptionService.ReactivateSubscription:input_type -> inboundflow.webhooks.v1.ReactivateSubscriptionRequest
+	19, // 43: inboundflow.webhooks.v1.SubscriptionService.RotateSigningSecret:input_type -> inboundflow.webhooks.v1.RotateSigningSecretRequest
+	21, // 44: inboundflow.webhooks.v1.SubscriptionService.CompleteSigningSecretRotation:input_type -> inboundflow.webhooks.v1.CompleteSigningSecretRotationRequest
+	23, // 45: inboundflow.webhooks.v1.SubscriptionService.Listen:input_type -> inboundflow.webhooks.v1.ListenRequest
+	6,  // 46: inboundflow.webhooks.v1.SubscriptionService.CreateSubscription:output_type -> inboundflow.webhooks.v1.CreateSubscriptionResponse
+	8,  // 47: inboundflow.webhooks.v1.SubscriptionService.GetSubscription:output_type -> inboundflow.webhooks.v1.GetSubscriptionResponse
+	10, // 48: inboundflow.webhooks.v1.SubscriptionService.ListSubscriptions:output_type -> inboundflow.webhooks.v1.ListSubscriptionsResponse
+	12, // 49: inboundflow.webhooks.v1.SubscriptionService.UpdateSubscription:output_type -> inboundflow.webhooks.v1.UpdateSubscriptionResponse
+	14, // 50: inboundflow.webhooks.v1.SubscriptionService.DeleteSubscription:output_type -> inboundflow.webhooks.v1.DeleteSubscriptionResponse
+	16, // 51: inboundflow.webhooks.v1.SubscriptionService.TestSubscription:output_type -> inboundflow.webhooks.v1.TestSubscriptionResponse
+	18, // 52: inboundflow.webhooks.v1.SubscriptionService.ReactivateSubscription:output_type -> inboundflow.webhooks.v1.ReactivateSubscriptionResponse
+	20, // 53: inboundflow.webhooks.v1.SubscriptionService.RotateSigningSecret:output_type -> inboundflow.webhooks.v1.RotateSigningSecretResponse
+	22, // 54: inboundflow.webhooks.v1.SubscriptionService.CompleteSigningSecretRotation:output_type -> inboundflow.webhooks.v1.CompleteSigningSecretRotationResponse
+	26, // 55: inboundflow.webhooks.v1.SubscriptionService.Listen:output_type -> inboundflow.webhooks.v1.ListenResponse
+	46, // [46:56] is the sub-list for method output_type
+	36, // [36:46] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_inboundflow_webhooks_v1_subscriptions_proto_init() }
@@ -1804,13 +2421,21 @@ func file_inboundflow_webhooks_v1_subscriptions_proto_init() {
 	}
 	file_inboundflow_webhooks_v1_deliveries_proto_init()
 	file_inboundflow_webhooks_v1_events_proto_init()
+	file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[19].OneofWrappers = []any{
+		(*ListenRequest_Start)(nil),
+		(*ListenRequest_Result)(nil),
+	}
+	file_inboundflow_webhooks_v1_subscriptions_proto_msgTypes[22].OneofWrappers = []any{
+		(*ListenResponse_Started)(nil),
+		(*ListenResponse_Delivery)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc), len(file_inboundflow_webhooks_v1_subscriptions_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   19,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,7 @@ const (
 	SubscriptionService_ReactivateSubscription_FullMethodName        = "/inboundflow.webhooks.v1.SubscriptionService/ReactivateSubscription"
 	SubscriptionService_RotateSigningSecret_FullMethodName           = "/inboundflow.webhooks.v1.SubscriptionService/RotateSigningSecret"
 	SubscriptionService_CompleteSigningSecretRotation_FullMethodName = "/inboundflow.webhooks.v1.SubscriptionService/CompleteSigningSecretRotation"
+	SubscriptionService_Listen_FullMethodName                        = "/inboundflow.webhooks.v1.SubscriptionService/Listen"
 )
 
 // SubscriptionServiceClient is the client API for SubscriptionService service.
@@ -70,6 +71,20 @@ type SubscriptionServiceClient interface {
 	// Ends a rotation's grace period now: from the next attempt on only the new
 	// secret signs. Does nothing when no rotation is in progress.
 	CompleteSigningSecretRotation(ctx context.Context, in *CompleteSigningSecretRotationRequest, opts ...grpc.CallOption) (*CompleteSigningSecretRotationResponse, error)
+	// A `listen` session, for a receiver with no public URL (what
+	// `inboundflow-webhooks listen --forward-to` uses): deliveries travel over
+	// this stream instead of HTTPS. The first request must be `start`: the
+	// service creates a temporary subscription (its URL is `listen://…`, which
+	// `CreateSubscription` never accepts) with a generated signing secret and
+	// answers `started`. Then every attempt to it arrives as a `delivery`: the
+	// exact request the service would POST (headers in order, body bytes). The
+	// client answers each with a `result` naming its `forward_id`, which is
+	// recorded as the attempt: 2xx is success; anything else, or no result
+	// within the attempt timeout (10 s by default), fails and is retried as
+	// usual. When the stream ends (the client exits, the connection is lost,
+	// the service shuts down), the temporary subscription is deleted; one left
+	// by a crash is deleted when the service starts again.
+	Listen(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ListenRequest, ListenResponse], error)
 }
 
 type subscriptionServiceClient struct {
@@ -170,6 +185,19 @@ func (c *subscriptionServiceClient) CompleteSigningSecretRotation(ctx context.Co
 	return out, nil
 }
 
+func (c *subscriptionServiceClient) Listen(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ListenRequest, ListenResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &SubscriptionService_ServiceDesc.Streams[0], SubscriptionService_Listen_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ListenRequest, ListenResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SubscriptionService_ListenClient = grpc.BidiStreamingClient[ListenRequest, ListenResponse]
+
 // SubscriptionServiceServer is the server API for SubscriptionService service.
 // All implementations must embed UnimplementedSubscriptionServiceServer
 // for forward compatibility.
@@ -210,6 +238,20 @@ type SubscriptionServiceServer interface {
 	// Ends a rotation's grace period now: from the next attempt on only the new
 	// secret signs. Does nothing when no rotation is in progress.
 	CompleteSigningSecretRotation(context.Context, *CompleteSigningSecretRotationRequest) (*CompleteSigningSecretRotationResponse, error)
+	// A `listen` session, for a receiver with no public URL (what
+	// `inboundflow-webhooks listen --forward-to` uses): deliveries travel over
+	// this stream instead of HTTPS. The first request must be `start`: the
+	// service creates a temporary subscription (its URL is `listen://…`, which
+	// `CreateSubscription` never accepts) with a generated signing secret and
+	// answers `started`. Then every attempt to it arrives as a `delivery`: the
+	// exact request the service would POST (headers in order, body bytes). The
+	// client answers each with a `result` naming its `forward_id`, which is
+	// recorded as the attempt: 2xx is success; anything else, or no result
+	// within the attempt timeout (10 s by default), fails and is retried as
+	// usual. When the stream ends (the client exits, the connection is lost,
+	// the service shuts down), the temporary subscription is deleted; one left
+	// by a crash is deleted when the service starts again.
+	Listen(grpc.BidiStreamingServer[ListenRequest, ListenResponse]) error
 	mustEmbedUnimplementedSubscriptionServiceServer()
 }
 
@@ -246,6 +288,9 @@ func (UnimplementedSubscriptionServiceServer) RotateSigningSecret(context.Contex
 }
 func (UnimplementedSubscriptionServiceServer) CompleteSigningSecretRotation(context.Context, *CompleteSigningSecretRotationRequest) (*CompleteSigningSecretRotationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CompleteSigningSecretRotation not implemented")
+}
+func (UnimplementedSubscriptionServiceServer) Listen(grpc.BidiStreamingServer[ListenRequest, ListenResponse]) error {
+	return status.Error(codes.Unimplemented, "method Listen not implemented")
 }
 func (UnimplementedSubscriptionServiceServer) mustEmbedUnimplementedSubscriptionServiceServer() {}
 func (UnimplementedSubscriptionServiceServer) testEmbeddedByValue()                             {}
@@ -430,6 +475,13 @@ func _SubscriptionService_CompleteSigningSecretRotation_Handler(srv interface{},
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SubscriptionService_Listen_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(SubscriptionServiceServer).Listen(&grpc.GenericServerStream[ListenRequest, ListenResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type SubscriptionService_ListenServer = grpc.BidiStreamingServer[ListenRequest, ListenResponse]
+
 // SubscriptionService_ServiceDesc is the grpc.ServiceDesc for SubscriptionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -474,6 +526,13 @@ var SubscriptionService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _SubscriptionService_CompleteSigningSecretRotation_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Listen",
+			Handler:       _SubscriptionService_Listen_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "inboundflow/webhooks/v1/subscriptions.proto",
 }

@@ -173,3 +173,51 @@ class ReplayDeliveriesResponse(_message.Message):
     created_count: int
     rescheduled_count: int
     def __init__(self, created_count: _Optional[int] = ..., rescheduled_count: _Optional[int] = ...) -> None: ...
+
+class WatchDeliveriesRequest(_message.Message):
+    __slots__ = ("organization_id", "subscription_id")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    subscription_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., subscription_id: _Optional[str] = ...) -> None: ...
+
+class WatchDeliveriesResponse(_message.Message):
+    __slots__ = ("update", "missed_updates")
+    UPDATE_FIELD_NUMBER: _ClassVar[int]
+    MISSED_UPDATES_FIELD_NUMBER: _ClassVar[int]
+    update: AttemptUpdate
+    missed_updates: int
+    def __init__(self, update: _Optional[_Union[AttemptUpdate, _Mapping]] = ..., missed_updates: _Optional[int] = ...) -> None: ...
+
+class AttemptUpdate(_message.Message):
+    __slots__ = ("delivery_id", "event_id", "subscription_id", "event_type", "attempt_number", "status", "status_code", "duration", "error", "error_kind", "test", "start_time", "next_attempt_time", "subscription_disabled")
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    ERROR_KIND_FIELD_NUMBER: _ClassVar[int]
+    TEST_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIPTION_DISABLED_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: str
+    event_id: str
+    subscription_id: str
+    event_type: _events_pb2.EventType
+    attempt_number: int
+    status: DeliveryStatus
+    status_code: int
+    duration: _duration_pb2.Duration
+    error: str
+    error_kind: AttemptErrorKind
+    test: bool
+    start_time: _timestamp_pb2.Timestamp
+    next_attempt_time: _timestamp_pb2.Timestamp
+    subscription_disabled: bool
+    def __init__(self, delivery_id: _Optional[str] = ..., event_id: _Optional[str] = ..., subscription_id: _Optional[str] = ..., event_type: _Optional[_Union[_events_pb2.EventType, str]] = ..., attempt_number: _Optional[int] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., status_code: _Optional[int] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[str] = ..., error_kind: _Optional[_Union[AttemptErrorKind, str]] = ..., test: _Optional[bool] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subscription_disabled: _Optional[bool] = ...) -> None: ...

@@ -55,6 +55,11 @@ class DeliveryServiceStub:
                 request_serializer=inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.ReplayDeliveriesRequest.SerializeToString,
                 response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.ReplayDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.WatchDeliveries = channel.unary_stream(
+                '/inboundflow.webhooks.v1.DeliveryService/WatchDeliveries',
+                request_serializer=inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.WatchDeliveriesRequest.SerializeToString,
+                response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.WatchDeliveriesResponse.FromString,
+                _registered_method=True)
 
 
 class DeliveryServiceServicer:
@@ -95,6 +100,20 @@ class DeliveryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchDeliveries(self, request, context):
+        """Streams a subscription's attempts as they are made (every subscription of
+        the organization when `subscription_id` is empty): one update per attempt,
+        sent once its outcome is stored, tests included. It never slows
+        delivery: a watcher that reads more slowly than attempts are made loses
+        the oldest updates it has not read, and the next update it gets says how
+        many (`missed_updates`). A watcher sees the attempts made by the instance
+        it is connected to (with several instances on one PostgreSQL database,
+        watch each). The stream ends when the service shuts down.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DeliveryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -117,6 +136,11 @@ def add_DeliveryServiceServicer_to_server(servicer, server):
                     servicer.ReplayDeliveries,
                     request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.ReplayDeliveriesRequest.FromString,
                     response_serializer=inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.ReplayDeliveriesResponse.SerializeToString,
+            ),
+            'WatchDeliveries': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchDeliveries,
+                    request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.WatchDeliveriesRequest.FromString,
+                    response_serializer=inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.WatchDeliveriesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,6 +252,33 @@ class DeliveryService:
             '/inboundflow.webhooks.v1.DeliveryService/ReplayDeliveries',
             inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.ReplayDeliveriesRequest.SerializeToString,
             inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.ReplayDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/inboundflow.webhooks.v1.DeliveryService/WatchDeliveries',
+            inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.WatchDeliveriesRequest.SerializeToString,
+            inboundflow_dot_webhooks_dot_v1_dot_deliveries__pb2.WatchDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

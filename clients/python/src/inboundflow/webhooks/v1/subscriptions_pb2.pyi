@@ -59,7 +59,7 @@ SIGNATURE_SCHEME_STANDARD_WEBHOOKS: SignatureScheme
 SIGNATURE_SCHEME_BOTH: SignatureScheme
 
 class Subscription(_message.Message):
-    __slots__ = ("id", "organization_id", "url", "integration", "event_types", "description", "has_signing_secret", "status", "disabled_reason", "consecutive_failures", "last_success_time", "last_failure_time", "last_error", "create_time", "update_time", "signature_scheme", "secret_rotation_end_time", "last_error_kind")
+    __slots__ = ("id", "organization_id", "url", "integration", "event_types", "description", "has_signing_secret", "status", "disabled_reason", "consecutive_failures", "last_success_time", "last_failure_time", "last_error", "create_time", "update_time", "signature_scheme", "secret_rotation_end_time", "max_in_flight", "max_deliveries_per_second", "last_error_kind")
     ID_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +77,8 @@ class Subscription(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_SCHEME_FIELD_NUMBER: _ClassVar[int]
     SECRET_ROTATION_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    MAX_DELIVERIES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_KIND_FIELD_NUMBER: _ClassVar[int]
     id: str
     organization_id: str
@@ -95,8 +97,10 @@ class Subscription(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     signature_scheme: SignatureScheme
     secret_rotation_end_time: _timestamp_pb2.Timestamp
+    max_in_flight: int
+    max_deliveries_per_second: int
     last_error_kind: _deliveries_pb2.AttemptErrorKind
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., url: _Optional[str] = ..., integration: _Optional[_Union[Integration, str]] = ..., event_types: _Optional[_Iterable[_Union[_events_pb2.EventType, str]]] = ..., description: _Optional[str] = ..., has_signing_secret: _Optional[bool] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., disabled_reason: _Optional[_Union[DisabledReason, str]] = ..., consecutive_failures: _Optional[int] = ..., last_success_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_failure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_scheme: _Optional[_Union[SignatureScheme, str]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error_kind: _Optional[_Union[_deliveries_pb2.AttemptErrorKind, str]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., url: _Optional[str] = ..., integration: _Optional[_Union[Integration, str]] = ..., event_types: _Optional[_Iterable[_Union[_events_pb2.EventType, str]]] = ..., description: _Optional[str] = ..., has_signing_secret: _Optional[bool] = ..., status: _Optional[_Union[SubscriptionStatus, str]] = ..., disabled_reason: _Optional[_Union[DisabledReason, str]] = ..., consecutive_failures: _Optional[int] = ..., last_success_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_failure_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signature_scheme: _Optional[_Union[SignatureScheme, str]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_in_flight: _Optional[int] = ..., max_deliveries_per_second: _Optional[int] = ..., last_error_kind: _Optional[_Union[_deliveries_pb2.AttemptErrorKind, str]] = ...) -> None: ...
 
 class CreateSubscriptionRequest(_message.Message):
     __slots__ = ("organization_id", "subscription", "signing_secret", "generate_signing_secret")
@@ -263,3 +267,77 @@ class CompleteSigningSecretRotationResponse(_message.Message):
     SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
     subscription: Subscription
     def __init__(self, subscription: _Optional[_Union[Subscription, _Mapping]] = ...) -> None: ...
+
+class ListenRequest(_message.Message):
+    __slots__ = ("start", "result")
+    START_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    start: ListenStart
+    result: ListenResult
+    def __init__(self, start: _Optional[_Union[ListenStart, _Mapping]] = ..., result: _Optional[_Union[ListenResult, _Mapping]] = ...) -> None: ...
+
+class ListenStart(_message.Message):
+    __slots__ = ("organization_id", "event_types", "description")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    event_types: _containers.RepeatedScalarFieldContainer[_events_pb2.EventType]
+    description: str
+    def __init__(self, organization_id: _Optional[str] = ..., event_types: _Optional[_Iterable[_Union[_events_pb2.EventType, str]]] = ..., description: _Optional[str] = ...) -> None: ...
+
+class ListenResult(_message.Message):
+    __slots__ = ("forward_id", "status_code", "duration", "error", "error_kind", "response_body_excerpt")
+    FORWARD_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    ERROR_KIND_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_BODY_EXCERPT_FIELD_NUMBER: _ClassVar[int]
+    forward_id: int
+    status_code: int
+    duration: _duration_pb2.Duration
+    error: str
+    error_kind: _deliveries_pb2.AttemptErrorKind
+    response_body_excerpt: str
+    def __init__(self, forward_id: _Optional[int] = ..., status_code: _Optional[int] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., error: _Optional[str] = ..., error_kind: _Optional[_Union[_deliveries_pb2.AttemptErrorKind, str]] = ..., response_body_excerpt: _Optional[str] = ...) -> None: ...
+
+class ListenResponse(_message.Message):
+    __slots__ = ("started", "delivery")
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_FIELD_NUMBER: _ClassVar[int]
+    started: ListenStarted
+    delivery: ListenDelivery
+    def __init__(self, started: _Optional[_Union[ListenStarted, _Mapping]] = ..., delivery: _Optional[_Union[ListenDelivery, _Mapping]] = ...) -> None: ...
+
+class ListenStarted(_message.Message):
+    __slots__ = ("subscription", "signing_secret")
+    SUBSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_SECRET_FIELD_NUMBER: _ClassVar[int]
+    subscription: Subscription
+    signing_secret: str
+    def __init__(self, subscription: _Optional[_Union[Subscription, _Mapping]] = ..., signing_secret: _Optional[str] = ...) -> None: ...
+
+class ListenDelivery(_message.Message):
+    __slots__ = ("forward_id", "delivery_id", "event_type", "headers", "body", "test")
+    FORWARD_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    TEST_FIELD_NUMBER: _ClassVar[int]
+    forward_id: int
+    delivery_id: str
+    event_type: _events_pb2.EventType
+    headers: _containers.RepeatedCompositeFieldContainer[HttpHeader]
+    body: bytes
+    test: bool
+    def __init__(self, forward_id: _Optional[int] = ..., delivery_id: _Optional[str] = ..., event_type: _Optional[_Union[_events_pb2.EventType, str]] = ..., headers: _Optional[_Iterable[_Union[HttpHeader, _Mapping]]] = ..., body: _Optional[bytes] = ..., test: _Optional[bool] = ...) -> None: ...
+
+class HttpHeader(_message.Message):
+    __slots__ = ("name", "value")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: str
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...

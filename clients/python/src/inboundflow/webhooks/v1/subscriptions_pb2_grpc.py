@@ -81,6 +81,11 @@ class SubscriptionServiceStub:
                 request_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationRequest.SerializeToString,
                 response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationResponse.FromString,
                 _registered_method=True)
+        self.Listen = channel.stream_stream(
+                '/inboundflow.webhooks.v1.SubscriptionService/Listen',
+                request_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ListenRequest.SerializeToString,
+                response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ListenResponse.FromString,
+                _registered_method=True)
 
 
 class SubscriptionServiceServicer:
@@ -166,6 +171,25 @@ class SubscriptionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Listen(self, request_iterator, context):
+        """A `listen` session, for a receiver with no public URL (what
+        `inboundflow-webhooks listen --forward-to` uses): deliveries travel over
+        this stream instead of HTTPS. The first request must be `start`: the
+        service creates a temporary subscription (its URL is `listen://…`, which
+        `CreateSubscription` never accepts) with a generated signing secret and
+        answers `started`. Then every attempt to it arrives as a `delivery`: the
+        exact request the service would POST (headers in order, body bytes). The
+        client answers each with a `result` naming its `forward_id`, which is
+        recorded as the attempt: 2xx is success; anything else, or no result
+        within the attempt timeout (10 s by default), fails and is retried as
+        usual. When the stream ends (the client exits, the connection is lost,
+        the service shuts down), the temporary subscription is deleted; one left
+        by a crash is deleted when the service starts again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SubscriptionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -213,6 +237,11 @@ def add_SubscriptionServiceServicer_to_server(servicer, server):
                     servicer.CompleteSigningSecretRotation,
                     request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationRequest.FromString,
                     response_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationResponse.SerializeToString,
+            ),
+            'Listen': grpc.stream_stream_rpc_method_handler(
+                    servicer.Listen,
+                    request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ListenRequest.FromString,
+                    response_serializer=inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ListenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -460,6 +489,33 @@ class SubscriptionService:
             '/inboundflow.webhooks.v1.SubscriptionService/CompleteSigningSecretRotation',
             inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationRequest.SerializeToString,
             inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.CompleteSigningSecretRotationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Listen(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/inboundflow.webhooks.v1.SubscriptionService/Listen',
+            inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ListenRequest.SerializeToString,
+            inboundflow_dot_webhooks_dot_v1_dot_subscriptions__pb2.ListenResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inboundflow/webhooks/v1/deliveries.proto.
  */
 export const file_inboundflow_webhooks_v1_deliveries: GenFile = /*@__PURE__*/
-  fileDesc("CihpbmJvdW5kZmxvdy93ZWJob29rcy92MS9kZWxpdmVyaWVzLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSL4AQoHQXR0ZW1wdBIOCgZudW1iZXIYASABKA0SLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZHVyYXRpb24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEwoLc3RhdHVzX2NvZGUYBCABKA0SDQoFZXJyb3IYBSABKAkSHQoVcmVzcG9uc2VfYm9keV9leGNlcnB0GAYgASgJEj0KCmVycm9yX2tpbmQYByABKA4yKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BdHRlbXB0RXJyb3JLaW5kIq8ECghEZWxpdmVyeRIKCgJpZBgBIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSEAoIZXZlbnRfaWQYAyABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAQgASgJEjYKCmV2ZW50X3R5cGUYBSABKA4yIi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FdmVudFR5cGUSNwoGc3RhdHVzGAYgASgOMicuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnlTdGF0dXMSFQoNYXR0ZW1wdF9jb3VudBgHIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQbGFzdF9zdGF0dXNfY29kZRgJIAEoDRISCgpsYXN0X2Vycm9yGAogASgJEgwKBHRlc3QYCyABKAgSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCghhdHRlbXB0cxgOIAMoCzIgLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkF0dGVtcHQSQgoPbGFzdF9lcnJvcl9raW5kGA8gASgOMikuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXR0ZW1wdEVycm9yS2luZCKZAgoVTGlzdERlbGl2ZXJpZXNSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYBCABKAkSEAoIZXZlbnRfaWQYBSABKAkSNwoGc3RhdHVzGAYgASgOMicuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnlTdGF0dXMSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImgKFkxpc3REZWxpdmVyaWVzUmVzcG9uc2USNQoKZGVsaXZlcmllcxgBIAMoCzIhLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRlbGl2ZXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJCChJHZXREZWxpdmVyeVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhMKC2RlbGl2ZXJ5X2lkGAIgASgJIkoKE0dldERlbGl2ZXJ5UmVzcG9uc2USMwoIZGVsaXZlcnkYASABKAsyIS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxpdmVyeSJIChhSZWRlbGl2ZXJEZWxpdmVyeVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhMKC2RlbGl2ZXJ5X2lkGAIgASgJIlAKGVJlZGVsaXZlckRlbGl2ZXJ5UmVzcG9uc2USMwoIZGVsaXZlcnkYASABKAsyIS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxpdmVyeSJ7ChdSZXBsYXlEZWxpdmVyaWVzUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKGFJlcGxheURlbGl2ZXJpZXNSZXNwb25zZRIVCg1jcmVhdGVkX2NvdW50GAEgASgNEhkKEXJlc2NoZWR1bGVkX2NvdW50GAIgASgNKscBCg5EZWxpdmVyeVN0YXR1cxIfChtERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdERUxJVkVSWV9TVEFUVVNfUEVORElORxABEh0KGURFTElWRVJZX1NUQVRVU19JTl9GTElHSFQQAhIdChlERUxJVkVSWV9TVEFUVVNfU1VDQ0VFREVEEAMSGgoWREVMSVZFUllfU1RBVFVTX0ZBSUxFRBAEEh0KGURFTElWRVJZX1NUQVRVU19DQU5DRUxMRUQQBSq/AgoQQXR0ZW1wdEVycm9yS2luZBIiCh5BVFRFTVBUX0VSUk9SX0tJTkRfVU5TUEVDSUZJRUQQABIlCiFBVFRFTVBUX0VSUk9SX0tJTkRfQkxPQ0tFRF9UQVJHRVQQARIaChZBVFRFTVBUX0VSUk9SX0tJTkRfRE5TEAISHgoaQVRURU1QVF9FUlJPUl9LSU5EX0NPTk5FQ1QQAxIaChZBVFRFTVBUX0VSUk9SX0tJTkRfVExTEAQSHgoaQVRURU1QVF9FUlJPUl9LSU5EX1RJTUVPVVQQBRIiCh5BVFRFTVBUX0VSUk9SX0tJTkRfSFRUUF9TVEFUVVMQBhIkCiBBVFRFTVBUX0VSUk9SX0tJTkRfUkVTUE9OU0VfUkVBRBAHEh4KGkFUVEVNUFRfRVJST1JfS0lORF9TRVJWSUNFEAgy4wMKD0RlbGl2ZXJ5U2VydmljZRJxCg5MaXN0RGVsaXZlcmllcxIuLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3REZWxpdmVyaWVzUmVxdWVzdBovLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3REZWxpdmVyaWVzUmVzcG9uc2USaAoLR2V0RGVsaXZlcnkSKy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXREZWxpdmVyeVJlcXVlc3QaLC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXREZWxpdmVyeVJlc3BvbnNlEnoKEVJlZGVsaXZlckRlbGl2ZXJ5EjEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVkZWxpdmVyRGVsaXZlcnlSZXF1ZXN0GjIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVkZWxpdmVyRGVsaXZlcnlSZXNwb25zZRJ3ChBSZXBsYXlEZWxpdmVyaWVzEjAuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVwbGF5RGVsaXZlcmllc1JlcXVlc3QaMS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5SZXBsYXlEZWxpdmVyaWVzUmVzcG9uc2VCT1pNZ2l0aHViLmNvbS9pbmJvdW5kZmxvdy93ZWJob29rcy9jbGllbnRzL2dvL2luYm91bmRmbG93L3dlYmhvb2tzL3YxO3dlYmhvb2tzdjFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_events]);
+  fileDesc("CihpbmJvdW5kZmxvdy93ZWJob29rcy92MS9kZWxpdmVyaWVzLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSL4AQoHQXR0ZW1wdBIOCgZudW1iZXIYASABKA0SLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZHVyYXRpb24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEwoLc3RhdHVzX2NvZGUYBCABKA0SDQoFZXJyb3IYBSABKAkSHQoVcmVzcG9uc2VfYm9keV9leGNlcnB0GAYgASgJEj0KCmVycm9yX2tpbmQYByABKA4yKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BdHRlbXB0RXJyb3JLaW5kIq8ECghEZWxpdmVyeRIKCgJpZBgBIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSEAoIZXZlbnRfaWQYAyABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAQgASgJEjYKCmV2ZW50X3R5cGUYBSABKA4yIi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FdmVudFR5cGUSNwoGc3RhdHVzGAYgASgOMicuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnlTdGF0dXMSFQoNYXR0ZW1wdF9jb3VudBgHIAEoDRI1ChFuZXh0X2F0dGVtcHRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQbGFzdF9zdGF0dXNfY29kZRgJIAEoDRISCgpsYXN0X2Vycm9yGAogASgJEgwKBHRlc3QYCyABKAgSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCghhdHRlbXB0cxgOIAMoCzIgLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkF0dGVtcHQSQgoPbGFzdF9lcnJvcl9raW5kGA8gASgOMikuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXR0ZW1wdEVycm9yS2luZCKZAgoVTGlzdERlbGl2ZXJpZXNSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYBCABKAkSEAoIZXZlbnRfaWQYBSABKAkSNwoGc3RhdHVzGAYgASgOMicuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsaXZlcnlTdGF0dXMSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImgKFkxpc3REZWxpdmVyaWVzUmVzcG9uc2USNQoKZGVsaXZlcmllcxgBIAMoCzIhLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRlbGl2ZXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJCChJHZXREZWxpdmVyeVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhMKC2RlbGl2ZXJ5X2lkGAIgASgJIkoKE0dldERlbGl2ZXJ5UmVzcG9uc2USMwoIZGVsaXZlcnkYASABKAsyIS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxpdmVyeSJIChhSZWRlbGl2ZXJEZWxpdmVyeVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhMKC2RlbGl2ZXJ5X2lkGAIgASgJIlAKGVJlZGVsaXZlckRlbGl2ZXJ5UmVzcG9uc2USMwoIZGVsaXZlcnkYASABKAsyIS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxpdmVyeSJ7ChdSZXBsYXlEZWxpdmVyaWVzUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKGFJlcGxheURlbGl2ZXJpZXNSZXNwb25zZRIVCg1jcmVhdGVkX2NvdW50GAEgASgNEhkKEXJlc2NoZWR1bGVkX2NvdW50GAIgASgNIkoKFldhdGNoRGVsaXZlcmllc1JlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCSJpChdXYXRjaERlbGl2ZXJpZXNSZXNwb25zZRI2CgZ1cGRhdGUYASABKAsyJi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BdHRlbXB0VXBkYXRlEhYKDm1pc3NlZF91cGRhdGVzGAIgASgEIvwDCg1BdHRlbXB0VXBkYXRlEhMKC2RlbGl2ZXJ5X2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgDIAEoCRI2CgpldmVudF90eXBlGAQgASgOMiIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRXZlbnRUeXBlEhYKDmF0dGVtcHRfbnVtYmVyGAUgASgNEjcKBnN0YXR1cxgGIAEoDjInLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRlbGl2ZXJ5U3RhdHVzEhMKC3N0YXR1c19jb2RlGAcgASgNEisKCGR1cmF0aW9uGAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVycm9yGAkgASgJEj0KCmVycm9yX2tpbmQYCiABKA4yKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BdHRlbXB0RXJyb3JLaW5kEgwKBHRlc3QYCyABKAgSLgoKc3RhcnRfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbmV4dF9hdHRlbXB0X3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh0KFXN1YnNjcmlwdGlvbl9kaXNhYmxlZBgOIAEoCCrHAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXREVMSVZFUllfU1RBVFVTX1BFTkRJTkcQARIdChlERUxJVkVSWV9TVEFUVVNfSU5fRkxJR0hUEAISHQoZREVMSVZFUllfU1RBVFVTX1NVQ0NFRURFRBADEhoKFkRFTElWRVJZX1NUQVRVU19GQUlMRUQQBBIdChlERUxJVkVSWV9TVEFUVVNfQ0FOQ0VMTEVEEAUqvwIKEEF0dGVtcHRFcnJvcktpbmQSIgoeQVRURU1QVF9FUlJPUl9LSU5EX1VOU1BFQ0lGSUVEEAASJQohQVRURU1QVF9FUlJPUl9LSU5EX0JMT0NLRURfVEFSR0VUEAESGgoWQVRURU1QVF9FUlJPUl9LSU5EX0ROUxACEh4KGkFUVEVNUFRfRVJST1JfS0lORF9DT05ORUNUEAMSGgoWQVRURU1QVF9FUlJPUl9LSU5EX1RMUxAEEh4KGkFUVEVNUFRfRVJST1JfS0lORF9USU1FT1VUEAUSIgoeQVRURU1QVF9FUlJPUl9LSU5EX0hUVFBfU1RBVFVTEAYSJAogQVRURU1QVF9FUlJPUl9LSU5EX1JFU1BPTlNFX1JFQUQQBxIeChpBVFRFTVBUX0VSUk9SX0tJTkRfU0VSVklDRRAIMtsECg9EZWxpdmVyeVNlcnZpY2UScQoOTGlzdERlbGl2ZXJpZXMSLi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MaXN0RGVsaXZlcmllc1JlcXVlc3QaLy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MaXN0RGVsaXZlcmllc1Jlc3BvbnNlEmgKC0dldERlbGl2ZXJ5EisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuR2V0RGVsaXZlcnlSZXF1ZXN0GiwuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuR2V0RGVsaXZlcnlSZXNwb25zZRJ6ChFSZWRlbGl2ZXJEZWxpdmVyeRIxLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJlZGVsaXZlckRlbGl2ZXJ5UmVxdWVzdBoyLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJlZGVsaXZlckRlbGl2ZXJ5UmVzcG9uc2USdwoQUmVwbGF5RGVsaXZlcmllcxIwLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJlcGxheURlbGl2ZXJpZXNSZXF1ZXN0GjEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVwbGF5RGVsaXZlcmllc1Jlc3BvbnNlEnYKD1dhdGNoRGVsaXZlcmllcxIvLmluYm91bmRmbG93LndlYmhvb2tzLnYxLldhdGNoRGVsaXZlcmllc1JlcXVlc3QaMC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5XYXRjaERlbGl2ZXJpZXNSZXNwb25zZTABQk9aTWdpdGh1Yi5jb20vaW5ib3VuZGZsb3cvd2ViaG9va3MvY2xpZW50cy9nby9pbmJvdW5kZmxvdy93ZWJob29rcy92MTt3ZWJob29rc3YxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_events]);
 
 /**
  * One try at sending a delivery.
@@ -469,6 +469,177 @@ export const ReplayDeliveriesResponseSchema: GenMessage<ReplayDeliveriesResponse
   messageDesc(file_inboundflow_webhooks_v1_deliveries, 9);
 
 /**
+ * What to watch.
+ *
+ * @generated from message inboundflow.webhooks.v1.WatchDeliveriesRequest
+ */
+export type WatchDeliveriesRequest = Message<"inboundflow.webhooks.v1.WatchDeliveriesRequest"> & {
+  /**
+   * Organization whose attempts to watch. Required.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * Only this subscription's attempts; empty for every subscription of the
+   * organization.
+   *
+   * @generated from field: string subscription_id = 2;
+   */
+  subscriptionId: string;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.WatchDeliveriesRequest.
+ * Use `create(WatchDeliveriesRequestSchema)` to create a new message.
+ */
+export const WatchDeliveriesRequestSchema: GenMessage<WatchDeliveriesRequest> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_deliveries, 10);
+
+/**
+ * One attempt, as it happened.
+ *
+ * @generated from message inboundflow.webhooks.v1.WatchDeliveriesResponse
+ */
+export type WatchDeliveriesResponse = Message<"inboundflow.webhooks.v1.WatchDeliveriesResponse"> & {
+  /**
+   * The attempt.
+   *
+   * @generated from field: inboundflow.webhooks.v1.AttemptUpdate update = 1;
+   */
+  update?: AttemptUpdate | undefined;
+
+  /**
+   * Updates this watcher lost, because it read too slowly, between the
+   * previous message and this one.
+   *
+   * @generated from field: uint64 missed_updates = 2;
+   */
+  missedUpdates: bigint;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.WatchDeliveriesResponse.
+ * Use `create(WatchDeliveriesResponseSchema)` to create a new message.
+ */
+export const WatchDeliveriesResponseSchema: GenMessage<WatchDeliveriesResponse> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_deliveries, 11);
+
+/**
+ * An attempt just made and its outcome, as stored.
+ *
+ * @generated from message inboundflow.webhooks.v1.AttemptUpdate
+ */
+export type AttemptUpdate = Message<"inboundflow.webhooks.v1.AttemptUpdate"> & {
+  /**
+   * The delivery (`X-InboundFlow-Delivery-Id`).
+   *
+   * @generated from field: string delivery_id = 1;
+   */
+  deliveryId: string;
+
+  /**
+   * Event being delivered.
+   *
+   * @generated from field: string event_id = 2;
+   */
+  eventId: string;
+
+  /**
+   * Subscription it was sent to.
+   *
+   * @generated from field: string subscription_id = 3;
+   */
+  subscriptionId: string;
+
+  /**
+   * Kind of event.
+   *
+   * @generated from field: inboundflow.webhooks.v1.EventType event_type = 4;
+   */
+  eventType: EventType;
+
+  /**
+   * 1 for the delivery's first attempt, then 2, 3, …
+   *
+   * @generated from field: uint32 attempt_number = 5;
+   */
+  attemptNumber: number;
+
+  /**
+   * Where the delivery stands after this attempt: succeeded, pending (a
+   * retry is scheduled at `next_attempt_time`) or failed.
+   *
+   * @generated from field: inboundflow.webhooks.v1.DeliveryStatus status = 6;
+   */
+  status: DeliveryStatus;
+
+  /**
+   * HTTP status code of the answer; 0 when there was none.
+   *
+   * @generated from field: uint32 status_code = 7;
+   */
+  statusCode: number;
+
+  /**
+   * Time until the answer ended or the attempt failed.
+   *
+   * @generated from field: google.protobuf.Duration duration = 8;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * What went wrong; empty on success.
+   *
+   * @generated from field: string error = 9;
+   */
+  error: string;
+
+  /**
+   * What kind of failure it was; unspecified on success.
+   *
+   * @generated from field: inboundflow.webhooks.v1.AttemptErrorKind error_kind = 10;
+   */
+  errorKind: AttemptErrorKind;
+
+  /**
+   * True for a `TestSubscription` sample.
+   *
+   * @generated from field: bool test = 11;
+   */
+  test: boolean;
+
+  /**
+   * When the request was sent.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 12;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * When the next attempt is due, when one was scheduled.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_time = 13;
+   */
+  nextAttemptTime?: Timestamp | undefined;
+
+  /**
+   * True when this attempt's failure disabled the subscription.
+   *
+   * @generated from field: bool subscription_disabled = 14;
+   */
+  subscriptionDisabled: boolean;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.AttemptUpdate.
+ * Use `create(AttemptUpdateSchema)` to create a new message.
+ */
+export const AttemptUpdateSchema: GenMessage<AttemptUpdate> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_deliveries, 12);
+
+/**
  * Where a delivery stands.
  *
  * @generated from enum inboundflow.webhooks.v1.DeliveryStatus
@@ -653,6 +824,23 @@ export const DeliveryService: GenService<{
     methodKind: "unary";
     input: typeof ReplayDeliveriesRequestSchema;
     output: typeof ReplayDeliveriesResponseSchema;
+  },
+  /**
+   * Streams a subscription's attempts as they are made (every subscription of
+   * the organization when `subscription_id` is empty): one update per attempt,
+   * sent once its outcome is stored, tests included. It never slows
+   * delivery: a watcher that reads more slowly than attempts are made loses
+   * the oldest updates it has not read, and the next update it gets says how
+   * many (`missed_updates`). A watcher sees the attempts made by the instance
+   * it is connected to (with several instances on one PostgreSQL database,
+   * watch each). The stream ends when the service shuts down.
+   *
+   * @generated from rpc inboundflow.webhooks.v1.DeliveryService.WatchDeliveries
+   */
+  watchDeliveries: {
+    methodKind: "server_streaming";
+    input: typeof WatchDeliveriesRequestSchema;
+    output: typeof WatchDeliveriesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_inboundflow_webhooks_v1_deliveries, 0);

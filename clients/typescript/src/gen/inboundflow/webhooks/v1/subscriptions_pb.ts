@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inboundflow/webhooks/v1/subscriptions.proto.
  */
 export const file_inboundflow_webhooks_v1_subscriptions: GenFile = /*@__PURE__*/
-  fileDesc("CitpbmJvdW5kZmxvdy93ZWJob29rcy92MS9zdWJzY3JpcHRpb25zLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSKsBgoMU3Vic2NyaXB0aW9uEgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRILCgN1cmwYAyABKAkSOQoLaW50ZWdyYXRpb24YBCABKA4yJC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5JbnRlZ3JhdGlvbhI3CgtldmVudF90eXBlcxgFIAMoDjIiLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkV2ZW50VHlwZRITCgtkZXNjcmlwdGlvbhgGIAEoCRIaChJoYXNfc2lnbmluZ19zZWNyZXQYByABKAgSOwoGc3RhdHVzGAggASgOMisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uU3RhdHVzEkAKD2Rpc2FibGVkX3JlYXNvbhgJIAEoDjInLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRpc2FibGVkUmVhc29uEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAogASgNEjUKEWxhc3Rfc3VjY2Vzc190aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFsYXN0X2ZhaWx1cmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgNIAEoCRIvCgtjcmVhdGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkIKEHNpZ25hdHVyZV9zY2hlbWUYECABKA4yKC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TaWduYXR1cmVTY2hlbWUSPAoYc2VjcmV0X3JvdGF0aW9uX2VuZF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJCCg9sYXN0X2Vycm9yX2tpbmQYHiABKA4yKS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BdHRlbXB0RXJyb3JLaW5kIqoBChlDcmVhdGVTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRI7CgxzdWJzY3JpcHRpb24YAiABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24SFgoOc2lnbmluZ19zZWNyZXQYAyABKAkSHwoXZ2VuZXJhdGVfc2lnbmluZ19zZWNyZXQYBCABKAgicQoaQ3JlYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAIgASgJIkoKFkdldFN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCSJWChdHZXRTdWJzY3JpcHRpb25SZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24ilwEKGExpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSOwoGc3RhdHVzGAQgASgOMisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uU3RhdHVzInIKGUxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USPAoNc3Vic2NyaXB0aW9ucxgBIAMoCzIlLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki2wEKGVVwZGF0ZVN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEjsKDHN1YnNjcmlwdGlvbhgCIAEoCzIlLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvbhIvCgt1cGRhdGVfbWFzaxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSFgoOc2lnbmluZ19zZWNyZXQYBCABKAkSHwoXZ2VuZXJhdGVfc2lnbmluZ19zZWNyZXQYBSABKAgicQoaVXBkYXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAIgASgJIk0KGURlbGV0ZVN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCSI6ChpEZWxldGVTdWJzY3JpcHRpb25SZXNwb25zZRIcChRjYW5jZWxsZWRfZGVsaXZlcmllcxgBIAEoDSKDAQoXVGVzdFN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCRI2CgpldmVudF90eXBlGAMgASgOMiIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRXZlbnRUeXBlIu4BChhUZXN0U3Vic2NyaXB0aW9uUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBITCgtzdGF0dXNfY29kZRgCIAEoDRIqCgdsYXRlbmN5GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg0KBWVycm9yGAQgASgJEh0KFXJlc3BvbnNlX2JvZHlfZXhjZXJwdBgFIAEoCRITCgtkZWxpdmVyeV9pZBgGIAEoCRI9CgplcnJvcl9raW5kGAcgASgOMikuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXR0ZW1wdEVycm9yS2luZCJRCh1SZWFjdGl2YXRlU3Vic2NyaXB0aW9uUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAIgASgJIl0KHlJlYWN0aXZhdGVTdWJzY3JpcHRpb25SZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24ilwEKGlJvdGF0ZVNpZ25pbmdTZWNyZXRSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAiABKAkSLwoMZ3JhY2VfcGVyaW9kGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAQgASgJInIKG1JvdGF0ZVNpZ25pbmdTZWNyZXRSZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24SFgoOc2lnbmluZ19zZWNyZXQYAiABKAkiWAokQ29tcGxldGVTaWduaW5nU2VjcmV0Um90YXRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAiABKAkiZAolQ29tcGxldGVTaWduaW5nU2VjcmV0Um90YXRpb25SZXNwb25zZRI7CgxzdWJzY3JpcHRpb24YASABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24qhQEKC0ludGVncmF0aW9uEhsKF0lOVEVHUkFUSU9OX1VOU1BFQ0lGSUVEEAASFgoSSU5URUdSQVRJT05fWkFQSUVSEAESFAoQSU5URUdSQVRJT05fTUFLRRACEhMKD0lOVEVHUkFUSU9OX044ThADEhYKEklOVEVHUkFUSU9OX0NVU1RPTRAEKnwKElN1YnNjcmlwdGlvblN0YXR1cxIjCh9TVUJTQ1JJUFRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobU1VCU0NSSVBUSU9OX1NUQVRVU19FTkFCTEVEEAESIAocU1VCU0NSSVBUSU9OX1NUQVRVU19ESVNBQkxFRBACKpcBCg5EaXNhYmxlZFJlYXNvbhIfChtESVNBQkxFRF9SRUFTT05fVU5TUEVDSUZJRUQQABIaChZESVNBQkxFRF9SRUFTT05fTUFOVUFMEAESJQohRElTQUJMRURfUkVBU09OX1RPT19NQU5ZX0ZBSUxVUkVTEAISIQodRElTQUJMRURfUkVBU09OX0VORFBPSU5UX0dPTkUQAyqYAQoPU2lnbmF0dXJlU2NoZW1lEiAKHFNJR05BVFVSRV9TQ0hFTUVfVU5TUEVDSUZJRUQQABIgChxTSUdOQVRVUkVfU0NIRU1FX0lOQk9VTkRGTE9XEAESJgoiU0lHTkFUVVJFX1NDSEVNRV9TVEFOREFSRF9XRUJIT09LUxACEhkKFVNJR05BVFVSRV9TQ0hFTUVfQk9USBADMq0JChNTdWJzY3JpcHRpb25TZXJ2aWNlEn0KEkNyZWF0ZVN1YnNjcmlwdGlvbhIyLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNyZWF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaMy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5DcmVhdGVTdWJzY3JpcHRpb25SZXNwb25zZRJ0Cg9HZXRTdWJzY3JpcHRpb24SLy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXRTdWJzY3JpcHRpb25SZXF1ZXN0GjAuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuR2V0U3Vic2NyaXB0aW9uUmVzcG9uc2USegoRTGlzdFN1YnNjcmlwdGlvbnMSMS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MaXN0U3Vic2NyaXB0aW9uc1JlcXVlc3QaMi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEn0KElVwZGF0ZVN1YnNjcmlwdGlvbhIyLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlVwZGF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaMy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5VcGRhdGVTdWJzY3JpcHRpb25SZXNwb25zZRJ9ChJEZWxldGVTdWJzY3JpcHRpb24SMi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxldGVTdWJzY3JpcHRpb25SZXF1ZXN0GjMuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuRGVsZXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USdwoQVGVzdFN1YnNjcmlwdGlvbhIwLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlRlc3RTdWJzY3JpcHRpb25SZXF1ZXN0GjEuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuVGVzdFN1YnNjcmlwdGlvblJlc3BvbnNlEokBChZSZWFjdGl2YXRlU3Vic2NyaXB0aW9uEjYuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmVhY3RpdmF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaNy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5SZWFjdGl2YXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USgAEKE1JvdGF0ZVNpZ25pbmdTZWNyZXQSMy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5Sb3RhdGVTaWduaW5nU2VjcmV0UmVxdWVzdBo0LmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJvdGF0ZVNpZ25pbmdTZWNyZXRSZXNwb25zZRKeAQodQ29tcGxldGVTaWduaW5nU2VjcmV0Um90YXRpb24SPS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5Db21wbGV0ZVNpZ25pbmdTZWNyZXRSb3RhdGlvblJlcXVlc3QaPi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5Db21wbGV0ZVNpZ25pbmdTZWNyZXRSb3RhdGlvblJlc3BvbnNlQk9aTWdpdGh1Yi5jb20vaW5ib3VuZGZsb3cvd2ViaG9va3MvY2xpZW50cy9nby9pbmJvdW5kZmxvdy93ZWJob29rcy92MTt3ZWJob29rc3YxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_deliveries, file_inboundflow_webhooks_v1_events]);
+  fileDesc("CitpbmJvdW5kZmxvdy93ZWJob29rcy92MS9zdWJzY3JpcHRpb25zLnByb3RvEhdpbmJvdW5kZmxvdy53ZWJob29rcy52MSLmBgoMU3Vic2NyaXB0aW9uEgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRILCgN1cmwYAyABKAkSOQoLaW50ZWdyYXRpb24YBCABKA4yJC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5JbnRlZ3JhdGlvbhI3CgtldmVudF90eXBlcxgFIAMoDjIiLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkV2ZW50VHlwZRITCgtkZXNjcmlwdGlvbhgGIAEoCRIaChJoYXNfc2lnbmluZ19zZWNyZXQYByABKAgSOwoGc3RhdHVzGAggASgOMisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uU3RhdHVzEkAKD2Rpc2FibGVkX3JlYXNvbhgJIAEoDjInLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRpc2FibGVkUmVhc29uEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAogASgNEjUKEWxhc3Rfc3VjY2Vzc190aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFsYXN0X2ZhaWx1cmVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbGFzdF9lcnJvchgNIAEoCRIvCgtjcmVhdGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkIKEHNpZ25hdHVyZV9zY2hlbWUYECABKA4yKC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TaWduYXR1cmVTY2hlbWUSPAoYc2VjcmV0X3JvdGF0aW9uX2VuZF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1tYXhfaW5fZmxpZ2h0GBIgASgNEiEKGW1heF9kZWxpdmVyaWVzX3Blcl9zZWNvbmQYEyABKA0SQgoPbGFzdF9lcnJvcl9raW5kGB4gASgOMikuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXR0ZW1wdEVycm9yS2luZCKqAQoZQ3JlYXRlU3Vic2NyaXB0aW9uUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSOwoMc3Vic2NyaXB0aW9uGAIgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAMgASgJEh8KF2dlbmVyYXRlX3NpZ25pbmdfc2VjcmV0GAQgASgIInEKGkNyZWF0ZVN1YnNjcmlwdGlvblJlc3BvbnNlEjsKDHN1YnNjcmlwdGlvbhgBIAEoCzIlLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvbhIWCg5zaWduaW5nX3NlY3JldBgCIAEoCSJKChZHZXRTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAiABKAkiVgoXR2V0U3Vic2NyaXB0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uIpcBChhMaXN0U3Vic2NyaXB0aW9uc1JlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEjsKBnN0YXR1cxgEIAEoDjIrLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvblN0YXR1cyJyChlMaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEjwKDXN1YnNjcmlwdGlvbnMYASADKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJItsBChlVcGRhdGVTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRI7CgxzdWJzY3JpcHRpb24YAiABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5TdWJzY3JpcHRpb24SLwoLdXBkYXRlX21hc2sYAyABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEhYKDnNpZ25pbmdfc2VjcmV0GAQgASgJEh8KF2dlbmVyYXRlX3NpZ25pbmdfc2VjcmV0GAUgASgIInEKGlVwZGF0ZVN1YnNjcmlwdGlvblJlc3BvbnNlEjsKDHN1YnNjcmlwdGlvbhgBIAEoCzIlLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlN1YnNjcmlwdGlvbhIWCg5zaWduaW5nX3NlY3JldBgCIAEoCSJNChlEZWxldGVTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAiABKAkiOgoaRGVsZXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USHAoUY2FuY2VsbGVkX2RlbGl2ZXJpZXMYASABKA0igwEKF1Rlc3RTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAiABKAkSNgoKZXZlbnRfdHlwZRgDIAEoDjIiLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkV2ZW50VHlwZSLuAQoYVGVzdFN1YnNjcmlwdGlvblJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSEwoLc3RhdHVzX2NvZGUYAiABKA0SKgoHbGF0ZW5jeRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVlcnJvchgEIAEoCRIdChVyZXNwb25zZV9ib2R5X2V4Y2VycHQYBSABKAkSEwoLZGVsaXZlcnlfaWQYBiABKAkSPQoKZXJyb3Jfa2luZBgHIAEoDjIpLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkF0dGVtcHRFcnJvcktpbmQiUQodUmVhY3RpdmF0ZVN1YnNjcmlwdGlvblJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgCIAEoCSJdCh5SZWFjdGl2YXRlU3Vic2NyaXB0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uIpcBChpSb3RhdGVTaWduaW5nU2VjcmV0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAIgASgJEi8KDGdyYWNlX3BlcmlvZBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5zaWduaW5nX3NlY3JldBgEIAEoCSJyChtSb3RhdGVTaWduaW5nU2VjcmV0UmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAIgASgJIlgKJENvbXBsZXRlU2lnbmluZ1NlY3JldFJvdGF0aW9uUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAIgASgJImQKJUNvbXBsZXRlU2lnbmluZ1NlY3JldFJvdGF0aW9uUmVzcG9uc2USOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uIooBCg1MaXN0ZW5SZXF1ZXN0EjUKBXN0YXJ0GAEgASgLMiQuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuTGlzdGVuU3RhcnRIABI3CgZyZXN1bHQYAiABKAsyJS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5MaXN0ZW5SZXN1bHRIAEIJCgdwYXlsb2FkInQKC0xpc3RlblN0YXJ0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRI3CgtldmVudF90eXBlcxgCIAMoDjIiLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkV2ZW50VHlwZRITCgtkZXNjcmlwdGlvbhgDIAEoCSLRAQoMTGlzdGVuUmVzdWx0EhIKCmZvcndhcmRfaWQYASABKAQSEwoLc3RhdHVzX2NvZGUYAiABKA0SKwoIZHVyYXRpb24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFZXJyb3IYBCABKAkSPQoKZXJyb3Jfa2luZBgFIAEoDjIpLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkF0dGVtcHRFcnJvcktpbmQSHQoVcmVzcG9uc2VfYm9keV9leGNlcnB0GAYgASgJIpMBCg5MaXN0ZW5SZXNwb25zZRI5CgdzdGFydGVkGAEgASgLMiYuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuTGlzdGVuU3RhcnRlZEgAEjsKCGRlbGl2ZXJ5GAIgASgLMicuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuTGlzdGVuRGVsaXZlcnlIAEIJCgdwYXlsb2FkImQKDUxpc3RlblN0YXJ0ZWQSOwoMc3Vic2NyaXB0aW9uGAEgASgLMiUuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuU3Vic2NyaXB0aW9uEhYKDnNpZ25pbmdfc2VjcmV0GAIgASgJIsMBCg5MaXN0ZW5EZWxpdmVyeRISCgpmb3J3YXJkX2lkGAEgASgEEhMKC2RlbGl2ZXJ5X2lkGAIgASgJEjYKCmV2ZW50X3R5cGUYAyABKA4yIi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5FdmVudFR5cGUSNAoHaGVhZGVycxgEIAMoCzIjLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkh0dHBIZWFkZXISDAoEYm9keRgFIAEoDBIMCgR0ZXN0GAYgASgIIikKCkh0dHBIZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCSqFAQoLSW50ZWdyYXRpb24SGwoXSU5URUdSQVRJT05fVU5TUEVDSUZJRUQQABIWChJJTlRFR1JBVElPTl9aQVBJRVIQARIUChBJTlRFR1JBVElPTl9NQUtFEAISEwoPSU5URUdSQVRJT05fTjhOEAMSFgoSSU5URUdSQVRJT05fQ1VTVE9NEAQqfAoSU3Vic2NyaXB0aW9uU3RhdHVzEiMKH1NVQlNDUklQVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtTVUJTQ1JJUFRJT05fU1RBVFVTX0VOQUJMRUQQARIgChxTVUJTQ1JJUFRJT05fU1RBVFVTX0RJU0FCTEVEEAIqlwEKDkRpc2FibGVkUmVhc29uEh8KG0RJU0FCTEVEX1JFQVNPTl9VTlNQRUNJRklFRBAAEhoKFkRJU0FCTEVEX1JFQVNPTl9NQU5VQUwQARIlCiFESVNBQkxFRF9SRUFTT05fVE9PX01BTllfRkFJTFVSRVMQAhIhCh1ESVNBQkxFRF9SRUFTT05fRU5EUE9JTlRfR09ORRADKpgBCg9TaWduYXR1cmVTY2hlbWUSIAocU0lHTkFUVVJFX1NDSEVNRV9VTlNQRUNJRklFRBAAEiAKHFNJR05BVFVSRV9TQ0hFTUVfSU5CT1VOREZMT1cQARImCiJTSUdOQVRVUkVfU0NIRU1FX1NUQU5EQVJEX1dFQkhPT0tTEAISGQoVU0lHTkFUVVJFX1NDSEVNRV9CT1RIEAMyjAoKE1N1YnNjcmlwdGlvblNlcnZpY2USfQoSQ3JlYXRlU3Vic2NyaXB0aW9uEjIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQ3JlYXRlU3Vic2NyaXB0aW9uUmVxdWVzdBozLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNyZWF0ZVN1YnNjcmlwdGlvblJlc3BvbnNlEnQKD0dldFN1YnNjcmlwdGlvbhIvLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkdldFN1YnNjcmlwdGlvblJlcXVlc3QaMC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5HZXRTdWJzY3JpcHRpb25SZXNwb25zZRJ6ChFMaXN0U3Vic2NyaXB0aW9ucxIxLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBoyLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USfQoSVXBkYXRlU3Vic2NyaXB0aW9uEjIuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuVXBkYXRlU3Vic2NyaXB0aW9uUmVxdWVzdBozLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlVwZGF0ZVN1YnNjcmlwdGlvblJlc3BvbnNlEn0KEkRlbGV0ZVN1YnNjcmlwdGlvbhIyLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkRlbGV0ZVN1YnNjcmlwdGlvblJlcXVlc3QaMy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5EZWxldGVTdWJzY3JpcHRpb25SZXNwb25zZRJ3ChBUZXN0U3Vic2NyaXB0aW9uEjAuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuVGVzdFN1YnNjcmlwdGlvblJlcXVlc3QaMS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5UZXN0U3Vic2NyaXB0aW9uUmVzcG9uc2USiQEKFlJlYWN0aXZhdGVTdWJzY3JpcHRpb24SNi5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5SZWFjdGl2YXRlU3Vic2NyaXB0aW9uUmVxdWVzdBo3LmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJlYWN0aXZhdGVTdWJzY3JpcHRpb25SZXNwb25zZRKAAQoTUm90YXRlU2lnbmluZ1NlY3JldBIzLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJvdGF0ZVNpZ25pbmdTZWNyZXRSZXF1ZXN0GjQuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUm90YXRlU2lnbmluZ1NlY3JldFJlc3BvbnNlEp4BCh1Db21wbGV0ZVNpZ25pbmdTZWNyZXRSb3RhdGlvbhI9LmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNvbXBsZXRlU2lnbmluZ1NlY3JldFJvdGF0aW9uUmVxdWVzdBo+LmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNvbXBsZXRlU2lnbmluZ1NlY3JldFJvdGF0aW9uUmVzcG9uc2USXQoGTGlzdGVuEiYuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuTGlzdGVuUmVxdWVzdBonLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3RlblJlc3BvbnNlKAEwAUJPWk1naXRodWIuY29tL2luYm91bmRmbG93L3dlYmhvb2tzL2NsaWVudHMvZ28vaW5ib3VuZGZsb3cvd2ViaG9va3MvdjE7d2ViaG9va3N2MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_inboundflow_webhooks_v1_deliveries, file_inboundflow_webhooks_v1_events]);
 
 /**
  * Where and what an organization's webhooks are sent, and how that is going.
@@ -148,6 +148,25 @@ export type Subscription = Message<"inboundflow.webhooks.v1.Subscription"> & {
   secretRotationEndTime?: Timestamp | undefined;
 
   /**
+   * Most attempts in flight to this subscription at once; 0 means the
+   * service's default (`--max-in-flight-per-subscription`, 64 unless
+   * configured). At most 1000. The service's global and per-organization
+   * caps apply as well.
+   *
+   * @generated from field: uint32 max_in_flight = 18;
+   */
+  maxInFlight: number;
+
+  /**
+   * Most attempts started per second to this subscription, for receivers
+   * with a rate limit of their own; 0 means no limit. At most 10000. With
+   * several instances each keeps this rate on its own.
+   *
+   * @generated from field: uint32 max_deliveries_per_second = 19;
+   */
+  maxDeliveriesPerSecond: number;
+
+  /**
    * What kind of failure the last failed attempt was (the service's own
    * failures are not counted here, nor in `last_error`). Output only.
    *
@@ -178,8 +197,8 @@ export type CreateSubscriptionRequest = Message<"inboundflow.webhooks.v1.CreateS
 
   /**
    * The subscription. Set `url`, `integration`, `event_types`, optionally
-   * `description`, `status` (create it disabled) and `signature_scheme`;
-   * other fields are ignored.
+   * `description`, `status` (create it disabled), `signature_scheme`,
+   * `max_in_flight` and `max_deliveries_per_second`; other fields are ignored.
    *
    * @generated from field: inboundflow.webhooks.v1.Subscription subscription = 2;
    */
@@ -381,7 +400,8 @@ export type UpdateSubscriptionRequest = Message<"inboundflow.webhooks.v1.UpdateS
 
   /**
    * Fields to change: any of `url`, `integration`, `event_types`,
-   * `description`, `status`, `signing_secret`, `signature_scheme`. Required;
+   * `description`, `status`, `signing_secret`, `signature_scheme`,
+   * `max_in_flight`, `max_deliveries_per_second`. Required;
    * unknown paths are rejected. Setting `status` to disabled disables it
    * manually; to enabled, reactivates a disabled one. `signing_secret`
    * replaces the secret with `signing_secret` below, or a generated one, or
@@ -764,6 +784,283 @@ export const CompleteSigningSecretRotationResponseSchema: GenMessage<CompleteSig
   messageDesc(file_inboundflow_webhooks_v1_subscriptions, 18);
 
 /**
+ * A message from a `listen` client.
+ *
+ * @generated from message inboundflow.webhooks.v1.ListenRequest
+ */
+export type ListenRequest = Message<"inboundflow.webhooks.v1.ListenRequest"> & {
+  /**
+   * What the message is.
+   *
+   * @generated from oneof inboundflow.webhooks.v1.ListenRequest.payload
+   */
+  payload: {
+    /**
+     * Opens the session; must be the first message, and only that one.
+     *
+     * @generated from field: inboundflow.webhooks.v1.ListenStart start = 1;
+     */
+    value: ListenStart;
+    case: "start";
+  } | {
+    /**
+     * The local receiver's answer to a `delivery`.
+     *
+     * @generated from field: inboundflow.webhooks.v1.ListenResult result = 2;
+     */
+    value: ListenResult;
+    case: "result";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.ListenRequest.
+ * Use `create(ListenRequestSchema)` to create a new message.
+ */
+export const ListenRequestSchema: GenMessage<ListenRequest> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 19);
+
+/**
+ * What a `listen` session receives.
+ *
+ * @generated from message inboundflow.webhooks.v1.ListenStart
+ */
+export type ListenStart = Message<"inboundflow.webhooks.v1.ListenStart"> & {
+  /**
+   * Organization that will own the temporary subscription. Required.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * Event types to receive; at least one, no duplicates. Required.
+   *
+   * @generated from field: repeated inboundflow.webhooks.v1.EventType event_types = 2;
+   */
+  eventTypes: EventType[];
+
+  /**
+   * Free text shown with the subscription, at most 500 characters.
+   *
+   * @generated from field: string description = 3;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.ListenStart.
+ * Use `create(ListenStartSchema)` to create a new message.
+ */
+export const ListenStartSchema: GenMessage<ListenStart> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 20);
+
+/**
+ * How the local receiver answered one forwarded delivery.
+ *
+ * @generated from message inboundflow.webhooks.v1.ListenResult
+ */
+export type ListenResult = Message<"inboundflow.webhooks.v1.ListenResult"> & {
+  /**
+   * The `forward_id` of the delivery answered. Required.
+   *
+   * @generated from field: uint64 forward_id = 1;
+   */
+  forwardId: bigint;
+
+  /**
+   * HTTP status code of the local answer; 0 when there was none.
+   *
+   * @generated from field: uint32 status_code = 2;
+   */
+  statusCode: number;
+
+  /**
+   * Time the local receiver took.
+   *
+   * @generated from field: google.protobuf.Duration duration = 3;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * What went wrong, e.g. `connection refused`; empty when it answered.
+   *
+   * @generated from field: string error = 4;
+   */
+  error: string;
+
+  /**
+   * What kind of failure it was; unspecified when it answered.
+   *
+   * @generated from field: inboundflow.webhooks.v1.AttemptErrorKind error_kind = 5;
+   */
+  errorKind: AttemptErrorKind;
+
+  /**
+   * The first bytes of the local answer's body, as text.
+   *
+   * @generated from field: string response_body_excerpt = 6;
+   */
+  responseBodyExcerpt: string;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.ListenResult.
+ * Use `create(ListenResultSchema)` to create a new message.
+ */
+export const ListenResultSchema: GenMessage<ListenResult> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 21);
+
+/**
+ * A message to a `listen` client.
+ *
+ * @generated from message inboundflow.webhooks.v1.ListenResponse
+ */
+export type ListenResponse = Message<"inboundflow.webhooks.v1.ListenResponse"> & {
+  /**
+   * What the message is.
+   *
+   * @generated from oneof inboundflow.webhooks.v1.ListenResponse.payload
+   */
+  payload: {
+    /**
+     * The session is open: the first message.
+     *
+     * @generated from field: inboundflow.webhooks.v1.ListenStarted started = 1;
+     */
+    value: ListenStarted;
+    case: "started";
+  } | {
+    /**
+     * A delivery to forward to the local receiver.
+     *
+     * @generated from field: inboundflow.webhooks.v1.ListenDelivery delivery = 2;
+     */
+    value: ListenDelivery;
+    case: "delivery";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.ListenResponse.
+ * Use `create(ListenResponseSchema)` to create a new message.
+ */
+export const ListenResponseSchema: GenMessage<ListenResponse> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 22);
+
+/**
+ * The session's temporary subscription.
+ *
+ * @generated from message inboundflow.webhooks.v1.ListenStarted
+ */
+export type ListenStarted = Message<"inboundflow.webhooks.v1.ListenStarted"> & {
+  /**
+   * The subscription, deleted when the session ends.
+   *
+   * @generated from field: inboundflow.webhooks.v1.Subscription subscription = 1;
+   */
+  subscription?: Subscription | undefined;
+
+  /**
+   * Its signing secret: the local receiver verifies signatures with it.
+   *
+   * @generated from field: string signing_secret = 2;
+   */
+  signingSecret: string;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.ListenStarted.
+ * Use `create(ListenStartedSchema)` to create a new message.
+ */
+export const ListenStartedSchema: GenMessage<ListenStarted> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 23);
+
+/**
+ * One attempt of a delivery, as the service would POST it.
+ *
+ * @generated from message inboundflow.webhooks.v1.ListenDelivery
+ */
+export type ListenDelivery = Message<"inboundflow.webhooks.v1.ListenDelivery"> & {
+  /**
+   * Names this attempt in the `result` that answers it.
+   *
+   * @generated from field: uint64 forward_id = 1;
+   */
+  forwardId: bigint;
+
+  /**
+   * The delivery (`X-InboundFlow-Delivery-Id`).
+   *
+   * @generated from field: string delivery_id = 2;
+   */
+  deliveryId: string;
+
+  /**
+   * Kind of event.
+   *
+   * @generated from field: inboundflow.webhooks.v1.EventType event_type = 3;
+   */
+  eventType: EventType;
+
+  /**
+   * The request's headers, in the order they are sent.
+   *
+   * @generated from field: repeated inboundflow.webhooks.v1.HttpHeader headers = 4;
+   */
+  headers: HttpHeader[];
+
+  /**
+   * The request's body, byte for byte.
+   *
+   * @generated from field: bytes body = 5;
+   */
+  body: Uint8Array;
+
+  /**
+   * True for a `TestSubscription` sample.
+   *
+   * @generated from field: bool test = 6;
+   */
+  test: boolean;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.ListenDelivery.
+ * Use `create(ListenDeliverySchema)` to create a new message.
+ */
+export const ListenDeliverySchema: GenMessage<ListenDelivery> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 24);
+
+/**
+ * One HTTP header.
+ *
+ * @generated from message inboundflow.webhooks.v1.HttpHeader
+ */
+export type HttpHeader = Message<"inboundflow.webhooks.v1.HttpHeader"> & {
+  /**
+   * Its name, lowercase.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Its value.
+   *
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.HttpHeader.
+ * Use `create(HttpHeaderSchema)` to create a new message.
+ */
+export const HttpHeaderSchema: GenMessage<HttpHeader> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_subscriptions, 25);
+
+/**
  * The kind of receiver a subscription points at, as chosen in the dashboard.
  *
  * @generated from enum inboundflow.webhooks.v1.Integration
@@ -1044,6 +1341,28 @@ export const SubscriptionService: GenService<{
     methodKind: "unary";
     input: typeof CompleteSigningSecretRotationRequestSchema;
     output: typeof CompleteSigningSecretRotationResponseSchema;
+  },
+  /**
+   * A `listen` session, for a receiver with no public URL (what
+   * `inboundflow-webhooks listen --forward-to` uses): deliveries travel over
+   * this stream instead of HTTPS. The first request must be `start`: the
+   * service creates a temporary subscription (its URL is `listen://…`, which
+   * `CreateSubscription` never accepts) with a generated signing secret and
+   * answers `started`. Then every attempt to it arrives as a `delivery`: the
+   * exact request the service would POST (headers in order, body bytes). The
+   * client answers each with a `result` naming its `forward_id`, which is
+   * recorded as the attempt: 2xx is success; anything else, or no result
+   * within the attempt timeout (10 s by default), fails and is retried as
+   * usual. When the stream ends (the client exits, the connection is lost,
+   * the service shuts down), the temporary subscription is deleted; one left
+   * by a crash is deleted when the service starts again.
+   *
+   * @generated from rpc inboundflow.webhooks.v1.SubscriptionService.Listen
+   */
+  listen: {
+    methodKind: "bidi_streaming";
+    input: typeof ListenRequestSchema;
+    output: typeof ListenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_inboundflow_webhooks_v1_subscriptions, 0);

@@ -191,6 +191,12 @@ pub struct Config {
     #[arg(long, env = "INBOUNDFLOW_ALLOW_PRIVATE_TARGETS")]
     pub allow_private_targets: bool,
 
+    /// Address of the Prometheus metrics listener (`GET /metrics`, plain
+    /// HTTP, no authentication: keep it on loopback or a private network).
+    /// Off when not set.
+    #[arg(long, env = "INBOUNDFLOW_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// How long a rotated signing secret keeps signing beside the new one
     /// when a `RotateSigningSecret` request does not say (at most 30 days).
     #[arg(

@@ -27,6 +27,7 @@ pub mod config_file;
 pub mod delivery;
 pub mod domain;
 pub mod listener;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -47,6 +47,11 @@ pub enum ServerError {
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("gRPC server failed")]
     Transport(#[from] tonic::transport::Error),
+    #[error("cannot listen for metrics on {address}")]
+    MetricsListen {
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Runs the service on `listener` until `shutdown` is cancelled.
@@ -76,6 +81,14 @@ pub async fn run(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
     let store_options = config.store_options()?;
+    let metrics_listener = match config.metrics_listen {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .map_err(|source| ServerError::MetricsListen { address, source })?,
+        ),
+        None => None,
+    };
 
     let monitor = StoreMonitor::start(store::open(&config.database_url, store_options).await?);
     let writable = monitor.writable();
@@ -89,6 +102,11 @@ pub async fn run(
     };
     let background = TaskTracker::new();
     background.spawn(engine.clone().purge_listen_leftovers(shutdown.clone()));
+    if let Some(listener) = metrics_listener {
+        info!(address = %config.metrics_listen.map(|a| a.to_string()).unwrap_or_default(), "serving metrics");
+        background.spawn(crate::metrics::serve(listener, shutdown.clone()));
+        background.spawn(crate::metrics::stats_loop(store.clone(), shutdown.clone()));
+    }
     if let Some(age) = config.retention() {
         background.spawn(retention::run(store.clone(), age, shutdown.clone()));
     }

@@ -51,7 +51,24 @@ impl EventsApi {
     }
 
     async fn emit(&self, events: Vec<crate::store::NewEvent>) -> Result<Vec<EmitResult>, ApiError> {
-        let results = self.committer.emit(events).await?;
+        let types: Vec<&'static str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        let results = match self.committer.emit(events).await {
+            Ok(results) => results,
+            Err(e) => {
+                for event_type in types {
+                    count_emit(event_type, "refused");
+                }
+                return Err(e.into());
+            }
+        };
+        for result in &results {
+            let outcome = if result.duplicate {
+                "duplicate"
+            } else {
+                "accepted"
+            };
+            count_emit(result.event.event_type.as_str(), outcome);
+        }
         self.engine.due(
             results
                 .iter()
@@ -59,6 +76,13 @@ impl EventsApi {
         );
         Ok(results)
     }
+}
+
+fn count_emit(event_type: &'static str, outcome: &'static str) {
+    crate::metrics::get()
+        .emits
+        .get_or_create(&vec![("event_type", event_type), ("outcome", outcome)])
+        .inc();
 }
 
 /// The answer for one event, listing at most `listable` delivery ids.

@@ -79,6 +79,8 @@ async fn attempt(engine: &Engine, item: WorkItem) -> After {
     // Watchers hear of the attempt once it is stored.
     let update = AttemptUpdate::of_attempt(&item, &report, &next);
     let gone = report.gone();
+    let metrics = crate::metrics::get();
+    metrics.attempt(&report, &next);
     let outcome = AttemptOutcome {
         delivery_id: item.delivery_id,
         subscription_id: item.subscription_id,
@@ -102,6 +104,13 @@ async fn attempt(engine: &Engine, item: WorkItem) -> After {
         subscription_disabled: health.disabled_now,
         ..update
     });
+    if health.disabled_now {
+        metrics.automatically_disabled(if gone {
+            "endpoint_gone"
+        } else {
+            "too_many_failures"
+        });
+    }
     if health.disabled_now && gone {
         warn!(
             consecutive_failures = health.consecutive_failures,

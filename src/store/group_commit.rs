@@ -157,6 +157,11 @@ async fn run(
                 Err(_) => break,
             }
         }
+        let metrics = crate::metrics::get();
+        metrics
+            .emit_queue_depth
+            .set(i64::try_from(queue.len()).unwrap_or(i64::MAX));
+        metrics.emit_group_events.observe(size as f64);
         let (group, expired): (Vec<Job>, Vec<Job>) = waiting
             .drain(..)
             .partition(|job| job.deadline >= free_since);

@@ -276,6 +276,8 @@ pub trait Store: Send + Sync + 'static {
         let work = self.claim(lease, wants).await?;
         Ok((after, work))
     }
+    /// Counts for the metrics: see [`StoreStats`].
+    async fn stats(&self, now: DateTime<Utc>) -> StoreResult<StoreStats>;
     /// Gives leased deliveries back without an attempt (shutdown, a full worker pool).
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()>;
     /// Called once, by the engine at start: news of work other instances on

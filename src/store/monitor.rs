@@ -112,6 +112,18 @@ impl StoreMonitor {
         self.shared.writable.subscribe()
     }
 
+    /// Runs one store operation, timing it for the metrics.
+    async fn timed<T>(
+        &self,
+        operation: &'static str,
+        run: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
+        let started = Instant::now();
+        let result = run.await;
+        crate::metrics::get().store_operation(operation, started.elapsed());
+        self.observe(result)
+    }
+
     fn observe<T>(&self, result: StoreResult<T>) -> StoreResult<T> {
         if let Err(e) = &result
             && let Some(fault) = e.fault()
@@ -144,7 +156,8 @@ async fn probe_while_faulty(store: Arc<dyn Store>, shared: Arc<Shared>, stop: Ca
 #[async_trait]
 impl Store for StoreMonitor {
     async fn create_subscription(&self, new: NewSubscription) -> StoreResult<Subscription> {
-        self.observe(self.inner.create_subscription(new).await)
+        self.timed("create_subscription", self.inner.create_subscription(new))
+            .await
     }
 
     async fn get_subscription(
@@ -152,11 +165,13 @@ impl Store for StoreMonitor {
         org: &OrganizationId,
         id: SubscriptionId,
     ) -> StoreResult<Option<Subscription>> {
-        self.observe(self.inner.get_subscription(org, id).await)
+        self.timed("get_subscription", self.inner.get_subscription(org, id))
+            .await
     }
 
     async fn list_subscriptions(&self, query: SubscriptionQuery) -> StoreResult<Vec<Subscription>> {
-        self.observe(self.inner.list_subscriptions(query).await)
+        self.timed("list_subscriptions", self.inner.list_subscriptions(query))
+            .await
     }
 
     async fn update_subscription(
@@ -166,7 +181,11 @@ impl Store for StoreMonitor {
         patch: SubscriptionPatch,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Subscription>> {
-        self.observe(self.inner.update_subscription(org, id, patch, now).await)
+        self.timed(
+            "update_subscription",
+            self.inner.update_subscription(org, id, patch, now),
+        )
+        .await
     }
 
     async fn delete_subscription(
@@ -175,7 +194,11 @@ impl Store for StoreMonitor {
         id: SubscriptionId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<u64>> {
-        self.observe(self.inner.delete_subscription(org, id, now).await)
+        self.timed(
+            "delete_subscription",
+            self.inner.delete_subscription(org, id, now),
+        )
+        .await
     }
 
     async fn emit_events(
@@ -183,7 +206,8 @@ impl Store for StoreMonitor {
         requests: &[&[NewEvent]],
         limits: EmitLimits,
     ) -> StoreResult<Vec<EmitOutcome>> {
-        self.observe(self.inner.emit_events(requests, limits).await)
+        self.timed("emit_events", self.inner.emit_events(requests, limits))
+            .await
     }
 
     async fn get_event(
@@ -191,11 +215,12 @@ impl Store for StoreMonitor {
         org: &OrganizationId,
         id: EventId,
     ) -> StoreResult<Option<StoredEvent>> {
-        self.observe(self.inner.get_event(org, id).await)
+        self.timed("get_event", self.inner.get_event(org, id)).await
     }
 
     async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<DeliveryLog> {
-        self.observe(self.inner.list_deliveries(query).await)
+        self.timed("list_deliveries", self.inner.list_deliveries(query))
+            .await
     }
 
     async fn get_delivery(
@@ -203,7 +228,8 @@ impl Store for StoreMonitor {
         org: &OrganizationId,
         id: DeliveryId,
     ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
-        self.observe(self.inner.get_delivery(org, id).await)
+        self.timed("get_delivery", self.inner.get_delivery(org, id))
+            .await
     }
 
     async fn redeliver(
@@ -212,7 +238,8 @@ impl Store for StoreMonitor {
         id: DeliveryId,
         now: DateTime<Utc>,
     ) -> StoreResult<RedeliverOutcome> {
-        self.observe(self.inner.redeliver(org, id, now).await)
+        self.timed("redeliver", self.inner.redeliver(org, id, now))
+            .await
     }
 
     async fn replay(
@@ -222,22 +249,32 @@ impl Store for StoreMonitor {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ReplayCounts>> {
-        self.observe(self.inner.replay(org, id, since, now).await)
+        self.timed("replay", self.inner.replay(org, id, since, now))
+            .await
     }
 
     async fn record_test_delivery(&self, test: TestDeliveryRecord) -> StoreResult<()> {
-        self.observe(self.inner.record_test_delivery(test).await)
+        self.timed(
+            "record_test_delivery",
+            self.inner.record_test_delivery(test),
+        )
+        .await
     }
 
     async fn due_subscriptions(&self, now: DateTime<Utc>) -> StoreResult<Vec<SubscriptionId>> {
-        self.observe(self.inner.due_subscriptions(now).await)
+        self.timed("due_subscriptions", self.inner.due_subscriptions(now))
+            .await
     }
 
     async fn subscription_organizations(
         &self,
         ids: &[SubscriptionId],
     ) -> StoreResult<Vec<(SubscriptionId, OrganizationId)>> {
-        self.observe(self.inner.subscription_organizations(ids).await)
+        self.timed(
+            "subscription_organizations",
+            self.inner.subscription_organizations(ids),
+        )
+        .await
     }
 
     async fn claim(
@@ -245,11 +282,12 @@ impl Store for StoreMonitor {
         lease: Lease<'_>,
         wants: &[(SubscriptionId, u32)],
     ) -> StoreResult<Vec<WorkItem>> {
-        self.observe(self.inner.claim(lease, wants).await)
+        self.timed("claim", self.inner.claim(lease, wants)).await
     }
 
     async fn claim_expired(&self, lease: Lease<'_>, limit: u32) -> StoreResult<Vec<WorkItem>> {
-        self.observe(self.inner.claim_expired(lease, limit).await)
+        self.timed("claim_expired", self.inner.claim_expired(lease, limit))
+            .await
     }
 
     async fn record_attempts(
@@ -257,7 +295,11 @@ impl Store for StoreMonitor {
         outcomes: &[AttemptOutcome],
         policy: HealthPolicy,
     ) -> StoreResult<Vec<AfterAttempt>> {
-        self.observe(self.inner.record_attempts(outcomes, policy).await)
+        self.timed(
+            "record_attempts",
+            self.inner.record_attempts(outcomes, policy),
+        )
+        .await
     }
 
     async fn record_and_claim(
@@ -267,15 +309,19 @@ impl Store for StoreMonitor {
         lease: Lease<'_>,
         wants: &[(SubscriptionId, u32)],
     ) -> StoreResult<(Vec<AfterAttempt>, Vec<WorkItem>)> {
-        self.observe(
-            self.inner
-                .record_and_claim(outcomes, policy, lease, wants)
-                .await,
+        self.timed(
+            "record_and_claim",
+            self.inner.record_and_claim(outcomes, policy, lease, wants),
         )
+        .await
+    }
+
+    async fn stats(&self, now: DateTime<Utc>) -> StoreResult<StoreStats> {
+        self.timed("stats", self.inner.stats(now)).await
     }
 
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
-        self.observe(self.inner.release(owner, ids).await)
+        self.timed("release", self.inner.release(owner, ids)).await
     }
 
     fn wakeups(&self) -> Option<tokio::sync::mpsc::Receiver<Wakeup>> {
@@ -283,7 +329,8 @@ impl Store for StoreMonitor {
     }
 
     async fn recover_leases(&self) -> StoreResult<u64> {
-        self.observe(self.inner.recover_leases().await)
+        self.timed("recover_leases", self.inner.recover_leases())
+            .await
     }
 
     fn listen_host(&self) -> &str {
@@ -304,11 +351,12 @@ impl Store for StoreMonitor {
     }
 
     async fn rotate_secrets(&self) -> StoreResult<SecretRotation> {
-        self.observe(self.inner.rotate_secrets().await)
+        self.timed("rotate_secrets", self.inner.rotate_secrets())
+            .await
     }
 
     async fn heartbeat(&self) -> StoreResult<()> {
-        self.observe(self.inner.heartbeat().await)
+        self.timed("heartbeat", self.inner.heartbeat()).await
     }
 
     /// Stops the probe, then closes the wrapped store.
@@ -319,15 +367,18 @@ impl Store for StoreMonitor {
     }
 
     async fn create_api_key(&self, new: NewApiKey) -> StoreResult<ApiKeyRecord> {
-        self.observe(self.inner.create_api_key(new).await)
+        self.timed("create_api_key", self.inner.create_api_key(new))
+            .await
     }
 
     async fn find_api_key(&self, hash: &KeyHash) -> StoreResult<Option<ApiKeyRecord>> {
-        self.observe(self.inner.find_api_key(hash).await)
+        self.timed("find_api_key", self.inner.find_api_key(hash))
+            .await
     }
 
     async fn list_api_keys(&self, query: ApiKeyQuery) -> StoreResult<Vec<ApiKeyRecord>> {
-        self.observe(self.inner.list_api_keys(query).await)
+        self.timed("list_api_keys", self.inner.list_api_keys(query))
+            .await
     }
 
     async fn revoke_api_key(
@@ -336,7 +387,8 @@ impl Store for StoreMonitor {
         id: ApiKeyId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ApiKeyRecord>> {
-        self.observe(self.inner.revoke_api_key(org, id, now).await)
+        self.timed("revoke_api_key", self.inner.revoke_api_key(org, id, now))
+            .await
     }
 
     async fn purge_finished(
@@ -345,6 +397,10 @@ impl Store for StoreMonitor {
         after: Option<EventId>,
         limit: u32,
     ) -> StoreResult<PurgeBatch> {
-        self.observe(self.inner.purge_finished(before, after, limit).await)
+        self.timed(
+            "purge_finished",
+            self.inner.purge_finished(before, after, limit),
+        )
+        .await
     }
 }

@@ -352,3 +352,15 @@ pub struct PurgeBatch {
     pub deliveries: u64,
     pub attempts: u64,
 }
+
+/// What the store counts for the metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Deliveries pending, due or scheduled, of any subscription.
+    pub waiting: u64,
+    /// When the longest-due pending delivery of an enabled subscription
+    /// became due (`None`: nothing due).
+    pub oldest_due: Option<DateTime<Utc>>,
+    /// Subscriptions disabled now (not deleted).
+    pub disabled_subscriptions: u64,
+}

@@ -18,6 +18,7 @@ mod isolation;
 mod listen;
 mod load;
 mod management;
+mod metrics;
 mod paging;
 mod postgres_faults;
 mod receiver;

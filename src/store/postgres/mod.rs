@@ -318,6 +318,10 @@ impl Store for PgStore {
         Ok((after, work))
     }
 
+    async fn stats(&self, now: DateTime<Utc>) -> StoreResult<StoreStats> {
+        work::stats(&self.pool, now).await
+    }
+
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
         work::release(&self.pool, &self.instance, owner, ids).await
     }

@@ -305,3 +305,22 @@ pub async fn recover_leases(pool: &PgPool, instance: &str) -> StoreResult<u64> {
     tx.commit().await?;
     Ok(count)
 }
+
+/// Counts for the metrics.
+pub async fn stats(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<crate::store::StoreStats> {
+    let (waiting, oldest_due, disabled): (i64, Option<DateTime<Utc>>, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'pending'), \
+         (SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN subscriptions s \
+          ON s.id = d.subscription_id WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+          AND s.status = 'enabled' AND s.deleted_at IS NULL), \
+         (SELECT COUNT(*) FROM subscriptions WHERE status = 'disabled' AND deleted_at IS NULL)",
+    )
+    .bind(ts(now))
+    .fetch_one(pool)
+    .await?;
+    Ok(crate::store::StoreStats {
+        waiting: u64::try_from(waiting).unwrap_or(0),
+        oldest_due,
+        disabled_subscriptions: u64::try_from(disabled).unwrap_or(0),
+    })
+}

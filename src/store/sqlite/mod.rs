@@ -301,6 +301,10 @@ impl Store for SqliteStore {
         Ok((after, work))
     }
 
+    async fn stats(&self, now: DateTime<Utc>) -> StoreResult<StoreStats> {
+        work::stats(&self.reader, now).await
+    }
+
     async fn release(&self, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {
         work::release(&self.writer, owner, ids).await
     }

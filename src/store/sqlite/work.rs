@@ -264,3 +264,29 @@ pub async fn recover_leases(pool: &SqlitePool) -> StoreResult<u64> {
     drop(conn);
     Ok(released)
 }
+
+/// Counts for the metrics, on a reader connection.
+pub async fn stats(pool: &SqlitePool, now: DateTime<Utc>) -> StoreResult<crate::store::StoreStats> {
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")
+            .fetch_one(pool)
+            .await?;
+    let oldest_due: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN subscriptions s \
+         ON s.id = d.subscription_id WHERE d.status = 'pending' AND d.next_attempt_at <= ? \
+         AND s.status = 'enabled' AND s.deleted_at IS NULL",
+    )
+    .bind(to_micros(now))
+    .fetch_one(pool)
+    .await?;
+    let disabled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM subscriptions WHERE status = 'disabled' AND deleted_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(crate::store::StoreStats {
+        waiting: u64::try_from(waiting).unwrap_or(0),
+        oldest_due: oldest_due.map(from_micros),
+        disabled_subscriptions: u64::try_from(disabled).unwrap_or(0),
+    })
+}

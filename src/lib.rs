@@ -15,6 +15,8 @@
 //!   the one entry point for `main` and for tests.
 //! - [`config`]: the one typed configuration, from flags and `INBOUNDFLOW_*`.
 //! - [`listener`]: the gRPC listener's TLS, connection cap and timeouts.
+//! - [`web`]: the browser's side on the same port: the Integrations page
+//!   (embedded), gRPC-Web and CORS.
 //!
 //! Receivers written in Rust can check a webhook with [`verify_webhook`].
 
@@ -28,6 +30,7 @@ pub mod listener;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 
 pub use domain::signature::{
     Received, VerifyError, sign as sign_webhook, verify as verify_webhook,

@@ -23,6 +23,7 @@
 mod api_keys;
 mod deliveries;
 mod delivery_log;
+mod embed_tokens;
 mod events;
 pub(crate) mod faults;
 mod heartbeat;
@@ -348,6 +349,14 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ApiKeyRecord>> {
         api_keys::revoke(&self.pool, org, id, now).await
+    }
+
+    async fn create_embed_token(&self, new: NewEmbedToken) -> StoreResult<EmbedTokenRecord> {
+        embed_tokens::create(&self.pool, new).await
+    }
+
+    async fn find_embed_token(&self, hash: &KeyHash) -> StoreResult<Option<EmbedTokenRecord>> {
+        embed_tokens::find(&self.pool, hash).await
     }
 
     async fn rotate_secrets(&self) -> StoreResult<SecretRotation> {

@@ -7,6 +7,7 @@ mod conformance;
 mod contract;
 mod copy_to_postgres;
 mod edge;
+mod embed_tokens;
 mod events_fixture;
 mod fanout;
 mod helpers;

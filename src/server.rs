@@ -130,7 +130,10 @@ pub async fn run(
     // Outermost first: the page, CORS preflights and gRPC-Web translation
     // come before authentication, which then sees every call as gRPC.
     let served = server
-        .layer(PageLayer::new(&config.web_origins))
+        .layer(PageLayer::new(
+            &config.web_origins,
+            config.allow_private_targets,
+        ))
         .layer(crate::web::cors::layer(&config.web_origins))
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(auth_layer)

@@ -21,13 +21,19 @@ struct Files;
 
 const INDEX: &str = "index.html";
 
+/// What the page learns of the service's settings, at [`SETTINGS`]: whether
+/// plain `http://` targets are accepted, so its URL check agrees with the
+/// service's.
+const SETTINGS: &str = "settings.json";
+
 /// The page, ready to answer requests for its files.
 pub struct Page {
     security_policy: HeaderValue,
+    settings: String,
 }
 
 impl Page {
-    pub fn new(frame_origins: &[WebOrigin]) -> Self {
+    pub fn new(frame_origins: &[WebOrigin], allow_private_targets: bool) -> Self {
         let ancestors: String = frame_origins
             .iter()
             .map(|o| format!(" {o}"))
@@ -42,6 +48,8 @@ impl Page {
             // guards against a future change there.
             security_policy: HeaderValue::from_str(&policy)
                 .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'")),
+            settings: serde_json::json!({ "allowPrivateTargets": allow_private_targets })
+                .to_string(),
         }
     }
 
@@ -54,6 +62,17 @@ impl Page {
             .unwrap_or_default()
             .trim_start_matches('/');
         let name = if rest.is_empty() { INDEX } else { rest };
+        if name == SETTINGS {
+            let mut response =
+                Response::new(body_of(Cow::Owned(self.settings.clone().into_bytes())));
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return response;
+        }
         let Some(file) = Files::get(name) else {
             return plain(StatusCode::NOT_FOUND, "not found");
         };

@@ -32,10 +32,11 @@ pub struct PageLayer {
 }
 
 impl PageLayer {
-    /// `frame_origins` may embed the page in a frame, besides its own origin.
-    pub fn new(frame_origins: &[WebOrigin]) -> Self {
+    /// `frame_origins` may embed the page in a frame, besides its own origin;
+    /// `allow_private_targets` tells the page's URL check to accept `http://`.
+    pub fn new(frame_origins: &[WebOrigin], allow_private_targets: bool) -> Self {
         Self {
-            page: Arc::new(assets::Page::new(frame_origins)),
+            page: Arc::new(assets::Page::new(frame_origins, allow_private_targets)),
         }
     }
 }

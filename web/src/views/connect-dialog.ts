@@ -23,7 +23,7 @@ import { t } from "../i18n.js";
 import type { Settings } from "../session.js";
 import { secretReveal } from "./secret.js";
 import { testResult } from "./test-result.js";
-import { urlProblem } from "./url-check.js";
+import { typingProblem, urlProblem } from "./url-check.js";
 
 export interface DialogDeps {
   api: Api;
@@ -78,8 +78,8 @@ export function openConnectDialog(deps: DialogDeps, existing?: Subscription): vo
     kindError,
   );
 
-  // URL, checked as it is typed (after the first blur, so an empty field
-  // being filled in is not shouted at).
+  // URL, checked as it is typed; fully (an empty field too) on leaving it
+  // and on Test or Save.
   const urlId = uid("url");
   const urlHintId = uid("url-hint");
   const urlError = errorFor("url");
@@ -94,17 +94,13 @@ export function openConnectDialog(deps: DialogDeps, existing?: Subscription): vo
     value: existing?.url ?? "",
     "aria-describedby": `${urlHintId} ${urlError.id}`,
   });
-  let urlTouched = editing;
   const checkUrl = (): boolean => {
     const problem = urlProblem(url.value, deps.settings.allowPrivateTargets);
-    show("url", urlTouched ? problem : null);
+    show("url", problem);
     return problem === null;
   };
-  url.addEventListener("input", checkUrl);
-  url.addEventListener("blur", () => {
-    urlTouched = url.value.trim() !== "";
-    checkUrl();
-  });
+  url.addEventListener("input", () => show("url", typingProblem(url.value, deps.settings.allowPrivateTargets)));
+  url.addEventListener("change", checkUrl);
 
   // Event types.
   const eventsError = errorFor("events");
@@ -188,7 +184,6 @@ export function openConnectDialog(deps: DialogDeps, existing?: Subscription): vo
 
   /** Checks the form here first; true when it may go to the service. */
   function validate(): boolean {
-    urlTouched = true;
     const urlOk = checkUrl();
     const { types } = values();
     show("events", types.length === 0 ? t("eventsRequired") : null);

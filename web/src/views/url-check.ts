@@ -16,3 +16,16 @@ export function urlProblem(raw: string, allowPlainHttp: boolean): string | null 
   if (url.protocol === "http:" && allowPlainHttp) return null;
   return t("urlNotHttps");
 }
+
+/**
+ * While typing: the problem with `raw` unless it may still become a good URL
+ * (`h`, `http`, `https:/` on the way to `https://…`), so the customer is told
+ * at once when a pasted or typed URL is wrong, but not mid-word.
+ */
+export function typingProblem(raw: string, allowPlainHttp: boolean): string | null {
+  const value = raw.trim().toLowerCase();
+  if (!value) return null;
+  const prefixes = allowPlainHttp ? ["https://", "http://"] : ["https://"];
+  if (prefixes.some((p) => p.startsWith(value))) return null;
+  return urlProblem(raw, allowPlainHttp);
+}

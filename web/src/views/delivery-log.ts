@@ -104,8 +104,12 @@ export class DeliveryLog {
 
   private update(row: Row, d: Delivery): void {
     const status = deliveryStatus(d.status);
-    fill(row.event, h("code", {}, EVENT_NAMES.get(d.eventType) ?? ""), d.test ? h("span", { class: "tag" }, t("testDelivery")) : null);
-    fill(row.status, h("span", { class: `badge ${status.tone}` }, status.word), d.lastError ? h("span", { class: "muted small", title: errorKind(d.lastErrorKind) }, ` ${d.lastError}`) : null);
+    fill(row.event, h("span", {}, h("code", {}, EVENT_NAMES.get(d.eventType) ?? ""), d.test ? h("span", { class: "tag" }, t("testDelivery")) : null));
+    // One child per cell: phone width lays cells out as label and value.
+    fill(
+      row.status,
+      h("span", {}, h("span", { class: `badge ${status.tone}` }, status.word), d.lastError ? h("span", { class: "muted small", title: errorKind(d.lastErrorKind) }, ` ${d.lastError}`) : null),
+    );
     row.attempts.textContent = String(d.attemptCount);
     row.when.textContent = when(d.createTime);
     // Test deliveries cannot be sent again, nor one being sent right now.

@@ -35,3 +35,4 @@ mod tls;
 mod updates;
 mod validation;
 mod vectors;
+mod web_page;

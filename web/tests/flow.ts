@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 
 import type { FrameLocator, Page } from "playwright-core";
 
+import { lowContrast, unnamedControls } from "./harness/a11y.js";
 import { shot } from "./harness/browser.js";
 import type { Receiver } from "./harness/receiver.js";
 import type { Service } from "./harness/service.js";
@@ -61,6 +62,7 @@ export async function connectTestAndSave({ page, ui, receiver, words: W, name, r
   assert.match(await textOf(dialog.locator('[data-fact="latency"]')), /^\d+ ms$/);
   assert.match(await textOf(dialog.locator("pre.answer")), /"ok":true/);
   assert.equal(receiver.received.length, 1, "the test webhook reached the receiver");
+  await accessible(page, ui === page ? page : undefined, `${name} connect dialog`);
   const secret = await textOf(dialog.locator("code.secret"));
   assert.match(secret, /^whsec_/);
   await page.screenshot({ path: shot(`${name}-03-tested`), fullPage: true });
@@ -104,6 +106,7 @@ export async function deliverFailReactivate({ page, ui, service, receiver, admin
   await service.emitCall(adminKey, `${name}-missed-1`);
   await service.emitCall(adminKey, `${name}-missed-2`);
   await page.screenshot({ path: shot(`${name}-05-disabled`), fullPage: true });
+  await accessible(page, ui === page ? page : undefined, `${name} with a disabled integration`);
 
   receiver.failing = false;
   await card.getByRole("button", { name: W.reactivate }).click();
@@ -127,4 +130,12 @@ export async function deliverFailReactivate({ page, ui, service, receiver, admin
   await ui.getByText(W.redelivered).waitFor();
   await until("the redelivery arrives", () => receiver.received.length > before);
   assert.equal(receiver.received.filter((r) => r.deliveryId === deliveryId).length, 2);
+}
+
+/** Every control has a name and every text 4.5:1 contrast, in the page or its frame. */
+async function accessible(page: Page, direct: Page | undefined, what: string): Promise<void> {
+  const target = direct ?? page.frames().find((f) => f !== page.mainFrame());
+  assert.ok(target, "the integrations page");
+  assert.deepEqual(await unnamedControls(target), [], `controls without a name: ${what}`);
+  assert.deepEqual(await lowContrast(target), [], `text under 4.5:1 contrast: ${what}`);
 }

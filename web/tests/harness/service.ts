@@ -74,7 +74,7 @@ export class Service {
   key(role: "admin" | "operator" | "emitter", organization?: string): string {
     const args = ["keys", "create", "--role", role, "--database-url", this.databaseUrl];
     if (organization) args.push("--organization", organization);
-    return execFileSync(BINARY, args, { encoding: "utf8" }).trim();
+    return execFileSync(BINARY, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   }
 
   /** Clients acting with `key`, over gRPC-Web. */

@@ -1,7 +1,8 @@
 //! Compiles the protobuf API with tonic's generator and writes the descriptor
 //! set that server reflection serves. Services and clients use the crate's
 //! own codec (`src/api/codec.rs`). Uses a vendored `protoc`, so a fresh
-//! machine needs no system protobuf install.
+//! machine needs no system protobuf install. Also rebuilds the crate when
+//! the embedded Integrations page (`web/dist`) changes.
 
 use std::path::PathBuf;
 
@@ -34,5 +35,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile_with_config(config, &protos, &includes)?;
 
     println!("cargo:rerun-if-changed=proto");
+    // The Integrations page is embedded from here (`src/web/assets.rs`): a
+    // rebuild with new file names must embed the new files.
+    println!("cargo:rerun-if-changed=web/dist");
     Ok(())
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need and the machine lacks, at pinned versions, into
 # the project (nothing global beyond rustup components): buf, grpcurl, and
-# the Node and Python packages of the contract-conformance receivers.
+# the Node and Python packages of the contract-conformance receivers, the
+# Integrations page's build and browser-test packages (web/), and Debian's
+# Chromium for those tests (no browser is downloaded from anywhere else).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,15 @@ npm_ci() {
 }
 npm_ci scripts/tools
 npm_ci tests/conformance
+npm_ci web
+
+# The browser tests drive Debian's chromium through playwright-core.
+if [ ! -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "missing Chromium: run as root to install it, or apt-get install chromium" >&2; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium
+fi
 
 # The Python receiver of the conformance tests, in its own virtualenv;
 # reinstalled when its pinned requirements change.

@@ -2,7 +2,9 @@
 # The whole test suite, from a fresh machine: installs what is missing, then
 # runs formatting, lint (Rust and protobuf) and every test; the integration
 # tests run twice, on SQLite and on a throwaway PostgreSQL cluster
-# (scripts/postgres.sh, which installs PostgreSQL if needed). CI runs exactly this.
+# (scripts/postgres.sh, which installs PostgreSQL if needed); the Integrations
+# page's bundle is checked and its browser tests run (scripts/web-test.sh).
+# CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +37,9 @@ INBOUNDFLOW_TEST_POSTGRES_URL="$pg_url" cargo test --test it --locked
 
 step "README's start command runs the service binary"
 cargo run --quiet --locked -- serve --help >/dev/null
+
+step "Integrations page (bundle up to date, browser tests in Chromium)"
+scripts/web-test.sh
 
 step "README walkthrough (grpcurl against a live server)"
 scripts/walkthrough-test.sh

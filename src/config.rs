@@ -278,6 +278,18 @@ pub struct Config {
     )]
     pub max_streams_per_connection: u32,
 
+    /// Origins (`https://dashboard.example.com`, comma-separated) whose pages
+    /// may call the API over gRPC-Web (CORS) and frame the Integrations page
+    /// (`/integrations`). The page itself needs none: it is served by the
+    /// service and calls it same-origin.
+    #[arg(
+        long,
+        env = "INBOUNDFLOW_WEB_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGINS"
+    )]
+    pub web_origins: Vec<crate::web::WebOrigin>,
+
     /// Log format.
     #[arg(
         long,

@@ -16,6 +16,8 @@
 //! - [`config`]: the one typed configuration, from flags and `INBOUNDFLOW_*`;
 //!   [`config_file`] adds a TOML file beneath them.
 //! - [`listener`]: the gRPC listener's TLS, connection cap and timeouts.
+//! - [`web`]: the browser's side on the same port: the Integrations page
+//!   (embedded), gRPC-Web and CORS.
 //!
 //! Receivers written in Rust can check a webhook with [`verify_webhook`].
 
@@ -31,6 +33,7 @@ pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 
 pub use domain::signature::{
     Received, VerifyError, sign as sign_webhook, verify as verify_webhook,

@@ -1,6 +1,8 @@
 //! Wiring: store, delivery engine and the gRPC router (with health and
 //! reflection). Health follows the store: NOT_SERVING (the overall service
 //! and each API) while the store cannot write, SERVING when it can again.
+//! The same port serves the Integrations page and gRPC-Web to browsers
+//! ([`crate::web`]), in front of authentication.
 //! [`run`] serves until `shutdown` fires, then stops in order:
 //! health reports NOT_SERVING, new RPCs are refused and running ones finish;
 //! the emit committer commits what is queued and ends; the engine stops
@@ -32,6 +34,7 @@ use crate::pb::subscription_service_server::SubscriptionServiceServer;
 use crate::store::group_commit::GroupCommitter;
 use crate::store::monitor::StoreMonitor;
 use crate::store::{self, Store, StoreError, retention};
+use crate::web::PageLayer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -69,7 +72,9 @@ pub async fn run(
     }
     // Everything that can fail before the store is open, so that once it is
     // open the only way out is the shutdown below.
-    let server = network.configure(Server::builder())?;
+    // HTTP/1.1 for browsers (the page, and gRPC-Web without TLS); gRPC
+    // clients keep speaking HTTP/2.
+    let server = network.configure(Server::builder().accept_http1(true))?;
     // Both reflection versions: older grpcurl builds speak only v1alpha. The
     // google.rpc descriptors let grpcurl decode BadRequest error details.
     let reflection = || {
@@ -141,7 +146,15 @@ pub async fn run(
             set_health(&health, ServingStatus::NotServing).await;
         }
     };
+    // Outermost first: the page, CORS preflights and gRPC-Web translation
+    // come before authentication, which then sees every call as gRPC.
     let served = server
+        .layer(PageLayer::new(
+            &config.web_origins,
+            config.allow_private_targets,
+        ))
+        .layer(crate::web::cors::layer(&config.web_origins))
+        .layer(tonic_web::GrpcWebLayer::new())
         .layer(auth_layer)
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -1,6 +1,7 @@
 //! `ApiKeyService`: create, list and revoke the keys callers authenticate with.
 //! An organization's admins manage its emitter and admin keys; only operators
-//! manage operator keys.
+//! manage operator keys. Embed tokens are minted in
+//! [`embed_tokens`](super::embed_tokens).
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use crate::pb::api_key_service_server::ApiKeyService;
 use crate::store::{ApiKeyQuery, NewApiKey, Store};
 
 pub struct ApiKeysApi {
-    store: Arc<dyn Store>,
+    pub(super) store: Arc<dyn Store>,
     auth: Arc<Authenticator>,
 }
 
@@ -163,5 +164,13 @@ impl ApiKeyService for ApiKeysApi {
         Ok(Response::new(pb::RevokeApiKeyResponse {
             api_key: Some(api_key_to_pb(revoked)),
         }))
+    }
+
+    #[tracing::instrument(name = "CreateEmbedToken", skip_all)]
+    async fn create_embed_token(
+        &self,
+        request: Request<pb::CreateEmbedTokenRequest>,
+    ) -> ApiResult<pb::CreateEmbedTokenResponse> {
+        self.mint_embed_token(request).await
     }
 }

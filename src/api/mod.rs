@@ -10,6 +10,7 @@ pub mod auth;
 pub mod codec;
 mod convert;
 mod deliveries;
+mod embed_tokens;
 mod error;
 mod events;
 mod paging;

@@ -17,6 +17,7 @@ pub mod api_key;
 pub mod attempt_error;
 pub mod body;
 pub mod delivery;
+pub mod embed_token;
 pub mod event;
 pub mod health;
 pub mod ids;

@@ -348,4 +348,12 @@ pub trait Store: Send + Sync + 'static {
         id: ApiKeyId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ApiKeyRecord>>;
+
+    // Embed tokens.
+    /// Stores a token, and deletes (a bounded number of) tokens that expired
+    /// before `new`'s creation, so they never pile up.
+    async fn create_embed_token(&self, new: NewEmbedToken) -> StoreResult<EmbedTokenRecord>;
+    /// The token with this hash, expired or not, unless the key that minted
+    /// it was revoked.
+    async fn find_embed_token(&self, hash: &KeyHash) -> StoreResult<Option<EmbedTokenRecord>>;
 }

@@ -391,6 +391,14 @@ impl Store for StoreMonitor {
             .await
     }
 
+    async fn create_embed_token(&self, new: NewEmbedToken) -> StoreResult<EmbedTokenRecord> {
+        self.observe(self.inner.create_embed_token(new).await)
+    }
+
+    async fn find_embed_token(&self, hash: &KeyHash) -> StoreResult<Option<EmbedTokenRecord>> {
+        self.observe(self.inner.find_embed_token(hash).await)
+    }
+
     async fn purge_finished(
         &self,
         before: DateTime<Utc>,

@@ -1,7 +1,10 @@
-//! What each method needs: the one table of the API's permissions.
+//! What each method needs: the one table of the API's permissions, and the
+//! narrower list of calls an embed token may make.
 
 use crate::domain::api_key::Role;
+use crate::pb::delivery_service_server::SERVICE_NAME as DELIVERIES;
 use crate::pb::event_service_server::SERVICE_NAME as EVENTS;
+use crate::pb::subscription_service_server::SERVICE_NAME as SUBSCRIPTIONS;
 
 /// What a request to a path needs before it reaches its service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,9 +40,54 @@ pub fn required(path: &str, public_reflection: bool) -> Access {
     }
 }
 
+/// Whether an embed token may call `path`: exactly what the Integrations page
+/// does. Not emitting, not reading events, not secret rotation, not keys (so
+/// a token cannot mint a longer-lived credential), not reflection.
+pub fn embeddable(path: &str) -> bool {
+    let (service, method) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((path, ""));
+    match service {
+        s if s == SUBSCRIPTIONS => matches!(
+            method,
+            "ListSubscriptions"
+                | "GetSubscription"
+                | "CreateSubscription"
+                | "UpdateSubscription"
+                | "DeleteSubscription"
+                | "TestSubscription"
+                | "ReactivateSubscription"
+        ),
+        s if s == DELIVERIES => matches!(
+            method,
+            "ListDeliveries" | "GetDelivery" | "RedeliverDelivery" | "ReplayDeliveries"
+        ),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embed_tokens_reach_only_the_pages_calls() {
+        let sub = |m: &str| format!("/inboundflow.webhooks.v1.SubscriptionService/{m}");
+        assert!(embeddable(&sub("ListSubscriptions")));
+        assert!(embeddable(&sub("ReactivateSubscription")));
+        assert!(embeddable(
+            "/inboundflow.webhooks.v1.DeliveryService/RedeliverDelivery"
+        ));
+        assert!(!embeddable(&sub("RotateSigningSecret")));
+        assert!(!embeddable(
+            "/inboundflow.webhooks.v1.EventService/EmitEvent"
+        ));
+        assert!(!embeddable(
+            "/inboundflow.webhooks.v1.ApiKeyService/CreateEmbedToken"
+        ));
+        assert!(!embeddable("/grpc.health.v1.Health/Check"));
+    }
 
     #[test]
     fn emitters_emit_admins_manage_health_is_open() {

@@ -12,7 +12,7 @@ use tonic::Status;
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 
-use super::access::{Access, required};
+use super::access::{Access, embeddable, required};
 use super::{AuthError, Authenticator, Caller};
 
 /// Adds authentication to a service stack.
@@ -73,9 +73,10 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
         Box::pin(async move {
-            let needed = required(request.uri().path(), layer.public_reflection);
+            let path = request.uri().path();
+            let needed = required(path, layer.public_reflection);
             if let Access::Key(role) = needed {
-                match check(&layer.auth, request.headers(), role).await {
+                match check(&layer.auth, request.headers(), role, path).await {
                     Ok(caller) => {
                         request.extensions_mut().insert(caller);
                     }
@@ -95,6 +96,7 @@ async fn check(
     auth: &Authenticator,
     headers: &http::HeaderMap,
     needed: crate::domain::api_key::Role,
+    path: &str,
 ) -> Result<Caller, Status> {
     let key =
         bearer(headers).ok_or_else(|| Status::unauthenticated(AuthError::Missing.to_string()))?;
@@ -105,8 +107,15 @@ async fn check(
             e.to_string(),
             ErrorDetails::with_retry_info(Some(LOOKUP_RETRY_AFTER)),
         ),
-        AuthError::Missing | AuthError::Invalid => Status::unauthenticated(e.to_string()),
+        AuthError::Missing | AuthError::Invalid | AuthError::Expired => {
+            Status::unauthenticated(e.to_string())
+        }
     })?;
+    if caller.embed.is_some() && !embeddable(path) {
+        return Err(Status::permission_denied(
+            "an embed token may only make the Integrations page's calls",
+        ));
+    }
     caller.require(needed).map_err(Status::from)?;
     Ok(caller)
 }

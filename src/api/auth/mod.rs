@@ -7,6 +7,11 @@
 //! hands the service a [`Caller`]. Services then scope every request to the
 //! caller's organization with [`Caller::organization`]: a request naming
 //! another organization's resource is answered as if it did not exist.
+//!
+//! An embed token (`ife_…`, minted by `CreateEmbedToken`) stands for the admin
+//! key that minted it, narrowed to one organization, to the Integrations
+//! page's calls ([`access::embeddable`]) and to its expiry, which is checked
+//! on every call (the cache never extends a token's life).
 
 pub mod access;
 pub mod layer;
@@ -15,10 +20,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
 
 use super::error::ApiError;
 use crate::domain::api_key::{KeyHash, Role};
+use crate::domain::embed_token::is_embed_token;
 use crate::domain::ids::{ApiKeyId, OrganizationId};
 use crate::domain::validation::Violations;
 use crate::store::Store;
@@ -30,6 +37,15 @@ pub struct Caller {
     pub key_id: ApiKeyId,
     pub role: Role,
     pub organization: Option<OrganizationId>,
+    /// Set when the caller holds an embed token rather than an API key.
+    pub embed: Option<EmbedScope>,
+}
+
+/// What narrows an embed token's caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmbedScope {
+    pub token_id: uuid::Uuid,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// What a request naming a foreign organization is told.
@@ -125,6 +141,8 @@ pub enum AuthError {
     Missing,
     #[error("invalid or revoked API key")]
     Invalid,
+    #[error("the embed token has expired; ask the dashboard for a new one")]
+    Expired,
     #[error("cannot check the API key right now; retry")]
     Unavailable,
 }
@@ -150,15 +168,7 @@ impl Authenticator {
         let caller = match cached {
             Some(caller) => caller,
             None => {
-                let found = self.store.find_api_key(&hash).await.map_err(|e| {
-                    tracing::error!(error = %error_chain(&e), "looking up an API key failed");
-                    AuthError::Unavailable
-                })?;
-                let caller = found.filter(|k| k.revoked_at.is_none()).map(|k| Caller {
-                    key_id: k.id,
-                    role: k.role,
-                    organization: k.organization_id,
-                });
+                let caller = self.look_up(presented, &hash).await?;
                 let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
                 if cache.len() >= CACHE_MAX {
                     cache.clear();
@@ -167,7 +177,46 @@ impl Authenticator {
                 caller
             }
         };
-        caller.ok_or(AuthError::Invalid)
+        let caller = caller.ok_or(AuthError::Invalid)?;
+        if caller
+            .embed
+            .as_ref()
+            .is_some_and(|scope| scope.expires_at <= crate::domain::time::now())
+        {
+            return Err(AuthError::Expired);
+        }
+        Ok(caller)
+    }
+
+    /// The caller a presented key or embed token stands for, from the store.
+    async fn look_up(&self, presented: &str, hash: &KeyHash) -> Result<Option<Caller>, AuthError> {
+        let unavailable = |e: crate::store::StoreError| {
+            tracing::error!(error = %error_chain(&e), "looking up an API key failed");
+            AuthError::Unavailable
+        };
+        if is_embed_token(presented) {
+            let found = self
+                .store
+                .find_embed_token(hash)
+                .await
+                .map_err(unavailable)?;
+            return Ok(found.map(|t| Caller {
+                key_id: t.api_key_id,
+                role: Role::Admin,
+                organization: Some(t.organization_id),
+                embed: Some(EmbedScope {
+                    token_id: t.id,
+                    expires_at: t.expires_at,
+                }),
+            }));
+        }
+        let found = self.store.find_api_key(hash).await.map_err(unavailable)?;
+        Ok(found.filter(|k| k.revoked_at.is_none()).map(|k| Caller {
+            key_id: k.id,
+            role: k.role,
+            organization: k.organization_id,
+            embed: None,
+        }))
     }
 
     /// Forgets every cached key, so a revocation takes effect at once.

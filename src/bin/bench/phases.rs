@@ -166,11 +166,18 @@ impl Run {
     }
 
     /// One subscription fed by 64 concurrent `EmitEvent` callers: what its
-    /// concurrency allows, at a fast endpoint and at one answering in 100 ms.
+    /// concurrency allows, at a fast endpoint (callers emit for a step) and
+    /// at one answering in 100 ms (2,000 events, so a low cap does not make
+    /// the run endless).
     pub async fn busy_endpoint(&mut self) -> anyhow::Result<()> {
-        for (name, url) in [
-            ("fast", self.fast("busy")),
-            ("100 ms", format!("http://{}/slow/100/busy", self.address)),
+        let length = self.step.max(Duration::from_secs(2));
+        for (name, url, until) in [
+            ("fast", self.fast("busy"), Until::Elapsed(length)),
+            (
+                "100 ms",
+                format!("http://{}/slow/100/busy", self.address),
+                Until::Events(2000),
+            ),
         ] {
             self.progress
                 .phase(&format!("one busy endpoint ({name}), 64 callers"));
@@ -179,17 +186,19 @@ impl Run {
             let before = self.receiver.count();
             let cpu = self.cpu_seconds();
             let started = Instant::now();
-            let length = self.step.max(Duration::from_secs(2));
             let emitted = scenarios::emit_rate(
                 &self.clients,
                 &org,
                 64,
                 1,
-                Until::Elapsed(length),
+                until,
                 &self.progress,
             )
             .await?;
-            let events = (emitted * length.as_secs_f64()).round() as u64;
+            let events = match until {
+                Until::Events(n) => n,
+                Until::Elapsed(length) => (emitted * length.as_secs_f64()).round() as u64,
+            };
             scenarios::until_received(
                 &self.receiver,
                 before + events.saturating_sub(1),

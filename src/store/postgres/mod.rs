@@ -23,6 +23,7 @@
 mod api_keys;
 mod deliveries;
 mod delivery_log;
+mod embed_tokens;
 mod events;
 pub(crate) mod faults;
 mod heartbeat;
@@ -380,6 +381,14 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
         listen::purge(&self.pool, &self.instance, live, created_before, now).await
+    }
+
+    async fn create_embed_token(&self, new: NewEmbedToken) -> StoreResult<EmbedTokenRecord> {
+        embed_tokens::create(&self.pool, new).await
+    }
+
+    async fn find_embed_token(&self, hash: &KeyHash) -> StoreResult<Option<EmbedTokenRecord>> {
+        embed_tokens::find(&self.pool, hash).await
     }
 
     async fn rotate_secrets(&self) -> StoreResult<SecretRotation> {

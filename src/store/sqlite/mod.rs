@@ -16,6 +16,7 @@ mod checkpoint;
 mod connections;
 mod deliveries;
 mod delivery_log;
+mod embed_tokens;
 mod events;
 pub(crate) mod faults;
 mod files;
@@ -377,5 +378,13 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<ApiKeyRecord>> {
         api_keys::revoke(&self.writer, org, id, now).await
+    }
+
+    async fn create_embed_token(&self, new: NewEmbedToken) -> StoreResult<EmbedTokenRecord> {
+        embed_tokens::create(&self.writer, new).await
+    }
+
+    async fn find_embed_token(&self, hash: &KeyHash) -> StoreResult<Option<EmbedTokenRecord>> {
+        embed_tokens::find(&self.reader, hash).await
     }
 }

@@ -4,15 +4,15 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file inboundflow/webhooks/v1/api_keys.proto.
  */
 export const file_inboundflow_webhooks_v1_api_keys: GenFile = /*@__PURE__*/
-  fileDesc("CiZpbmJvdW5kZmxvdy93ZWJob29rcy92MS9hcGlfa2V5cy5wcm90bxIXaW5ib3VuZGZsb3cud2ViaG9va3MudjEi4AEKBkFwaUtleRIKCgJpZBgBIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSMQoEcm9sZRgDIAEoDjIjLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkFwaUtleVJvbGUSDAoEbmFtZRgEIAEoCRIOCgZwcmVmaXgYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3Jldm9rZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJgChNDcmVhdGVBcGlLZXlSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIwCgdhcGlfa2V5GAIgASgLMh8uaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXBpS2V5IlUKFENyZWF0ZUFwaUtleVJlc3BvbnNlEjAKB2FwaV9rZXkYASABKAsyHy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BcGlLZXkSCwoDa2V5GAIgASgJImoKEkxpc3RBcGlLZXlzUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFAoMc2hvd19yZXZva2VkGAQgASgIImEKE0xpc3RBcGlLZXlzUmVzcG9uc2USMQoIYXBpX2tleXMYASADKAsyHy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BcGlLZXkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkIKE1Jldm9rZUFwaUtleVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCmFwaV9rZXlfaWQYAiABKAkiSAoUUmV2b2tlQXBpS2V5UmVzcG9uc2USMAoHYXBpX2tleRgBIAEoCzIfLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkFwaUtleSp3CgpBcGlLZXlSb2xlEhwKGEFQSV9LRVlfUk9MRV9VTlNQRUNJRklFRBAAEhgKFEFQSV9LRVlfUk9MRV9FTUlUVEVSEAESFgoSQVBJX0tFWV9ST0xFX0FETUlOEAISGQoVQVBJX0tFWV9ST0xFX09QRVJBVE9SEAMy0wIKDUFwaUtleVNlcnZpY2USawoMQ3JlYXRlQXBpS2V5EiwuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBotLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlEmgKC0xpc3RBcGlLZXlzEisuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuTGlzdEFwaUtleXNSZXF1ZXN0GiwuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuTGlzdEFwaUtleXNSZXNwb25zZRJrCgxSZXZva2VBcGlLZXkSLC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5SZXZva2VBcGlLZXlSZXF1ZXN0Gi0uaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2VCT1pNZ2l0aHViLmNvbS9pbmJvdW5kZmxvdy93ZWJob29rcy9jbGllbnRzL2dvL2luYm91bmRmbG93L3dlYmhvb2tzL3YxO3dlYmhvb2tzdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiZpbmJvdW5kZmxvdy93ZWJob29rcy92MS9hcGlfa2V5cy5wcm90bxIXaW5ib3VuZGZsb3cud2ViaG9va3MudjEi4AEKBkFwaUtleRIKCgJpZBgBIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSMQoEcm9sZRgDIAEoDjIjLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkFwaUtleVJvbGUSDAoEbmFtZRgEIAEoCRIOCgZwcmVmaXgYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3Jldm9rZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJgChNDcmVhdGVBcGlLZXlSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIwCgdhcGlfa2V5GAIgASgLMh8uaW5ib3VuZGZsb3cud2ViaG9va3MudjEuQXBpS2V5IlUKFENyZWF0ZUFwaUtleVJlc3BvbnNlEjAKB2FwaV9rZXkYASABKAsyHy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BcGlLZXkSCwoDa2V5GAIgASgJImoKEkxpc3RBcGlLZXlzUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFAoMc2hvd19yZXZva2VkGAQgASgIImEKE0xpc3RBcGlLZXlzUmVzcG9uc2USMQoIYXBpX2tleXMYASADKAsyHy5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5BcGlLZXkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkIKE1Jldm9rZUFwaUtleVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCmFwaV9rZXlfaWQYAiABKAkiSAoUUmV2b2tlQXBpS2V5UmVzcG9uc2USMAoHYXBpX2tleRgBIAEoCzIfLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkFwaUtleSJaChdDcmVhdGVFbWJlZFRva2VuUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSJgoDdHRsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIloKGENyZWF0ZUVtYmVkVG9rZW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqdwoKQXBpS2V5Um9sZRIcChhBUElfS0VZX1JPTEVfVU5TUEVDSUZJRUQQABIYChRBUElfS0VZX1JPTEVfRU1JVFRFUhABEhYKEkFQSV9LRVlfUk9MRV9BRE1JThACEhkKFUFQSV9LRVlfUk9MRV9PUEVSQVRPUhADMswDCg1BcGlLZXlTZXJ2aWNlEmsKDENyZWF0ZUFwaUtleRIsLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaLS5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJoCgtMaXN0QXBpS2V5cxIrLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBosLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2USawoMUmV2b2tlQXBpS2V5EiwuaW5ib3VuZGZsb3cud2ViaG9va3MudjEuUmV2b2tlQXBpS2V5UmVxdWVzdBotLmluYm91bmRmbG93LndlYmhvb2tzLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlEncKEENyZWF0ZUVtYmVkVG9rZW4SMC5pbmJvdW5kZmxvdy53ZWJob29rcy52MS5DcmVhdGVFbWJlZFRva2VuUmVxdWVzdBoxLmluYm91bmRmbG93LndlYmhvb2tzLnYxLkNyZWF0ZUVtYmVkVG9rZW5SZXNwb25zZUJPWk1naXRodWIuY29tL2luYm91bmRmbG93L3dlYmhvb2tzL2NsaWVudHMvZ28vaW5ib3VuZGZsb3cvd2ViaG9va3MvdjE7d2ViaG9va3N2MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * An API key, without the key itself.
@@ -257,6 +257,65 @@ export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@_
   messageDesc(file_inboundflow_webhooks_v1_api_keys, 6);
 
 /**
+ * A token to mint for the Integrations page.
+ *
+ * @generated from message inboundflow.webhooks.v1.CreateEmbedTokenRequest
+ */
+export type CreateEmbedTokenRequest = Message<"inboundflow.webhooks.v1.CreateEmbedTokenRequest"> & {
+  /**
+   * Organization the page will show. Empty means the caller's own; an
+   * operator must name one.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * How long the token is valid. Unset means 1 hour; at most 24 hours.
+   *
+   * @generated from field: google.protobuf.Duration ttl = 2;
+   */
+  ttl?: Duration | undefined;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.CreateEmbedTokenRequest.
+ * Use `create(CreateEmbedTokenRequestSchema)` to create a new message.
+ */
+export const CreateEmbedTokenRequestSchema: GenMessage<CreateEmbedTokenRequest> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_api_keys, 7);
+
+/**
+ * The token minted.
+ *
+ * @generated from message inboundflow.webhooks.v1.CreateEmbedTokenResponse
+ */
+export type CreateEmbedTokenResponse = Message<"inboundflow.webhooks.v1.CreateEmbedTokenResponse"> & {
+  /**
+   * The token (`ife_…`): put it in the page's URL fragment
+   * (`/integrations#token=…`) or post it to the page (see the README). It is
+   * sent as `authorization: Bearer <token>`. Shown only here.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * When the token stops being accepted.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 2;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message inboundflow.webhooks.v1.CreateEmbedTokenResponse.
+ * Use `create(CreateEmbedTokenResponseSchema)` to create a new message.
+ */
+export const CreateEmbedTokenResponseSchema: GenMessage<CreateEmbedTokenResponse> = /*@__PURE__*/
+  messageDesc(file_inboundflow_webhooks_v1_api_keys, 8);
+
+/**
  * What a key may do.
  *
  * @generated from enum inboundflow.webhooks.v1.ApiKeyRole
@@ -346,6 +405,23 @@ export const ApiKeyService: GenService<{
     methodKind: "unary";
     input: typeof RevokeApiKeyRequestSchema;
     output: typeof RevokeApiKeyResponseSchema;
+  },
+  /**
+   * Mints a short-lived token for the Integrations page (`/integrations`) of
+   * one organization, for a dashboard to hand to a browser instead of an API
+   * key. The token acts for that organization only and only for the page's
+   * calls: listing, reading, creating, changing, testing, reactivating and
+   * deleting subscriptions, and reading, redelivering and replaying
+   * deliveries. Anything else is PERMISSION_DENIED; an expired token, or one
+   * whose minting key was revoked, is UNAUTHENTICATED. Needs an admin key of
+   * the organization or an operator key.
+   *
+   * @generated from rpc inboundflow.webhooks.v1.ApiKeyService.CreateEmbedToken
+   */
+  createEmbedToken: {
+    methodKind: "unary";
+    input: typeof CreateEmbedTokenRequestSchema;
+    output: typeof CreateEmbedTokenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_inboundflow_webhooks_v1_api_keys, 0);

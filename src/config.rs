@@ -298,6 +298,12 @@ pub struct Config {
         default_value = "text"
     )]
     pub log_format: LogFormat,
+
+    /// OpenTelemetry collector to export traces to, over OTLP/HTTP
+    /// (protobuf), e.g. `http://localhost:4318` (spans go to its
+    /// `/v1/traces`). Off when not set.
+    #[arg(long, env = "INBOUNDFLOW_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
 }
 
 /// Who may read the API's description through server reflection.

@@ -89,7 +89,10 @@ async fn main() -> anyhow::Result<()> {
                 ),
                 None => e.into(),
             })?;
-            telemetry::init(config.log_format);
+            // Kept until the server stopped: dropping it exports the last spans.
+            let _traces =
+                telemetry::init_with_traces(config.log_format, config.otlp_endpoint.as_deref())
+                    .context("cannot set up trace export (--otlp-endpoint)")?;
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;

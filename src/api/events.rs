@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use prost::Message;
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 use super::auth::{Foreign, caller};
 use super::convert::events::{event_to_pb, parse_emit};
@@ -51,6 +52,8 @@ impl EventsApi {
     }
 
     async fn emit(&self, events: Vec<crate::store::NewEvent>) -> Result<Vec<EmitResult>, ApiError> {
+        // Before the commit: the engine may pick the deliveries up at once.
+        self.engine.remember_traces(events.iter().map(|e| e.id));
         let types: Vec<&'static str> = events.iter().map(|e| e.event_type.as_str()).collect();
         let results = match self.committer.emit(events).await {
             Ok(results) => results,
@@ -115,10 +118,8 @@ fn batch_responses(results: Vec<EmitResult>) -> Result<Vec<pb::EmitEventResponse
         .collect()
 }
 
-#[tonic::async_trait]
-impl EventService for EventsApi {
-    #[tracing::instrument(name = "EmitEvent", skip_all)]
-    async fn emit_event(
+impl EventsApi {
+    async fn emit_one(
         &self,
         request: Request<pb::EmitEventRequest>,
     ) -> ApiResult<pb::EmitEventResponse> {
@@ -150,8 +151,7 @@ impl EventService for EventsApi {
         Ok(Response::new(emit_response(result, LISTED_PER_ANSWER)?))
     }
 
-    #[tracing::instrument(name = "BatchEmitEvents", skip_all)]
-    async fn batch_emit_events(
+    async fn emit_batch(
         &self,
         request: Request<pb::BatchEmitEventsRequest>,
     ) -> ApiResult<pb::BatchEmitEventsResponse> {
@@ -186,6 +186,29 @@ impl EventService for EventsApi {
         }
         let results = batch_responses(self.emit(events).await?)?;
         Ok(Response::new(pb::BatchEmitEventsResponse { results }))
+    }
+}
+
+#[tonic::async_trait]
+impl EventService for EventsApi {
+    // Spans made here, not by `#[instrument]`: a span takes the caller's
+    // trace as its parent only before it is first entered.
+    async fn emit_event(
+        &self,
+        request: Request<pb::EmitEventRequest>,
+    ) -> ApiResult<pb::EmitEventResponse> {
+        let span = tracing::info_span!("EmitEvent");
+        crate::telemetry::traces::continue_callers_trace(&span, request.metadata());
+        self.emit_one(request).instrument(span).await
+    }
+
+    async fn batch_emit_events(
+        &self,
+        request: Request<pb::BatchEmitEventsRequest>,
+    ) -> ApiResult<pb::BatchEmitEventsResponse> {
+        let span = tracing::info_span!("BatchEmitEvents");
+        crate::telemetry::traces::continue_callers_trace(&span, request.metadata());
+        self.emit_batch(request).instrument(span).await
     }
 
     async fn get_event(

@@ -29,6 +29,7 @@ pub async fn run(engine: &Engine, item: WorkItem) -> After {
         event_id = %item.event_id,
         event_type = %item.event_type,
     );
+    engine.inner.trace_links.continue_in(item.event_id, &span);
     attempt(engine, item).instrument(span).await
 }
 

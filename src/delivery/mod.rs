@@ -130,6 +130,8 @@ struct Inner {
     slots: Slots<SubscriptionId>,
     /// Each subscription's own cap and rate, as last seen.
     limits: limits::SubscriptionLimits,
+    /// Recent events' traces, which their attempts continue.
+    trace_links: crate::telemetry::traces::TraceLinks,
     organization_slots: Slots<OrganizationId>,
     /// Running attempts.
     tasks: TaskTracker,
@@ -175,6 +177,7 @@ impl Engine {
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
             slots: Slots::new(config.max_in_flight_per_subscription),
             limits: limits::SubscriptionLimits::new(config.max_in_flight_per_subscription),
+            trace_links: Default::default(),
             organization_slots: Slots::new(config.max_in_flight_per_organization),
             tasks: TaskTracker::new(),
             stop: shutdown.child_token(),
@@ -230,6 +233,12 @@ impl Engine {
             self.hint(Hint::At(subscription, at));
         }
         n == 1
+    }
+
+    /// Notes the current span's trace (an emit's) for these events, so
+    /// their attempts continue it.
+    pub fn remember_traces(&self, events: impl IntoIterator<Item = crate::domain::ids::EventId>) {
+        self.inner.trace_links.remember(events);
     }
 
     /// Asks the dispatcher for a full look at the store now.

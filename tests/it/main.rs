@@ -37,6 +37,7 @@ mod standard_webhooks;
 mod storage_faults;
 mod test_webhook;
 mod tls;
+mod traces;
 mod updates;
 mod validation;
 mod vectors;

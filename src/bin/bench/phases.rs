@@ -186,15 +186,8 @@ impl Run {
             let before = self.receiver.count();
             let cpu = self.cpu_seconds();
             let started = Instant::now();
-            let emitted = scenarios::emit_rate(
-                &self.clients,
-                &org,
-                64,
-                1,
-                until,
-                &self.progress,
-            )
-            .await?;
+            let emitted =
+                scenarios::emit_rate(&self.clients, &org, 64, 1, until, &self.progress).await?;
             let events = match until {
                 Until::Events(n) => n,
                 Until::Elapsed(length) => (emitted * length.as_secs_f64()).round() as u64,

@@ -9,6 +9,7 @@ package webhooksv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -525,11 +526,124 @@ func (x *RevokeApiKeyResponse) GetApiKey() *ApiKey {
 	return nil
 }
 
+// A token to mint for the Integrations page.
+type CreateEmbedTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organization the page will show. Empty means the caller's own; an
+	// operator must name one.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// How long the token is valid. Unset means 1 hour; at most 24 hours.
+	Ttl           *durationpb.Duration `protobuf:"bytes,2,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateEmbedTokenRequest) Reset() {
+	*x = CreateEmbedTokenRequest{}
+	mi := &file_inboundflow_webhooks_v1_api_keys_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateEmbedTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateEmbedTokenRequest) ProtoMessage() {}
+
+func (x *CreateEmbedTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_api_keys_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateEmbedTokenRequest.ProtoReflect.Descriptor instead.
+func (*CreateEmbedTokenRequest) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_api_keys_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CreateEmbedTokenRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *CreateEmbedTokenRequest) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
+}
+
+// The token minted.
+type CreateEmbedTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token (`ife_…`): put it in the page's URL fragment
+	// (`/integrations#token=…`) or post it to the page (see the README). It is
+	// sent as `authorization: Bearer <token>`. Shown only here.
+	Token string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// When the token stops being accepted.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateEmbedTokenResponse) Reset() {
+	*x = CreateEmbedTokenResponse{}
+	mi := &file_inboundflow_webhooks_v1_api_keys_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateEmbedTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateEmbedTokenResponse) ProtoMessage() {}
+
+func (x *CreateEmbedTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_inboundflow_webhooks_v1_api_keys_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateEmbedTokenResponse.ProtoReflect.Descriptor instead.
+func (*CreateEmbedTokenResponse) Descriptor() ([]byte, []int) {
+	return file_inboundflow_webhooks_v1_api_keys_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateEmbedTokenResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *CreateEmbedTokenResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
 var File_inboundflow_webhooks_v1_api_keys_proto protoreflect.FileDescriptor
 
 const file_inboundflow_webhooks_v1_api_keys_proto_rawDesc = "" +
 	"\n" +
-	"&inboundflow/webhooks/v1/api_keys.proto\x12\x17inboundflow.webhooks.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n" +
+	"&inboundflow/webhooks/v1/api_keys.proto\x12\x17inboundflow.webhooks.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n" +
 	"\x06ApiKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x127\n" +
@@ -560,17 +674,25 @@ const file_inboundflow_webhooks_v1_api_keys_proto_rawDesc = "" +
 	"\n" +
 	"api_key_id\x18\x02 \x01(\tR\bapiKeyId\"P\n" +
 	"\x14RevokeApiKeyResponse\x128\n" +
-	"\aapi_key\x18\x01 \x01(\v2\x1f.inboundflow.webhooks.v1.ApiKeyR\x06apiKey*w\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x1f.inboundflow.webhooks.v1.ApiKeyR\x06apiKey\"o\n" +
+	"\x17CreateEmbedTokenRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12+\n" +
+	"\x03ttl\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"m\n" +
+	"\x18CreateEmbedTokenResponse\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x12;\n" +
+	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime*w\n" +
 	"\n" +
 	"ApiKeyRole\x12\x1c\n" +
 	"\x18API_KEY_ROLE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14API_KEY_ROLE_EMITTER\x10\x01\x12\x16\n" +
 	"\x12API_KEY_ROLE_ADMIN\x10\x02\x12\x19\n" +
-	"\x15API_KEY_ROLE_OPERATOR\x10\x032\xd3\x02\n" +
+	"\x15API_KEY_ROLE_OPERATOR\x10\x032\xcc\x03\n" +
 	"\rApiKeyService\x12k\n" +
 	"\fCreateApiKey\x12,.inboundflow.webhooks.v1.CreateApiKeyRequest\x1a-.inboundflow.webhooks.v1.CreateApiKeyResponse\x12h\n" +
 	"\vListApiKeys\x12+.inboundflow.webhooks.v1.ListApiKeysRequest\x1a,.inboundflow.webhooks.v1.ListApiKeysResponse\x12k\n" +
-	"\fRevokeApiKey\x12,.inboundflow.webhooks.v1.RevokeApiKeyRequest\x1a-.inboundflow.webhooks.v1.RevokeApiKeyResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3"
+	"\fRevokeApiKey\x12,.inboundflow.webhooks.v1.RevokeApiKeyRequest\x1a-.inboundflow.webhooks.v1.RevokeApiKeyResponse\x12w\n" +
+	"\x10CreateEmbedToken\x120.inboundflow.webhooks.v1.CreateEmbedTokenRequest\x1a1.inboundflow.webhooks.v1.CreateEmbedTokenResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3"
 
 var (
 	file_inboundflow_webhooks_v1_api_keys_proto_rawDescOnce sync.Once
@@ -585,37 +707,44 @@ func file_inboundflow_webhooks_v1_api_keys_proto_rawDescGZIP() []byte {
 }
 
 var file_inboundflow_webhooks_v1_api_keys_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_inboundflow_webhooks_v1_api_keys_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_inboundflow_webhooks_v1_api_keys_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_inboundflow_webhooks_v1_api_keys_proto_goTypes = []any{
-	(ApiKeyRole)(0),               // 0: inboundflow.webhooks.v1.ApiKeyRole
-	(*ApiKey)(nil),                // 1: inboundflow.webhooks.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),   // 2: inboundflow.webhooks.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),  // 3: inboundflow.webhooks.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),    // 4: inboundflow.webhooks.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),   // 5: inboundflow.webhooks.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),   // 6: inboundflow.webhooks.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),  // 7: inboundflow.webhooks.v1.RevokeApiKeyResponse
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(ApiKeyRole)(0),                  // 0: inboundflow.webhooks.v1.ApiKeyRole
+	(*ApiKey)(nil),                   // 1: inboundflow.webhooks.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),      // 2: inboundflow.webhooks.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),     // 3: inboundflow.webhooks.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),       // 4: inboundflow.webhooks.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),      // 5: inboundflow.webhooks.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),      // 6: inboundflow.webhooks.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),     // 7: inboundflow.webhooks.v1.RevokeApiKeyResponse
+	(*CreateEmbedTokenRequest)(nil),  // 8: inboundflow.webhooks.v1.CreateEmbedTokenRequest
+	(*CreateEmbedTokenResponse)(nil), // 9: inboundflow.webhooks.v1.CreateEmbedTokenResponse
+	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 11: google.protobuf.Duration
 }
 var file_inboundflow_webhooks_v1_api_keys_proto_depIdxs = []int32{
 	0,  // 0: inboundflow.webhooks.v1.ApiKey.role:type_name -> inboundflow.webhooks.v1.ApiKeyRole
-	8,  // 1: inboundflow.webhooks.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 2: inboundflow.webhooks.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	10, // 1: inboundflow.webhooks.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	10, // 2: inboundflow.webhooks.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
 	1,  // 3: inboundflow.webhooks.v1.CreateApiKeyRequest.api_key:type_name -> inboundflow.webhooks.v1.ApiKey
 	1,  // 4: inboundflow.webhooks.v1.CreateApiKeyResponse.api_key:type_name -> inboundflow.webhooks.v1.ApiKey
 	1,  // 5: inboundflow.webhooks.v1.ListApiKeysResponse.api_keys:type_name -> inboundflow.webhooks.v1.ApiKey
 	1,  // 6: inboundflow.webhooks.v1.RevokeApiKeyResponse.api_key:type_name -> inboundflow.webhooks.v1.ApiKey
-	2,  // 7: inboundflow.webhooks.v1.ApiKeyService.CreateApiKey:input_type -> inboundflow.webhooks.v1.CreateApiKeyRequest
-	4,  // 8: inboundflow.webhooks.v1.ApiKeyService.ListApiKeys:input_type -> inboundflow.webhooks.v1.ListApiKeysRequest
-	6,  // 9: inboundflow.webhooks.v1.ApiKeyService.RevokeApiKey:input_type -> inboundflow.webhooks.v1.RevokeApiKeyRequest
-	3,  // 10: inboundflow.webhooks.v1.ApiKeyService.CreateApiKey:output_type -> inboundflow.webhooks.v1.CreateApiKeyResponse
-	5,  // 11: inboundflow.webhooks.v1.ApiKeyService.ListApiKeys:output_type -> inboundflow.webhooks.v1.ListApiKeysResponse
-	7,  // 12: inboundflow.webhooks.v1.ApiKeyService.RevokeApiKey:output_type -> inboundflow.webhooks.v1.RevokeApiKeyResponse
-	10, // [10:13] is the sub-list for method output_type
-	7,  // [7:10] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	11, // 7: inboundflow.webhooks.v1.CreateEmbedTokenRequest.ttl:type_name -> google.protobuf.Duration
+	10, // 8: inboundflow.webhooks.v1.CreateEmbedTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
+	2,  // 9: inboundflow.webhooks.v1.ApiKeyService.CreateApiKey:input_type -> inboundflow.webhooks.v1.CreateApiKeyRequest
+	4,  // 10: inboundflow.webhooks.v1.ApiKeyService.ListApiKeys:input_type -> inboundflow.webhooks.v1.ListApiKeysRequest
+	6,  // 11: inboundflow.webhooks.v1.ApiKeyService.RevokeApiKey:input_type -> inboundflow.webhooks.v1.RevokeApiKeyRequest
+	8,  // 12: inboundflow.webhooks.v1.ApiKeyService.CreateEmbedToken:input_type -> inboundflow.webhooks.v1.CreateEmbedTokenRequest
+	3,  // 13: inboundflow.webhooks.v1.ApiKeyService.CreateApiKey:output_type -> inboundflow.webhooks.v1.CreateApiKeyResponse
+	5,  // 14: inboundflow.webhooks.v1.ApiKeyService.ListApiKeys:output_type -> inboundflow.webhooks.v1.ListApiKeysResponse
+	7,  // 15: inboundflow.webhooks.v1.ApiKeyService.RevokeApiKey:output_type -> inboundflow.webhooks.v1.RevokeApiKeyResponse
+	9,  // 16: inboundflow.webhooks.v1.ApiKeyService.CreateEmbedToken:output_type -> inboundflow.webhooks.v1.CreateEmbedTokenResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_inboundflow_webhooks_v1_api_keys_proto_init() }
@@ -629,7 +758,7 @@ func file_inboundflow_webhooks_v1_api_keys_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_inboundflow_webhooks_v1_api_keys_proto_rawDesc), len(file_inboundflow_webhooks_v1_api_keys_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ApiKeyService_CreateApiKey_FullMethodName = "/inboundflow.webhooks.v1.ApiKeyService/CreateApiKey"
-	ApiKeyService_ListApiKeys_FullMethodName  = "/inboundflow.webhooks.v1.ApiKeyService/ListApiKeys"
-	ApiKeyService_RevokeApiKey_FullMethodName = "/inboundflow.webhooks.v1.ApiKeyService/RevokeApiKey"
+	ApiKeyService_CreateApiKey_FullMethodName     = "/inboundflow.webhooks.v1.ApiKeyService/CreateApiKey"
+	ApiKeyService_ListApiKeys_FullMethodName      = "/inboundflow.webhooks.v1.ApiKeyService/ListApiKeys"
+	ApiKeyService_RevokeApiKey_FullMethodName     = "/inboundflow.webhooks.v1.ApiKeyService/RevokeApiKey"
+	ApiKeyService_CreateEmbedToken_FullMethodName = "/inboundflow.webhooks.v1.ApiKeyService/CreateEmbedToken"
 )
 
 // ApiKeyServiceClient is the client API for ApiKeyService service.
@@ -47,6 +48,15 @@ type ApiKeyServiceClient interface {
 	// Revokes a key: it is refused from then on (by other instances of the
 	// service within a few seconds, as they cache keys they have seen).
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*RevokeApiKeyResponse, error)
+	// Mints a short-lived token for the Integrations page (`/integrations`) of
+	// one organization, for a dashboard to hand to a browser instead of an API
+	// key. The token acts for that organization only and only for the page's
+	// calls: listing, reading, creating, changing, testing, reactivating and
+	// deleting subscriptions, and reading, redelivering and replaying
+	// deliveries. Anything else is PERMISSION_DENIED; an expired token, or one
+	// whose minting key was revoked, is UNAUTHENTICATED. Needs an admin key of
+	// the organization or an operator key.
+	CreateEmbedToken(ctx context.Context, in *CreateEmbedTokenRequest, opts ...grpc.CallOption) (*CreateEmbedTokenResponse, error)
 }
 
 type apiKeyServiceClient struct {
@@ -87,6 +97,16 @@ func (c *apiKeyServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApiKey
 	return out, nil
 }
 
+func (c *apiKeyServiceClient) CreateEmbedToken(ctx context.Context, in *CreateEmbedTokenRequest, opts ...grpc.CallOption) (*CreateEmbedTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateEmbedTokenResponse)
+	err := c.cc.Invoke(ctx, ApiKeyService_CreateEmbedToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApiKeyServiceServer is the server API for ApiKeyService service.
 // All implementations must embed UnimplementedApiKeyServiceServer
 // for forward compatibility.
@@ -110,6 +130,15 @@ type ApiKeyServiceServer interface {
 	// Revokes a key: it is refused from then on (by other instances of the
 	// service within a few seconds, as they cache keys they have seen).
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error)
+	// Mints a short-lived token for the Integrations page (`/integrations`) of
+	// one organization, for a dashboard to hand to a browser instead of an API
+	// key. The token acts for that organization only and only for the page's
+	// calls: listing, reading, creating, changing, testing, reactivating and
+	// deleting subscriptions, and reading, redelivering and replaying
+	// deliveries. Anything else is PERMISSION_DENIED; an expired token, or one
+	// whose minting key was revoked, is UNAUTHENTICATED. Needs an admin key of
+	// the organization or an operator key.
+	CreateEmbedToken(context.Context, *CreateEmbedTokenRequest) (*CreateEmbedTokenResponse, error)
 	mustEmbedUnimplementedApiKeyServiceServer()
 }
 
@@ -128,6 +157,9 @@ func (UnimplementedApiKeyServiceServer) ListApiKeys(context.Context, *ListApiKey
 }
 func (UnimplementedApiKeyServiceServer) RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeApiKey not implemented")
+}
+func (UnimplementedApiKeyServiceServer) CreateEmbedToken(context.Context, *CreateEmbedTokenRequest) (*CreateEmbedTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateEmbedToken not implemented")
 }
 func (UnimplementedApiKeyServiceServer) mustEmbedUnimplementedApiKeyServiceServer() {}
 func (UnimplementedApiKeyServiceServer) testEmbeddedByValue()                       {}
@@ -204,6 +236,24 @@ func _ApiKeyService_RevokeApiKey_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApiKeyService_CreateEmbedToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateEmbedTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApiKeyServiceServer).CreateEmbedToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApiKeyService_CreateEmbedToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApiKeyServiceServer).CreateEmbedToken(ctx, req.(*CreateEmbedTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApiKeyService_ServiceDesc is the grpc.ServiceDesc for ApiKeyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -222,6 +272,10 @@ var ApiKeyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeApiKey",
 			Handler:    _ApiKeyService_RevokeApiKey_Handler,
+		},
+		{
+			MethodName: "CreateEmbedToken",
+			Handler:    _ApiKeyService_CreateEmbedToken_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

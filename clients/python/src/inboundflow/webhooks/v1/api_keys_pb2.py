@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&inboundflow/webhooks/v1/api_keys.proto\x12\x17inboundflow.webhooks.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n\x06\x41piKey\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\'\n\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x37\n\x04role\x18\x03 \x01(\x0e\x32#.inboundflow.webhooks.v1.ApiKeyRoleR\x04role\x12\x12\n\x04name\x18\x04 \x01(\tR\x04name\x12\x16\n\x06prefix\x18\x05 \x01(\tR\x06prefix\x12;\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0brevoke_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrevokeTime\"x\n\x13\x43reateApiKeyRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x38\n\x07\x61pi_key\x18\x02 \x01(\x0b\x32\x1f.inboundflow.webhooks.v1.ApiKeyR\x06\x61piKey\"b\n\x14\x43reateApiKeyResponse\x12\x38\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x1f.inboundflow.webhooks.v1.ApiKeyR\x06\x61piKey\x12\x10\n\x03key\x18\x02 \x01(\tR\x03key\"\x9c\x01\n\x12ListApiKeysRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12!\n\x0cshow_revoked\x18\x04 \x01(\x08R\x0bshowRevoked\"y\n\x13ListApiKeysResponse\x12:\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x1f.inboundflow.webhooks.v1.ApiKeyR\x07\x61piKeys\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n\x13RevokeApiKeyRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1c\n\napi_key_id\x18\x02 \x01(\tR\x08\x61piKeyId\"P\n\x14RevokeApiKeyResponse\x12\x38\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x1f.inboundflow.webhooks.v1.ApiKeyR\x06\x61piKey*w\n\nApiKeyRole\x12\x1c\n\x18\x41PI_KEY_ROLE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41PI_KEY_ROLE_EMITTER\x10\x01\x12\x16\n\x12\x41PI_KEY_ROLE_ADMIN\x10\x02\x12\x19\n\x15\x41PI_KEY_ROLE_OPERATOR\x10\x03\x32\xd3\x02\n\rApiKeyService\x12k\n\x0c\x43reateApiKey\x12,.inboundflow.webhooks.v1.CreateApiKeyRequest\x1a-.inboundflow.webhooks.v1.CreateApiKeyResponse\x12h\n\x0bListApiKeys\x12+.inboundflow.webhooks.v1.ListApiKeysRequest\x1a,.inboundflow.webhooks.v1.ListApiKeysResponse\x12k\n\x0cRevokeApiKey\x12,.inboundflow.webhooks.v1.RevokeApiKeyRequest\x1a-.inboundflow.webhooks.v1.RevokeApiKeyResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&inboundflow/webhooks/v1/api_keys.proto\x12\x17inboundflow.webhooks.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n\x06\x41piKey\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\'\n\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x37\n\x04role\x18\x03 \x01(\x0e\x32#.inboundflow.webhooks.v1.ApiKeyRoleR\x04role\x12\x12\n\x04name\x18\x04 \x01(\tR\x04name\x12\x16\n\x06prefix\x18\x05 \x01(\tR\x06prefix\x12;\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0brevoke_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nrevokeTime\"x\n\x13\x43reateApiKeyRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x38\n\x07\x61pi_key\x18\x02 \x01(\x0b\x32\x1f.inboundflow.webhooks.v1.ApiKeyR\x06\x61piKey\"b\n\x14\x43reateApiKeyResponse\x12\x38\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x1f.inboundflow.webhooks.v1.ApiKeyR\x06\x61piKey\x12\x10\n\x03key\x18\x02 \x01(\tR\x03key\"\x9c\x01\n\x12ListApiKeysRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12!\n\x0cshow_revoked\x18\x04 \x01(\x08R\x0bshowRevoked\"y\n\x13ListApiKeysResponse\x12:\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x1f.inboundflow.webhooks.v1.ApiKeyR\x07\x61piKeys\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n\x13RevokeApiKeyRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1c\n\napi_key_id\x18\x02 \x01(\tR\x08\x61piKeyId\"P\n\x14RevokeApiKeyResponse\x12\x38\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x1f.inboundflow.webhooks.v1.ApiKeyR\x06\x61piKey\"o\n\x17\x43reateEmbedTokenRequest\x12\'\n\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12+\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03ttl\"m\n\x18\x43reateEmbedTokenResponse\x12\x14\n\x05token\x18\x01 \x01(\tR\x05token\x12;\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime*w\n\nApiKeyRole\x12\x1c\n\x18\x41PI_KEY_ROLE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41PI_KEY_ROLE_EMITTER\x10\x01\x12\x16\n\x12\x41PI_KEY_ROLE_ADMIN\x10\x02\x12\x19\n\x15\x41PI_KEY_ROLE_OPERATOR\x10\x03\x32\xcc\x03\n\rApiKeyService\x12k\n\x0c\x43reateApiKey\x12,.inboundflow.webhooks.v1.CreateApiKeyRequest\x1a-.inboundflow.webhooks.v1.CreateApiKeyResponse\x12h\n\x0bListApiKeys\x12+.inboundflow.webhooks.v1.ListApiKeysRequest\x1a,.inboundflow.webhooks.v1.ListApiKeysResponse\x12k\n\x0cRevokeApiKey\x12,.inboundflow.webhooks.v1.RevokeApiKeyRequest\x1a-.inboundflow.webhooks.v1.RevokeApiKeyResponse\x12w\n\x10\x43reateEmbedToken\x12\x30.inboundflow.webhooks.v1.CreateEmbedTokenRequest\x1a\x31.inboundflow.webhooks.v1.CreateEmbedTokenResponseBOZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,22 +34,26 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'inboundflow.webhooks.v1.api
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZMgithub.com/inboundflow/webhooks/clients/go/inboundflow/webhooks/v1;webhooksv1'
-  _globals['_APIKEYROLE']._serialized_start=1071
-  _globals['_APIKEYROLE']._serialized_end=1190
-  _globals['_APIKEY']._serialized_start=101
-  _globals['_APIKEY']._serialized_end=389
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=391
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=511
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=513
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=611
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=614
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=770
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=772
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=893
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=895
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=987
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=989
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=1069
-  _globals['_APIKEYSERVICE']._serialized_start=1193
-  _globals['_APIKEYSERVICE']._serialized_end=1532
+  _globals['_APIKEYROLE']._serialized_start=1327
+  _globals['_APIKEYROLE']._serialized_end=1446
+  _globals['_APIKEY']._serialized_start=133
+  _globals['_APIKEY']._serialized_end=421
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=423
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=543
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=545
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=643
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=646
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=802
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=804
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=925
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=927
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=1019
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=1021
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=1101
+  _globals['_CREATEEMBEDTOKENREQUEST']._serialized_start=1103
+  _globals['_CREATEEMBEDTOKENREQUEST']._serialized_end=1214
+  _globals['_CREATEEMBEDTOKENRESPONSE']._serialized_start=1216
+  _globals['_CREATEEMBEDTOKENRESPONSE']._serialized_end=1325
+  _globals['_APIKEYSERVICE']._serialized_start=1449
+  _globals['_APIKEYSERVICE']._serialized_end=1909
 # @@protoc_insertion_point(module_scope)

@@ -58,6 +58,11 @@ class ApiKeyServiceStub:
                 request_serializer=inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.RevokeApiKeyRequest.SerializeToString,
                 response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.RevokeApiKeyResponse.FromString,
                 _registered_method=True)
+        self.CreateEmbedToken = channel.unary_unary(
+                '/inboundflow.webhooks.v1.ApiKeyService/CreateEmbedToken',
+                request_serializer=inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.CreateEmbedTokenRequest.SerializeToString,
+                response_deserializer=inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.CreateEmbedTokenResponse.FromString,
+                _registered_method=True)
 
 
 class ApiKeyServiceServicer:
@@ -96,6 +101,20 @@ class ApiKeyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateEmbedToken(self, request, context):
+        """Mints a short-lived token for the Integrations page (`/integrations`) of
+        one organization, for a dashboard to hand to a browser instead of an API
+        key. The token acts for that organization only and only for the page's
+        calls: listing, reading, creating, changing, testing, reactivating and
+        deleting subscriptions, and reading, redelivering and replaying
+        deliveries. Anything else is PERMISSION_DENIED; an expired token, or one
+        whose minting key was revoked, is UNAUTHENTICATED. Needs an admin key of
+        the organization or an operator key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApiKeyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -113,6 +132,11 @@ def add_ApiKeyServiceServicer_to_server(servicer, server):
                     servicer.RevokeApiKey,
                     request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.RevokeApiKeyRequest.FromString,
                     response_serializer=inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.RevokeApiKeyResponse.SerializeToString,
+            ),
+            'CreateEmbedToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateEmbedToken,
+                    request_deserializer=inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.CreateEmbedTokenRequest.FromString,
+                    response_serializer=inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.CreateEmbedTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -205,6 +229,33 @@ class ApiKeyService:
             '/inboundflow.webhooks.v1.ApiKeyService/RevokeApiKey',
             inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.RevokeApiKeyRequest.SerializeToString,
             inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.RevokeApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateEmbedToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/inboundflow.webhooks.v1.ApiKeyService/CreateEmbedToken',
+            inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.CreateEmbedTokenRequest.SerializeToString,
+            inboundflow_dot_webhooks_dot_v1_dot_api__keys__pb2.CreateEmbedTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,

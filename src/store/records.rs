@@ -100,6 +100,51 @@ pub enum Rotation {
     Complete,
 }
 
+/// The SQL that forgets the secret a rotation was replacing (the same on
+/// both backends).
+pub const CLEAR_PREVIOUS_SECRET: &str =
+    ", previous_signing_secret = NULL, previous_secret_until = NULL";
+
+/// What a rotation step writes, decided once for both backends.
+#[derive(Debug)]
+pub enum SecretWrite<'a> {
+    /// `secret` replaces the current one, which is kept signing until
+    /// `keep_current_until` (`None`: dropped at once).
+    Replace {
+        secret: &'a SigningSecret,
+        keep_current_until: Option<DateTime<Utc>>,
+    },
+    /// The secret being replaced is forgotten.
+    DropPrevious,
+}
+
+impl Rotation {
+    /// The write this step makes on a subscription read (locked) as
+    /// `signed` with a rotation in grace until `previous_until`, or the
+    /// refusal [`may_rotate`](crate::domain::signing::may_rotate) gives.
+    pub fn write(
+        &self,
+        signed: bool,
+        previous_until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<SecretWrite<'_>, StoreError> {
+        match self {
+            Rotation::Start { secret, grace } => {
+                crate::domain::signing::may_rotate(signed, previous_until, *grace, now)
+                    .map_err(StoreError::Rotation)?;
+                let keep_current_until = (!grace.is_zero()).then(|| {
+                    now + chrono::Duration::from_std(*grace).unwrap_or(chrono::Duration::MAX)
+                });
+                Ok(SecretWrite::Replace {
+                    secret,
+                    keep_current_until,
+                })
+            }
+            Rotation::Complete => Ok(SecretWrite::DropPrevious),
+        }
+    }
+}
+
 /// One page of an organization's subscriptions, newest first.
 #[derive(Clone, Debug)]
 pub struct SubscriptionQuery {

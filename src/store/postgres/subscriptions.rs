@@ -8,11 +8,10 @@ use super::rows::{self, HEALTH_COLUMNS, SUBSCRIPTION_COLUMNS, text, ts};
 use crate::domain::health::Waiting;
 use crate::domain::ids::{OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
-use crate::domain::signing::may_rotate;
 use crate::domain::subscription::SubscriptionState;
 use crate::store::{
-    NewSubscription, Rotation, StoreError, StoreResult, Subscription, SubscriptionPatch,
-    SubscriptionQuery,
+    CLEAR_PREVIOUS_SECRET, NewSubscription, SecretWrite, StoreError, StoreResult, Subscription,
+    SubscriptionPatch, SubscriptionQuery,
 };
 
 pub(super) fn state_columns(state: SubscriptionState) -> (&'static str, Option<&'static str>) {
@@ -153,7 +152,12 @@ pub async fn update(
     if let Some(rotation) = &patch.rotation {
         let signed: bool = row.try_get("signed")?;
         let previous_until: Option<DateTime<Utc>> = row.try_get("previous_secret_until")?;
-        push_rotation(&mut sql, keys, id, rotation, signed, previous_until, now)?;
+        push_rotation(
+            &mut sql,
+            keys,
+            id,
+            rotation.write(signed, previous_until, now)?,
+        );
     }
     if let Some(scheme) = patch.signature_scheme {
         sql.push(", signature_scheme = ").push_bind(scheme.as_str());
@@ -178,7 +182,7 @@ pub async fn update(
     if let Some(secret) = &patch.signing_secret {
         sql.push(", signing_secret = ")
             .push_bind(secret.as_ref().map(|s| keys.seal(s, id)));
-        sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
+        sql.push(CLEAR_PREVIOUS_SECRET);
     }
     if let Some(description) = &patch.description {
         sql.push(", description = ")
@@ -216,36 +220,37 @@ pub async fn update(
     get(pool, keys, org, id).await
 }
 
-/// The columns a rotation step sets, if [`may_rotate`] allows it on the row
-/// as read (locked). The old secret moves over sealed as it is stored.
+/// The columns a rotation step sets ([`Rotation::write`]). The old secret
+/// moves over sealed as it is stored (same row).
 fn push_rotation(
     sql: &mut QueryBuilder<Postgres>,
     keys: &SecretKeys,
     id: SubscriptionId,
-    rotation: &Rotation,
-    signed: bool,
-    previous_until: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    match rotation {
-        Rotation::Start { secret, grace } => {
-            may_rotate(signed, previous_until, *grace, now).map_err(StoreError::Rotation)?;
+    write: SecretWrite<'_>,
+) {
+    match write {
+        SecretWrite::Replace {
+            secret,
+            keep_current_until,
+        } => {
             sql.push(", signing_secret = ")
                 .push_bind(keys.seal(secret, id));
-            if grace.is_zero() {
-                sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
-            } else {
-                let until =
-                    now + chrono::Duration::from_std(*grace).unwrap_or(chrono::Duration::MAX);
-                sql.push(", previous_signing_secret = signing_secret, previous_secret_until = ")
+            match keep_current_until {
+                Some(until) => {
+                    sql.push(
+                        ", previous_signing_secret = signing_secret, previous_secret_until = ",
+                    )
                     .push_bind(ts(until));
+                }
+                None => {
+                    sql.push(CLEAR_PREVIOUS_SECRET);
+                }
             }
         }
-        Rotation::Complete => {
-            sql.push(", previous_signing_secret = NULL, previous_secret_until = NULL");
+        SecretWrite::DropPrevious => {
+            sql.push(CLEAR_PREVIOUS_SECRET);
         }
     }
-    Ok(())
 }
 
 pub async fn delete(

@@ -25,22 +25,32 @@ impl DeliveryLimits {
         fields: (&str, &str),
         v: &mut Violations,
     ) -> Self {
+        Self::check_max_in_flight(max_in_flight, fields.0, v);
+        Self::check_max_per_second(max_per_second, fields.1, v);
+        Self::from_stored(max_in_flight, max_per_second)
+    }
+
+    /// Checks an in-flight cap as the API carries it (0: not set).
+    pub fn check_max_in_flight(max_in_flight: u32, field: &str, v: &mut Violations) {
         if max_in_flight > Self::MAX_IN_FLIGHT {
             v.add(
-                fields.0,
+                field,
                 format!(
                     "must be at most {} (0: the service's default)",
                     Self::MAX_IN_FLIGHT
                 ),
             );
         }
+    }
+
+    /// Checks a rate as the API carries it (0: no limit).
+    pub fn check_max_per_second(max_per_second: u32, field: &str, v: &mut Violations) {
         if max_per_second > Self::MAX_PER_SECOND {
             v.add(
-                fields.1,
+                field,
                 format!("must be at most {} (0: no limit)", Self::MAX_PER_SECOND),
             );
         }
-        Self::from_stored(max_in_flight, max_per_second)
     }
 
     /// Limits as stored, where 0 means "not set".

@@ -253,11 +253,11 @@ pub fn parse_update(
                 }
             }
             "max_in_flight" => {
-                DeliveryLimits::parse(sub.max_in_flight, 0, (&field, ""), &mut v);
+                DeliveryLimits::check_max_in_flight(sub.max_in_flight, &field, &mut v);
                 patch.max_in_flight = Some(sub.max_in_flight);
             }
             "max_deliveries_per_second" => {
-                DeliveryLimits::parse(0, sub.max_deliveries_per_second, ("", &field), &mut v);
+                DeliveryLimits::check_max_per_second(sub.max_deliveries_per_second, &field, &mut v);
                 patch.max_per_second = Some(sub.max_deliveries_per_second);
             }
             "status" => {

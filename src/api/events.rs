@@ -84,7 +84,7 @@ impl EventsApi {
 fn count_emit(event_type: &'static str, outcome: &'static str) {
     crate::metrics::get()
         .emits
-        .get_or_create(&vec![("event_type", event_type), ("outcome", outcome)])
+        .get_or_create(&[("event_type", event_type), ("outcome", outcome)])
         .inc();
 }
 

@@ -19,22 +19,26 @@ use crate::domain::delivery::{AttemptReport, NextStep};
 
 pub use serve::{serve, stats_loop};
 
-type Labels = Vec<(&'static str, &'static str)>;
+/// Label sets of one and two labels: fixed arrays, so counting an attempt
+/// allocates nothing.
+type Label = (&'static str, &'static str);
+type Labels1 = [Label; 1];
+type Labels2 = [Label; 2];
 
 pub struct Metrics {
     registry: Registry,
-    pub emits: Family<Labels, Counter>,
-    pub attempts: Family<Labels, Counter>,
-    pub attempt_seconds: Family<Labels, Histogram>,
-    pub deliveries_finished: Family<Labels, Counter>,
+    pub emits: Family<Labels2, Counter>,
+    pub attempts: Family<Labels2, Counter>,
+    pub attempt_seconds: Family<Labels1, Histogram>,
+    pub deliveries_finished: Family<Labels1, Counter>,
     pub retries_scheduled: Counter,
-    pub automatic_disables: Family<Labels, Counter>,
+    pub automatic_disables: Family<Labels1, Counter>,
     pub deliveries_waiting: Gauge,
     pub oldest_due_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
     pub subscriptions_disabled: Gauge,
     pub emit_queue_depth: Gauge,
     pub emit_group_events: Histogram,
-    pub store_seconds: Family<Labels, Histogram>,
+    pub store_seconds: Family<Labels1, Histogram>,
 }
 
 fn seconds_buckets() -> Histogram {
@@ -45,26 +49,27 @@ fn seconds_buckets() -> Histogram {
 impl Metrics {
     fn new() -> Self {
         let mut registry = Registry::with_prefix("inboundflow");
-        let emits = Family::<Labels, Counter>::default();
+        let emits = Family::<Labels2, Counter>::default();
         registry.register(
             "emits",
             "Events emitted, by event_type and outcome (accepted, duplicate, refused)",
             emits.clone(),
         );
-        let attempts = Family::<Labels, Counter>::default();
+        let attempts = Family::<Labels2, Counter>::default();
         registry.register(
             "attempts",
             "Delivery attempts, by result (succeeded, failed) and error_kind",
             attempts.clone(),
         );
-        let attempt_seconds =
-            Family::<Labels, Histogram>::new_with_constructor(seconds_buckets as fn() -> Histogram);
+        let attempt_seconds = Family::<Labels1, Histogram>::new_with_constructor(
+            seconds_buckets as fn() -> Histogram,
+        );
         registry.register(
             "attempt_duration_seconds",
             "How long attempts took, by result",
             attempt_seconds.clone(),
         );
-        let deliveries_finished = Family::<Labels, Counter>::default();
+        let deliveries_finished = Family::<Labels1, Counter>::default();
         registry.register(
             "deliveries_finished",
             "Deliveries that reached an end, by status (succeeded, failed: retries spent)",
@@ -76,7 +81,7 @@ impl Metrics {
             "Failed attempts followed by a scheduled retry",
             retries_scheduled.clone(),
         );
-        let automatic_disables = Family::<Labels, Counter>::default();
+        let automatic_disables = Family::<Labels1, Counter>::default();
         registry.register(
             "subscriptions_automatically_disabled",
             "Subscriptions the service disabled, by reason (too_many_failures, endpoint_gone)",
@@ -112,8 +117,9 @@ impl Metrics {
             "Events per group commit",
             emit_group_events.clone(),
         );
-        let store_seconds =
-            Family::<Labels, Histogram>::new_with_constructor(seconds_buckets as fn() -> Histogram);
+        let store_seconds = Family::<Labels1, Histogram>::new_with_constructor(
+            seconds_buckets as fn() -> Histogram,
+        );
         registry.register(
             "store_operation_duration_seconds",
             "How long store operations (each one transaction or query) took, by operation",
@@ -154,10 +160,10 @@ impl Metrics {
         };
         let kind = report.error_kind.map_or("none", |kind| kind.as_str());
         self.attempts
-            .get_or_create(&vec![("result", result), ("error_kind", kind)])
+            .get_or_create(&[("result", result), ("error_kind", kind)])
             .inc();
         self.attempt_seconds
-            .get_or_create(&vec![("result", result)])
+            .get_or_create(&[("result", result)])
             .observe(report.duration.as_secs_f64());
         match next {
             NextStep::RetryAt(_) => {
@@ -165,12 +171,12 @@ impl Metrics {
             }
             NextStep::Succeeded => {
                 self.deliveries_finished
-                    .get_or_create(&vec![("status", "succeeded")])
+                    .get_or_create(&[("status", "succeeded")])
                     .inc();
             }
             NextStep::Failed => {
                 self.deliveries_finished
-                    .get_or_create(&vec![("status", "failed")])
+                    .get_or_create(&[("status", "failed")])
                     .inc();
             }
         }
@@ -179,13 +185,13 @@ impl Metrics {
     /// The service disabled a subscription on its own.
     pub fn automatically_disabled(&self, reason: &'static str) {
         self.automatic_disables
-            .get_or_create(&vec![("reason", reason)])
+            .get_or_create(&[("reason", reason)])
             .inc();
     }
 
     pub fn store_operation(&self, operation: &'static str, took: Duration) {
         self.store_seconds
-            .get_or_create(&vec![("operation", operation)])
+            .get_or_create(&[("operation", operation)])
             .observe(took.as_secs_f64());
     }
 }

@@ -30,5 +30,6 @@ pub mod signature;
 pub mod signing;
 pub mod standard_webhooks;
 pub mod subscription;
+pub mod target_url;
 pub mod time;
 pub mod validation;

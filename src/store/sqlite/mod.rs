@@ -115,6 +115,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Statement journals and sorts stay in memory: as files, SQLite
+            // would create and unlink one in most write transactions.
+            .pragma("temp_store", "memory")
+            // A result set comes back in one go instead of the worker thread
+            // waiting for the caller to take every fiftieth row.
+            .row_buffer_size(4096)
             .busy_timeout(Duration::from_secs(30));
         // Checkpoints run on their own connection (below), never inside a
         // writer's commit, where copying the WAL back would stall every emit

@@ -121,7 +121,11 @@ pub async fn run(
     let health_follows_store =
         tokio::spawn(follow_store(health.clone(), writable, shutdown.clone()));
 
-    let committer = GroupCommitter::start(store.clone(), config.emit_commit());
+    let committer = GroupCommitter::start(
+        store.clone(),
+        config.emit_commit(),
+        Some(Arc::new(engine.intake())),
+    );
     let events = EventsApi::new(store.clone(), committer.clone(), engine.clone());
     let subscriptions = SubscriptionsApi::new(
         store.clone(),

@@ -3,10 +3,13 @@
 //! subscription or an organization at its cap costs nothing and never delays
 //! another's work.
 //!
-//! It learns what is due from hints ([`Hint`]): an emit names the
-//! subscriptions it created deliveries for (they go out at once, no polling
-//! tick), a finished attempt frees its subscription's slot or schedules a
-//! retry. With a database shared by several instances, the store's
+//! Fresh deliveries an emit leased itself (see [`super::intake`]) arrive
+//! ready to start. Of the rest it learns from hints ([`Hint`]): an emit
+//! names the subscriptions it left deliveries waiting for (they go out at
+//! once, no polling tick); a finished attempt schedules a retry, or frees a
+//! slot, which makes its subscription ready again only if it had work
+//! waiting for one (otherwise the attempt's recording already took the
+//! subscription's next due delivery, and a claim would find nothing). With a database shared by several instances, the store's
 //! [`Wakeup`]s name the subscriptions another instance made work due for
 //! (an emit, a replay, a redelivery, a reactivation), or ask for a sweep
 //! when some may have been missed. A sweep asks the store every idle-poll interval (and on demand)
@@ -46,11 +49,14 @@ pub enum Hint {
     Ready(SubscriptionId),
     /// The subscription has a delivery due at this time.
     At(SubscriptionId, DateTime<Utc>),
+    /// One of the subscription's attempts finished and gave up its slot.
+    Freed(SubscriptionId),
 }
 
 pub async fn run(
     engine: Engine,
     mut hints: mpsc::Receiver<Hint>,
+    mut fresh: mpsc::UnboundedReceiver<Vec<WorkItem>>,
     mut wakeups: Option<mpsc::Receiver<Wakeup>>,
     shutdown: CancellationToken,
 ) {
@@ -65,6 +71,9 @@ pub async fn run(
     while !shutdown.is_cancelled() {
         while let Ok(hint) = hints.try_recv() {
             apply(&mut schedule, hint);
+        }
+        while let Ok(items) = fresh.try_recv() {
+            begin(&engine, &mut schedule, items).await;
         }
         while let Some(wakeup) = wakeups.as_mut().and_then(|w| w.try_recv().ok()) {
             heed(&engine, &mut schedule, wakeup);
@@ -91,6 +100,7 @@ pub async fn run(
                 Some(hint) => apply(&mut schedule, hint),
                 None => break,
             },
+            Some(items) = fresh.recv() => begin(&engine, &mut schedule, items).await,
             wakeup = next_wakeup(&mut wakeups) => match wakeup {
                 Some(wakeup) => heed(&engine, &mut schedule, wakeup),
                 // The store stopped listening (it is closing): sweeps remain.
@@ -101,13 +111,30 @@ pub async fn run(
             _ = shutdown.cancelled() => {}
         }
     }
+    // Leased by emits after the last pass: give them back now rather than
+    // when their leases expire.
+    fresh.close();
+    while let Ok(items) = fresh.try_recv() {
+        let ids: Vec<DeliveryId> = items.iter().map(|i| i.delivery_id).collect();
+        if let Err(e) = inner.store.release(&inner.owner, &ids).await {
+            log_failure(&e, "could not give back deliveries leased by emits");
+        }
+    }
     info!("delivery dispatcher stopped");
+}
+
+/// Starts deliveries an emit leased.
+async fn begin(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) {
+    if let Err(e) = start(engine, schedule, items).await {
+        log_failure(&e, "could not give back deliveries leased by an emit");
+    }
 }
 
 fn apply(schedule: &mut Schedule, hint: Hint) {
     match hint {
         Hint::Ready(subscription) => schedule.ready(subscription),
         Hint::At(subscription, at) => schedule.at(subscription, at),
+        Hint::Freed(subscription) => schedule.slot_freed(subscription),
     }
 }
 
@@ -246,6 +273,7 @@ fn share(
             || (free < Slots::<SubscriptionId>::batch(cap) as usize
                 && inner.slots.busy(&subscription))
         {
+            schedule.wait_for_slot(subscription);
             continue;
         }
         let taken = taken.entry(organization.clone()).or_default();
@@ -288,6 +316,7 @@ async fn start(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) -
         let cap = inner.limits.cap(&item.subscription_id);
         let Some(slot) = inner.slots.try_take_within(&item.subscription_id, cap) else {
             give_back.push(item.delivery_id);
+            schedule.wait_for_slot(item.subscription_id);
             continue;
         };
         let Some(share) = inner.organization_slots.try_take(&item.organization_id) else {
@@ -318,7 +347,7 @@ async fn start(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) -
                 }
             }
             drop((slot, share, permit));
-            engine.hint(Hint::Ready(subscription));
+            engine.hint(Hint::Freed(subscription));
         });
     }
     if !give_back.is_empty() {

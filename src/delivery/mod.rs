@@ -35,6 +35,7 @@
 mod attempt;
 mod dispatcher;
 mod fault;
+mod intake;
 mod limits;
 pub mod listen_sessions;
 mod recorder;
@@ -123,6 +124,8 @@ struct Inner {
     /// Identifies this process's leases.
     owner: String,
     hints: mpsc::Sender<Hint>,
+    /// Deliveries leased by emits, for the dispatcher to start.
+    fresh: mpsc::UnboundedSender<Vec<crate::store::WorkItem>>,
     /// Set when a hint could not be queued, or a caller asks for a full look.
     sweep: AtomicBool,
     wake: Notify,
@@ -156,6 +159,7 @@ impl Engine {
             config.max_in_flight,
         )?;
         let (hints, hint_queue) = mpsc::channel(HINT_QUEUE);
+        let (fresh, fresh_queue) = mpsc::unbounded_channel();
         let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         let terms = recorder::LeaseTerms {
             owner: owner.clone(),
@@ -163,6 +167,7 @@ impl Engine {
         };
         let inner = Arc::new(Inner {
             hints,
+            fresh,
             sweep: AtomicBool::new(false),
             recorder: recorder::Recorder::start(
                 store.clone(),
@@ -191,6 +196,7 @@ impl Engine {
         let dispatcher = tokio::spawn(dispatcher::run(
             engine.clone(),
             hint_queue,
+            fresh_queue,
             wakeups,
             engine.inner.stop.clone(),
         ));
@@ -198,6 +204,11 @@ impl Engine {
             *slot = Some(dispatcher);
         }
         Ok(engine)
+    }
+
+    /// What emits lease fresh deliveries to (see [`intake`]).
+    pub fn intake(&self) -> intake::EmitIntake {
+        intake::EmitIntake::new(self.clone(), self.inner.fresh.clone())
     }
 
     /// Tells the dispatcher these subscriptions have deliveries due now (just

@@ -34,6 +34,9 @@ pub struct Schedule {
     /// ordered by time.
     due_at: HashMap<SubscriptionId, DateTime<Utc>>,
     timers: BTreeSet<(DateTime<Utc>, SubscriptionId)>,
+    /// Subscriptions with work that found no free slot: the next attempt
+    /// of theirs to finish makes them ready again.
+    waiting_for_slot: HashSet<SubscriptionId>,
 }
 
 impl Schedule {
@@ -51,6 +54,21 @@ impl Schedule {
             if !self.in_parked.contains(&subscription) && self.in_ready.insert(subscription) {
                 self.ready.push_front(subscription);
             }
+        }
+    }
+
+    /// The subscription has work, but too few free slots for a claim.
+    pub fn wait_for_slot(&mut self, subscription: SubscriptionId) {
+        self.waiting_for_slot.insert(subscription);
+    }
+
+    /// One of the subscription's attempts finished: ready again if it was
+    /// waiting for that. An attempt finishing otherwise says nothing new:
+    /// it already took the subscription's next due delivery, if there was
+    /// one, when it was recorded.
+    pub fn slot_freed(&mut self, subscription: SubscriptionId) {
+        if self.waiting_for_slot.remove(&subscription) {
+            self.ready(subscription);
         }
     }
 

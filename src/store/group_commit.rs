@@ -30,7 +30,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{EmitLimits, EmitOutcome, EmitResult, Fault, NewEvent, Store, StoreError};
+use super::{
+    EmitLimits, EmitOutcome, EmitResult, Fault, Intake, NewEvent, Store, StoreError, WorkItem,
+};
 
 /// When a refused caller is told to come back.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -79,11 +81,17 @@ pub struct GroupCommitter {
 }
 
 impl GroupCommitter {
-    pub fn start(store: Arc<dyn Store>, config: CommitConfig) -> Self {
+    /// With an `intake`, each transaction also leases it the fresh
+    /// deliveries it has room for ([`Store::emit_and_lease`]).
+    pub fn start(
+        store: Arc<dyn Store>,
+        config: CommitConfig,
+        intake: Option<Arc<dyn Intake>>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(config.queue.max(1));
         let stop = CancellationToken::new();
         let task = TaskTracker::new();
-        task.spawn(run(store, rx, config, stop.clone()));
+        task.spawn(run(store, rx, config, intake, stop.clone()));
         task.close();
         Self {
             queue: tx,
@@ -125,6 +133,7 @@ async fn run(
     store: Arc<dyn Store>,
     mut queue: mpsc::Receiver<Job>,
     config: CommitConfig,
+    intake: Option<Arc<dyn Intake>>,
     stop: CancellationToken,
 ) {
     let max_group = config.max_group.max(1);
@@ -174,15 +183,20 @@ async fn run(
             );
         }
         if !group.is_empty() {
-            waiting = commit(store.as_ref(), group, config.limits).await;
+            waiting = commit(store.as_ref(), group, config.limits, intake.as_deref()).await;
         }
     }
 }
 
 /// Commits one group; returns the requests deferred to the next one.
-async fn commit(store: &dyn Store, group: Vec<Job>, limits: EmitLimits) -> VecDeque<Job> {
+async fn commit(
+    store: &dyn Store,
+    group: Vec<Job>,
+    limits: EmitLimits,
+    intake: Option<&dyn Intake>,
+) -> VecDeque<Job> {
     let requests: Vec<&[NewEvent]> = group.iter().map(|job| job.events.as_slice()).collect();
-    let outcomes = store.emit_events(&requests, limits).await;
+    let outcomes = emit(store, &requests, limits, intake).await;
     let mut deferred = VecDeque::new();
     match outcomes {
         Ok(outcomes) if outcomes.len() == group.len() => {
@@ -244,6 +258,24 @@ async fn commit(store: &dyn Store, group: Vec<Job>, limits: EmitLimits) -> VecDe
         }
     }
     deferred
+}
+
+/// Emits, handing what the transaction leased to the intake.
+async fn emit(
+    store: &dyn Store,
+    requests: &[&[NewEvent]],
+    limits: EmitLimits,
+    intake: Option<&dyn Intake>,
+) -> Result<Vec<EmitOutcome>, StoreError> {
+    let Some(intake) = intake else {
+        return store.emit_events(requests, limits).await;
+    };
+    let (outcomes, leased): (_, Vec<WorkItem>) =
+        store.emit_and_lease(requests, limits, intake).await?;
+    if !leased.is_empty() {
+        intake.take(leased);
+    }
+    Ok(outcomes)
 }
 
 /// A caller that gave up waiting (its RPC was cancelled) just misses the answer;

@@ -185,6 +185,18 @@ pub trait Store: Send + Sync + 'static {
         requests: &[&[NewEvent]],
         limits: EmitLimits,
     ) -> StoreResult<Vec<EmitOutcome>>;
+    /// [`emit_events`](Self::emit_events), also leasing to `intake`, in the
+    /// same transaction, the fresh deliveries it has room for. A backend
+    /// without this fast path leases nothing, and the engine claims them.
+    async fn emit_and_lease(
+        &self,
+        requests: &[&[NewEvent]],
+        limits: EmitLimits,
+        intake: &dyn Intake,
+    ) -> StoreResult<(Vec<EmitOutcome>, Vec<WorkItem>)> {
+        let _ = intake;
+        Ok((self.emit_events(requests, limits).await?, Vec::new()))
+    }
     async fn get_event(
         &self,
         org: &OrganizationId,

@@ -210,6 +210,19 @@ impl Store for StoreMonitor {
             .await
     }
 
+    async fn emit_and_lease(
+        &self,
+        requests: &[&[NewEvent]],
+        limits: EmitLimits,
+        intake: &dyn Intake,
+    ) -> StoreResult<(Vec<EmitOutcome>, Vec<WorkItem>)> {
+        self.timed(
+            "emit_events",
+            self.inner.emit_and_lease(requests, limits, intake),
+        )
+        .await
+    }
+
     async fn get_event(
         &self,
         org: &OrganizationId,

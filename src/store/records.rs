@@ -211,8 +211,9 @@ pub struct EmitResult {
     pub delivery_ids: Vec<DeliveryId>,
     /// Every delivery of the event.
     pub delivery_count: u64,
-    /// The subscription of every delivery this emit created (none for a
-    /// repeated key), so the engine can be told they have work.
+    /// The subscription of every delivery this emit created and left
+    /// waiting (none for a repeated key, nor for deliveries leased to an
+    /// [`Intake`]), so the engine can be told they have work.
     pub subscription_ids: Vec<SubscriptionId>,
     pub duplicate: bool,
 }
@@ -339,6 +340,21 @@ pub struct Lease<'a> {
     pub owner: &'a str,
     pub now: DateTime<Utc>,
     pub until: DateTime<Utc>,
+}
+
+/// An engine that takes deliveries straight from the emit that creates
+/// them: the emit's own transaction leases what the engine has room for,
+/// so those go out without a claim transaction or a trip through the
+/// dispatcher's hints (see [`Store::emit_and_lease`]).
+pub trait Intake: Send + Sync {
+    /// Who leases them, and until when.
+    fn lease(&self, now: DateTime<Utc>) -> Lease<'_>;
+    /// How many of the given number of fresh deliveries of each subscription
+    /// the engine would start now, within its caps and rates, in order.
+    fn room(&self, fresh: &[(SubscriptionId, &OrganizationId, u32)]) -> Vec<u32>;
+    /// Starts the deliveries leased for it (what finds no room after all is
+    /// given back to the store).
+    fn take(&self, items: Vec<WorkItem>);
 }
 
 /// A leased delivery with everything needed to send it.

@@ -576,3 +576,41 @@ pub async fn start_binary_logging(
         .expect("start the service binary");
     (child, attach(address, &operator_key).await)
 }
+
+/// Emits `callers × rounds` batches of `per_batch` events at once, each
+/// event's summary padded with `padding` bytes; panics unless every batch is
+/// stored.
+pub async fn emit_batches_concurrently(
+    app: &TestApp,
+    org: &str,
+    callers: usize,
+    rounds: usize,
+    per_batch: usize,
+    padding: usize,
+) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for caller in 0..callers {
+        let mut events = app.events.clone();
+        let org = org.to_owned();
+        tasks.spawn(async move {
+            for round in 0..rounds {
+                let requests = (0..per_batch)
+                    .map(|i| {
+                        call_completed(
+                            &org,
+                            &format!("{caller} {round} {i} {}", "x".repeat(padding)),
+                        )
+                    })
+                    .collect();
+                events
+                    .batch_emit_events(pb::BatchEmitEventsRequest { requests })
+                    .await
+                    .map_err(|status| format!("caller {caller}, round {round}: {status:?}"))?;
+            }
+            Ok::<(), String>(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("caller task").expect("every batch is stored");
+    }
+}

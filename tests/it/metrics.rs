@@ -14,7 +14,7 @@ use super::receiver::{Behavior, TestReceiver};
 const ORG: &str = "org_metrics_private_name";
 
 /// `name{labels}` → value, for every sample line.
-fn samples(text: &str) -> HashMap<String, f64> {
+pub(super) fn samples(text: &str) -> HashMap<String, f64> {
     text.lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
         .filter_map(|line| {
@@ -24,7 +24,7 @@ fn samples(text: &str) -> HashMap<String, f64> {
         .collect()
 }
 
-async fn scrape(address: &str) -> String {
+pub(super) async fn scrape(address: &str) -> String {
     reqwest::get(format!("http://{address}/metrics"))
         .await
         .expect("scrape")

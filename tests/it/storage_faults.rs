@@ -328,28 +328,5 @@ async fn writes_wait_for_a_truncating_checkpoint_instead_of_failing() {
         None,
     )
     .await;
-    let mut callers = tokio::task::JoinSet::new();
-    for caller in 0..6 {
-        let mut events = app.events.clone();
-        callers.spawn(async move {
-            for round in 0..40 {
-                let requests = (0..100)
-                    .map(|i| {
-                        call_completed(
-                            ORG,
-                            &format!("wal {caller} {round} {i} {}", "x".repeat(500)),
-                        )
-                    })
-                    .collect();
-                events
-                    .batch_emit_events(pb::BatchEmitEventsRequest { requests })
-                    .await
-                    .map_err(|status| format!("caller {caller}, round {round}: {status:?}"))?;
-            }
-            Ok::<(), String>(())
-        });
-    }
-    while let Some(done) = callers.join_next().await {
-        done.expect("caller task").expect("every batch is stored");
-    }
+    emit_batches_concurrently(&app, ORG, 6, 40, 100, 500).await;
 }

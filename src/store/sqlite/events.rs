@@ -19,21 +19,25 @@ use uuid::Uuid;
 use super::rows::{self, EVENT_COLUMNS};
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::secret_box::SecretKeys;
 use crate::domain::time::to_micros;
 use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict};
 use crate::store::{
-    EmitLimits, EmitOutcome, EmitResult, LISTED_DELIVERY_IDS, NewEvent, StoreError, StoreResult,
-    StoredEvent,
+    EmitLimits, EmitOutcome, EmitResult, Intake, LISTED_DELIVERY_IDS, Lease, NewEvent, StoreError,
+    StoreResult, StoredEvent, WorkItem,
 };
 
-/// Rows per multi-row INSERT: 8 or 9 parameters each, far below SQLite's limit.
+/// Rows per multi-row INSERT: at most 11 parameters each, far below SQLite's limit.
 const ROWS_PER_INSERT: usize = 400;
 
+/// Stores the requests; with an `intake`, leases it the fresh deliveries it
+/// has room for and returns them ready to send.
 pub async fn emit(
     pool: &SqlitePool,
     requests: &[&[NewEvent]],
     limits: EmitLimits,
-) -> StoreResult<Vec<EmitOutcome>> {
+    intake: Option<(&dyn Intake, &SecretKeys)>,
+) -> StoreResult<(Vec<EmitOutcome>, Vec<WorkItem>)> {
     let mut conn = super::writer(pool, super::Sync::Durable).await?;
     let mut tx = super::begin_immediate(&mut conn).await?;
     // Within one transaction the matching subscriptions cannot change, so
@@ -75,7 +79,25 @@ pub async fn emit(
                 .map(move |(id, s)| (*id, event, *s, minted_at(*id)))
         })
         .collect();
-    insert_pending_deliveries(&mut tx, &rows).await?;
+    let (leased, lease) = match intake {
+        Some((intake, _)) => {
+            let lease = intake.lease(Utc::now());
+            (to_lease(intake, &rows), Some(lease))
+        }
+        None => (HashSet::new(), None),
+    };
+    insert_deliveries(&mut tx, &rows, lease.map(|l| (l, &leased))).await?;
+    let items = match intake {
+        Some((_, keys)) if !leased.is_empty() => {
+            let ids: Vec<Uuid> = rows
+                .iter()
+                .filter(|row| leased.contains(&row.0))
+                .map(|row| row.0.0)
+                .collect();
+            super::work::load(&mut tx, keys, &ids).await?
+        }
+        _ => Vec::new(),
+    };
 
     // Repeated keys are answered after the deliveries are in, so a key
     // repeated inside this very group finds its first event's deliveries.
@@ -92,7 +114,7 @@ pub async fn emit(
                         let (event, pairs) = created.next().ok_or_else(|| {
                             StoreError::Corrupt("a planned event was not written".into())
                         })?;
-                        new_result(event, &pairs)
+                        new_result(event, &pairs, &leased)
                     } else {
                         first_result(&mut tx, event).await?
                     });
@@ -103,10 +125,41 @@ pub async fn emit(
     }
     tx.commit().await?;
     drop(conn);
-    Ok(outcomes)
+    Ok((outcomes, items))
 }
 
-fn new_result(event: StoredEvent, pairs: &[(DeliveryId, Uuid)]) -> EmitResult {
+/// Which fresh deliveries to lease: each subscription's first ones, as many
+/// as the intake has room for.
+fn to_lease(intake: &dyn Intake, rows: &[NewDelivery<'_>]) -> HashSet<DeliveryId> {
+    let mut fresh: Vec<(SubscriptionId, &OrganizationId, u32)> = Vec::new();
+    let mut index: HashMap<Uuid, usize> = HashMap::new();
+    for (_, event, subscription, _) in rows {
+        let i = *index.entry(*subscription).or_insert_with(|| {
+            fresh.push((SubscriptionId(*subscription), &event.organization_id, 0));
+            fresh.len() - 1
+        });
+        fresh[i].2 += 1;
+    }
+    let mut room: HashMap<Uuid, u32> = fresh
+        .iter()
+        .zip(intake.room(&fresh))
+        .map(|((subscription, _, _), n)| (subscription.0, n))
+        .collect();
+    let mut leased = HashSet::new();
+    for (id, _, subscription, _) in rows {
+        if let Some(left) = room.get_mut(subscription).filter(|n| **n > 0) {
+            *left -= 1;
+            leased.insert(*id);
+        }
+    }
+    leased
+}
+
+fn new_result(
+    event: StoredEvent,
+    pairs: &[(DeliveryId, Uuid)],
+    leased: &HashSet<DeliveryId>,
+) -> EmitResult {
     EmitResult {
         event,
         delivery_ids: pairs
@@ -115,7 +168,11 @@ fn new_result(event: StoredEvent, pairs: &[(DeliveryId, Uuid)]) -> EmitResult {
             .map(|(id, _)| *id)
             .collect(),
         delivery_count: pairs.len() as u64,
-        subscription_ids: pairs.iter().map(|(_, s)| SubscriptionId(*s)).collect(),
+        subscription_ids: pairs
+            .iter()
+            .filter(|(id, _)| !leased.contains(id))
+            .map(|(_, s)| SubscriptionId(*s))
+            .collect(),
         duplicate: false,
     }
 }
@@ -286,22 +343,38 @@ pub(super) async fn insert_pending_deliveries(
     conn: &mut SqliteConnection,
     rows: &[NewDelivery<'_>],
 ) -> StoreResult<()> {
+    insert_deliveries(conn, rows, None).await
+}
+
+/// Inserts deliveries, pending, or in flight under `lease` for those in its set.
+async fn insert_deliveries(
+    conn: &mut SqliteConnection,
+    rows: &[NewDelivery<'_>],
+    lease: Option<(Lease<'_>, &HashSet<DeliveryId>)>,
+) -> StoreResult<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO deliveries (id, organization_id, event_id, subscription_id, event_type, \
-             status, next_attempt_at, created_at, updated_at) ",
+             status, next_attempt_at, created_at, updated_at, lease_owner, lease_expires_at) ",
         );
         sql.push_values(chunk, |mut row, (id, event, subscription, at)| {
             let now = to_micros(*at);
+            let leased = lease.filter(|(_, ids)| ids.contains(id)).map(|(l, _)| l);
             row.push_bind(id.0)
                 .push_bind(event.organization_id.as_str().to_owned())
                 .push_bind(event.id.0)
                 .push_bind(*subscription)
                 .push_bind(event.event_type.as_str())
-                .push_bind("pending")
+                .push_bind(if leased.is_some() {
+                    "in_flight"
+                } else {
+                    "pending"
+                })
                 .push_bind(now)
                 .push_bind(now)
-                .push_bind(now);
+                .push_bind(now)
+                .push_bind(leased.map(|l| l.owner.to_owned()))
+                .push_bind(leased.map(|l| to_micros(l.until)));
         });
         sql.build().execute(&mut *conn).await?;
     }

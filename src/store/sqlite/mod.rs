@@ -146,6 +146,7 @@ impl SqliteStore {
         let stop = CancellationToken::new();
         background.spawn(checkpoint::run(
             checkpointer.clone(),
+            writer.clone(),
             limits.wal_limit,
             stop.clone(),
         ));
@@ -215,7 +216,16 @@ impl Store for SqliteStore {
         requests: &[&[NewEvent]],
         limits: EmitLimits,
     ) -> StoreResult<Vec<EmitOutcome>> {
-        events::emit(&self.writer, requests, limits).await
+        Ok(events::emit(&self.writer, requests, limits, None).await?.0)
+    }
+
+    async fn emit_and_lease(
+        &self,
+        requests: &[&[NewEvent]],
+        limits: EmitLimits,
+        intake: &dyn Intake,
+    ) -> StoreResult<(Vec<EmitOutcome>, Vec<WorkItem>)> {
+        events::emit(&self.writer, requests, limits, Some((intake, &self.keys))).await
     }
 
     async fn get_event(

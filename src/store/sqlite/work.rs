@@ -134,7 +134,7 @@ pub async fn claim_expired(
 
 /// Everything needed to send the given (just leased) deliveries; those whose
 /// secret does not open are put back to wait.
-async fn load(
+pub(super) async fn load(
     conn: &mut SqliteConnection,
     keys: &SecretKeys,
     ids: &[Uuid],

@@ -11,12 +11,13 @@
 //! keys already used, [`Planner::judge`] each request in order, then write
 //! only the requests taken.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
 use crate::domain::event::EventType;
-use crate::store::{EmitLimits, NewEvent, StoreError};
+use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
+use crate::store::{EmitLimits, Intake, NewEvent, StoreError};
 
 /// An idempotency key: (organization, key).
 pub type Key = (String, String);
@@ -99,6 +100,37 @@ impl<'t> Planner<'t> {
         self.known.extend(claimed);
         Verdict::Take(fresh)
     }
+}
+
+/// Which of an emit's fresh deliveries (id, organization, subscription) to
+/// lease to `intake`: each subscription's first ones, as many as it has
+/// room for.
+pub fn to_lease<'a>(
+    intake: &dyn Intake,
+    rows: impl Iterator<Item = (DeliveryId, &'a OrganizationId, Uuid)> + Clone,
+) -> HashSet<DeliveryId> {
+    let mut fresh: Vec<(SubscriptionId, &OrganizationId, u32)> = Vec::new();
+    let mut index: HashMap<Uuid, usize> = HashMap::new();
+    for (_, organization, subscription) in rows.clone() {
+        let i = *index.entry(subscription).or_insert_with(|| {
+            fresh.push((SubscriptionId(subscription), organization, 0));
+            fresh.len() - 1
+        });
+        fresh[i].2 += 1;
+    }
+    let mut room: HashMap<Uuid, u32> = fresh
+        .iter()
+        .zip(intake.room(&fresh))
+        .map(|((subscription, _, _), n)| (subscription.0, n))
+        .collect();
+    let mut leased = HashSet::new();
+    for (id, _, subscription) in rows {
+        if let Some(left) = room.get_mut(&subscription).filter(|n| **n > 0) {
+            *left -= 1;
+            leased.insert(id);
+        }
+    }
+    leased
 }
 
 #[cfg(test)]

@@ -186,17 +186,14 @@ pub trait Store: Send + Sync + 'static {
         limits: EmitLimits,
     ) -> StoreResult<Vec<EmitOutcome>>;
     /// [`emit_events`](Self::emit_events), also leasing to `intake`, in the
-    /// same transaction, the fresh deliveries it has room for. A backend
-    /// without this fast path leases nothing, and the engine claims them.
+    /// same transaction, the fresh deliveries it has room for; returns them
+    /// ready to send.
     async fn emit_and_lease(
         &self,
         requests: &[&[NewEvent]],
         limits: EmitLimits,
         intake: &dyn Intake,
-    ) -> StoreResult<(Vec<EmitOutcome>, Vec<WorkItem>)> {
-        let _ = intake;
-        Ok((self.emit_events(requests, limits).await?, Vec::new()))
-    }
+    ) -> StoreResult<(Vec<EmitOutcome>, Vec<WorkItem>)>;
     async fn get_event(
         &self,
         org: &OrganizationId,

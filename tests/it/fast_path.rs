@@ -1,6 +1,6 @@
 //! Fresh deliveries go out from the emit that creates them: its transaction
 //! leases them to the engine, so no claim transaction runs between an emit
-//! and its first attempt (SQLite; on PostgreSQL the engine claims them).
+//! and its first attempt.
 
 use std::time::Duration;
 
@@ -14,9 +14,6 @@ const ORG: &str = "org_fast_path";
 
 #[tokio::test]
 async fn an_emits_deliveries_are_sent_without_a_claim_transaction() {
-    if sqlite_only("leases fresh deliveries in the emit's transaction") {
-        return;
-    }
     let database = TestDatabase::new().await;
     let metrics_address = refused_address().await.to_string();
     let (_child, mut app) =

@@ -6,6 +6,7 @@ mod auth;
 mod backends;
 mod config_file;
 mod conformance;
+mod consistent_reads;
 mod contract;
 mod copy_to_postgres;
 mod delivery_limits;

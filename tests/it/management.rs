@@ -147,6 +147,13 @@ async fn an_organization_sees_and_changes_only_its_own_resources() {
     let emitted = app.emit(call_completed("org_a", "private to a")).await;
     let event_id = emitted.event.expect("event").id;
     receiver.wait_for(1, Duration::from_secs(5)).await;
+    // Received is not yet recorded: the log below lists it once it is.
+    app.delivery_reaches(
+        "org_a",
+        &emitted.delivery_ids[0],
+        pb::DeliveryStatus::Succeeded,
+    )
+    .await;
 
     let other = app
         .emit(call_completed("org_b", "org b has no subscriptions"))

@@ -21,12 +21,20 @@ pub async fn get(
     org: &OrganizationId,
     id: DeliveryId,
 ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
+    // One snapshot: the delivery and its attempts as of one commit, never a
+    // recorded attempt beside the delivery as it was before.
+    let mut conn = pool.acquire().await?;
+    let mut tx = sqlx::Connection::begin_with(
+        &mut *conn,
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    )
+    .await?;
     let sql =
         format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1 AND organization_id = $2");
     let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.0)
         .bind(org.as_str())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *tx)
         .await?
     else {
         return Ok(None);
@@ -37,8 +45,9 @@ pub async fn get(
          FROM attempts WHERE delivery_id = $1 ORDER BY number",
     )
     .bind(id.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let attempts = found
         .iter()
         .map(rows::attempt)

@@ -10,28 +10,33 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::Utc;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use super::rows::{self, EVENT_COLUMNS, ts};
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
-use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict};
+use crate::domain::secret_box::SecretKeys;
+use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict, to_lease};
 use crate::store::sqlite::minted_at;
 use crate::store::{
-    EmitLimits, EmitOutcome, EmitResult, LISTED_DELIVERY_IDS, NewEvent, StoreError, StoreResult,
-    StoredEvent,
+    EmitLimits, EmitOutcome, EmitResult, Intake, LISTED_DELIVERY_IDS, NewEvent, StoreError,
+    StoreResult, StoredEvent, WorkItem,
 };
 
 /// Rows per insert statement, so no one message to the server grows unbounded.
 const ROWS_PER_INSERT: usize = 5000;
 
+/// Stores the requests; with an `intake`, leases it the fresh deliveries it
+/// has room for and returns them ready to send.
 pub async fn emit(
     pool: &PgPool,
     instance: &str,
     requests: &[&[NewEvent]],
     limits: EmitLimits,
-) -> StoreResult<Vec<EmitOutcome>> {
+    intake: Option<(&dyn Intake, &SecretKeys)>,
+) -> StoreResult<(Vec<EmitOutcome>, Vec<WorkItem>)> {
     let mut tx = super::begin(pool, super::Sync::Durable).await?;
     let key_locks: Vec<String> = requests
         .iter()
@@ -83,7 +88,32 @@ pub async fn emit(
         })
         .collect();
     insert_pending_deliveries(&mut tx, &rows).await?;
-    super::notify::due(&mut tx, instance, rows.iter().map(|(_, _, s, _)| *s)).await?;
+    let chosen = intake.map_or_else(HashSet::new, |(intake, _)| {
+        to_lease(
+            intake,
+            rows.iter()
+                .map(|(id, event, s, _)| (*id, &event.organization_id, *s)),
+        )
+    });
+    let (leased, items) = match intake {
+        Some((intake, keys)) if !chosen.is_empty() => {
+            let chosen: Vec<Uuid> = chosen.iter().map(|id| id.0).collect();
+            let ids =
+                super::work::lease_fresh(&mut tx, instance, intake.lease(Utc::now()), &chosen)
+                    .await?;
+            let items = super::work::load(&mut tx, keys, &ids).await?;
+            (ids.into_iter().map(DeliveryId).collect(), items)
+        }
+        _ => (HashSet::new(), Vec::new()),
+    };
+    super::notify::due(
+        &mut tx,
+        instance,
+        rows.iter()
+            .filter(|(id, ..)| !leased.contains(id))
+            .map(|(_, _, s, _)| *s),
+    )
+    .await?;
 
     // Repeated keys are answered after the deliveries are in, so a key
     // repeated inside this very group finds its first event's deliveries.
@@ -100,7 +130,7 @@ pub async fn emit(
                         let (event, pairs) = created.next().ok_or_else(|| {
                             StoreError::Corrupt("a planned event was not written".into())
                         })?;
-                        new_result(event, &pairs)
+                        new_result(event, &pairs, &leased)
                     } else {
                         first_result(&mut tx, event).await?
                     });
@@ -110,10 +140,14 @@ pub async fn emit(
         });
     }
     tx.commit().await?;
-    Ok(outcomes)
+    Ok((outcomes, items))
 }
 
-fn new_result(event: StoredEvent, pairs: &[(DeliveryId, Uuid)]) -> EmitResult {
+fn new_result(
+    event: StoredEvent,
+    pairs: &[(DeliveryId, Uuid)],
+    leased: &HashSet<DeliveryId>,
+) -> EmitResult {
     EmitResult {
         event,
         delivery_ids: pairs
@@ -122,7 +156,11 @@ fn new_result(event: StoredEvent, pairs: &[(DeliveryId, Uuid)]) -> EmitResult {
             .map(|(id, _)| *id)
             .collect(),
         delivery_count: pairs.len() as u64,
-        subscription_ids: pairs.iter().map(|(_, s)| SubscriptionId(*s)).collect(),
+        subscription_ids: pairs
+            .iter()
+            .filter(|(id, _)| !leased.contains(id))
+            .map(|(_, s)| SubscriptionId(*s))
+            .collect(),
         duplicate: false,
     }
 }

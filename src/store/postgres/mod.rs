@@ -228,7 +228,21 @@ impl Store for PgStore {
         requests: &[&[NewEvent]],
         limits: EmitLimits,
     ) -> StoreResult<Vec<EmitOutcome>> {
-        events::emit(&self.pool, &self.instance, requests, limits).await
+        Ok(
+            events::emit(&self.pool, &self.instance, requests, limits, None)
+                .await?
+                .0,
+        )
+    }
+
+    async fn emit_and_lease(
+        &self,
+        requests: &[&[NewEvent]],
+        limits: EmitLimits,
+        intake: &dyn Intake,
+    ) -> StoreResult<(Vec<EmitOutcome>, Vec<WorkItem>)> {
+        let intake = Some((intake, &self.keys));
+        events::emit(&self.pool, &self.instance, requests, limits, intake).await
     }
 
     async fn get_event(

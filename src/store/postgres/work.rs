@@ -135,6 +135,32 @@ pub async fn claim_in(
     load(tx, keys, &ids).await
 }
 
+/// Leases fresh deliveries an emit just inserted (inside its transaction),
+/// except those of `listen` sessions another instance holds; returns the
+/// ids leased.
+pub(super) async fn lease_fresh(
+    tx: &mut PgConnection,
+    instance: &str,
+    lease: Lease<'_>,
+    ids: &[Uuid],
+) -> StoreResult<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE deliveries d SET status = 'in_flight', lease_owner = $2, lease_expires_at = $3, \
+           lease_instance = $4, updated_at = $5 \
+         FROM subscriptions s WHERE d.id = ANY($1) AND d.status = 'pending' \
+           AND s.id = d.subscription_id \
+           AND (s.url NOT LIKE 'listen://%' OR split_part(substr(s.url, 10), '/', 1) = $4) \
+         RETURNING d.id",
+    )
+    .bind(ids)
+    .bind(lease.owner)
+    .bind(ts(lease.until))
+    .bind(instance)
+    .bind(ts(lease.now))
+    .fetch_all(&mut *tx)
+    .await?)
+}
+
 /// Takes over up to `limit` deliveries whose lease expired, of enabled subscriptions.
 pub async fn claim_expired(
     pool: &PgPool,
@@ -169,7 +195,7 @@ pub async fn claim_expired(
 
 /// Everything needed to send the given (just leased) deliveries; those whose
 /// secret does not open are put back to wait.
-async fn load(
+pub(super) async fn load(
     conn: &mut PgConnection,
     keys: &SecretKeys,
     ids: &[Uuid],

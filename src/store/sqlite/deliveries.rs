@@ -38,8 +38,11 @@ pub async fn get(
     org: &OrganizationId,
     id: DeliveryId,
 ) -> StoreResult<Option<(Delivery, Vec<Attempt>)>> {
+    // One read transaction: the delivery and its attempts as of one commit,
+    // never a recorded attempt beside the delivery as it was before.
     let mut conn = pool.acquire().await?;
-    let Some(delivery) = get_one(&mut conn, org, id).await? else {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let Some(delivery) = get_one(&mut tx, org, id).await? else {
         return Ok(None);
     };
     let found = sqlx::query(
@@ -47,8 +50,9 @@ pub async fn get(
          FROM attempts WHERE delivery_id = ? ORDER BY number",
     )
     .bind(id.0)
-    .fetch_all(&mut *conn)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let attempts = found
         .iter()
         .map(rows::attempt)

@@ -21,7 +21,7 @@ use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::time::to_micros;
-use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict};
+use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict, to_lease};
 use crate::store::{
     EmitLimits, EmitOutcome, EmitResult, Intake, LISTED_DELIVERY_IDS, Lease, NewEvent, StoreError,
     StoreResult, StoredEvent, WorkItem,
@@ -82,7 +82,14 @@ pub async fn emit(
     let (leased, lease) = match intake {
         Some((intake, _)) => {
             let lease = intake.lease(Utc::now());
-            (to_lease(intake, &rows), Some(lease))
+            (
+                to_lease(
+                    intake,
+                    rows.iter()
+                        .map(|(id, event, s, _)| (*id, &event.organization_id, *s)),
+                ),
+                Some(lease),
+            )
         }
         None => (HashSet::new(), None),
     };
@@ -126,33 +133,6 @@ pub async fn emit(
     tx.commit().await?;
     drop(conn);
     Ok((outcomes, items))
-}
-
-/// Which fresh deliveries to lease: each subscription's first ones, as many
-/// as the intake has room for.
-fn to_lease(intake: &dyn Intake, rows: &[NewDelivery<'_>]) -> HashSet<DeliveryId> {
-    let mut fresh: Vec<(SubscriptionId, &OrganizationId, u32)> = Vec::new();
-    let mut index: HashMap<Uuid, usize> = HashMap::new();
-    for (_, event, subscription, _) in rows {
-        let i = *index.entry(*subscription).or_insert_with(|| {
-            fresh.push((SubscriptionId(*subscription), &event.organization_id, 0));
-            fresh.len() - 1
-        });
-        fresh[i].2 += 1;
-    }
-    let mut room: HashMap<Uuid, u32> = fresh
-        .iter()
-        .zip(intake.room(&fresh))
-        .map(|((subscription, _, _), n)| (subscription.0, n))
-        .collect();
-    let mut leased = HashSet::new();
-    for (id, _, subscription, _) in rows {
-        if let Some(left) = room.get_mut(subscription).filter(|n| **n > 0) {
-            *left -= 1;
-            leased.insert(*id);
-        }
-    }
-    leased
 }
 
 fn new_result(

@@ -136,8 +136,9 @@ pub async fn claim_in(
 }
 
 /// Leases fresh deliveries an emit just inserted (inside its transaction),
-/// except those of `listen` sessions another instance holds; returns the
-/// ids leased.
+/// except those of `listen` sessions another instance holds, and those of a
+/// subscription another instance disabled or deleted since the emit read
+/// it; returns the ids leased.
 pub(super) async fn lease_fresh(
     tx: &mut PgConnection,
     instance: &str,
@@ -148,7 +149,7 @@ pub(super) async fn lease_fresh(
         "UPDATE deliveries d SET status = 'in_flight', lease_owner = $2, lease_expires_at = $3, \
            lease_instance = $4, updated_at = $5 \
          FROM subscriptions s WHERE d.id = ANY($1) AND d.status = 'pending' \
-           AND s.id = d.subscription_id \
+           AND s.id = d.subscription_id AND s.status = 'enabled' AND s.deleted_at IS NULL \
            AND (s.url NOT LIKE 'listen://%' OR split_part(substr(s.url, 10), '/', 1) = $4) \
          RETURNING d.id",
     )

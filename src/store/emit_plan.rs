@@ -17,7 +17,9 @@ use uuid::Uuid;
 
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
-use crate::store::{EmitLimits, Intake, NewEvent, StoreError};
+use crate::store::{
+    EmitLimits, EmitResult, Intake, LISTED_DELIVERY_IDS, NewEvent, StoreError, StoredEvent,
+};
 
 /// An idempotency key: (organization, key).
 pub type Key = (String, String);
@@ -131,6 +133,30 @@ pub fn to_lease<'a>(
         }
     }
     leased
+}
+
+/// The answer for a newly stored event, given its deliveries (id,
+/// subscription) and those of them leased to the engine.
+pub fn emitted(
+    event: StoredEvent,
+    pairs: &[(DeliveryId, Uuid)],
+    leased: &HashSet<DeliveryId>,
+) -> EmitResult {
+    EmitResult {
+        event,
+        delivery_ids: pairs
+            .iter()
+            .take(LISTED_DELIVERY_IDS)
+            .map(|(id, _)| *id)
+            .collect(),
+        delivery_count: pairs.len() as u64,
+        subscription_ids: pairs
+            .iter()
+            .filter(|(id, _)| !leased.contains(id))
+            .map(|(_, s)| SubscriptionId(*s))
+            .collect(),
+        duplicate: false,
+    }
 }
 
 #[cfg(test)]

@@ -16,9 +16,9 @@ use uuid::Uuid;
 
 use super::rows::{self, EVENT_COLUMNS, ts};
 use crate::domain::event::EventType;
-use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
+use crate::domain::ids::{DeliveryId, EventId, OrganizationId};
 use crate::domain::secret_box::SecretKeys;
-use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict, to_lease};
+use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict, emitted, to_lease};
 use crate::store::sqlite::minted_at;
 use crate::store::{
     EmitLimits, EmitOutcome, EmitResult, Intake, LISTED_DELIVERY_IDS, NewEvent, StoreError,
@@ -130,7 +130,7 @@ pub async fn emit(
                         let (event, pairs) = created.next().ok_or_else(|| {
                             StoreError::Corrupt("a planned event was not written".into())
                         })?;
-                        new_result(event, &pairs, &leased)
+                        emitted(event, &pairs, &leased)
                     } else {
                         first_result(&mut tx, event).await?
                     });
@@ -141,28 +141,6 @@ pub async fn emit(
     }
     tx.commit().await?;
     Ok((outcomes, items))
-}
-
-fn new_result(
-    event: StoredEvent,
-    pairs: &[(DeliveryId, Uuid)],
-    leased: &HashSet<DeliveryId>,
-) -> EmitResult {
-    EmitResult {
-        event,
-        delivery_ids: pairs
-            .iter()
-            .take(LISTED_DELIVERY_IDS)
-            .map(|(id, _)| *id)
-            .collect(),
-        delivery_count: pairs.len() as u64,
-        subscription_ids: pairs
-            .iter()
-            .filter(|(id, _)| !leased.contains(id))
-            .map(|(_, s)| SubscriptionId(*s))
-            .collect(),
-        duplicate: false,
-    }
 }
 
 /// The subscriptions every (organization, type) of these requests fans out

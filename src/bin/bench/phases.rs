@@ -95,6 +95,7 @@ impl Run {
         for (concurrency, batch) in [(1, 1), (16, 1), (64, 1), (256, 1), (8, 10), (8, 100)] {
             self.progress
                 .phase(&format!("emit c={concurrency} batch={batch}"));
+            let (received, started) = (self.receiver.count(), std::time::Instant::now());
             let per_second = scenarios::emit_rate(
                 &self.clients,
                 "bench_emit",
@@ -104,6 +105,12 @@ impl Run {
                 &self.progress,
             )
             .await?;
+            // The engine delivers while the callers emit, on the same cores:
+            // how far it keeps up is part of the figure.
+            let delivered = crate::stats::rate(
+                self.receiver.count().saturating_sub(received),
+                started.elapsed(),
+            );
             emitted += per_second * self.step.as_secs_f64();
             let label = if batch == 1 {
                 format!("acknowledged emits/s, EmitEvent, {concurrency} concurrent callers")
@@ -112,7 +119,10 @@ impl Run {
                     "acknowledged emits/s, BatchEmitEvents of {batch}, {concurrency} concurrent callers"
                 )
             };
-            self.row(label, format!("{per_second:.0}"));
+            self.row(
+                label,
+                format!("{per_second:.0} (deliveries meanwhile: {delivered:.0}/s)"),
+            );
         }
         self.progress.phase("draining the emit runs' deliveries");
         scenarios::until_received(

@@ -9,13 +9,15 @@
 //! once, no polling tick); a finished attempt schedules a retry, or frees a
 //! slot, which makes its subscription ready again only if it had work
 //! waiting for one (otherwise the attempt's recording already took the
-//! subscription's next due delivery, and a claim would find nothing). With a database shared by several instances, the store's
-//! [`Wakeup`]s name the subscriptions another instance made work due for
-//! (an emit, a replay, a redelivery, a reactivation), or ask for a sweep
-//! when some may have been missed. A sweep asks the store every idle-poll interval (and on demand)
-//! which subscriptions have due work, which covers everything a hint cannot:
-//! hints dropped when their queue was full, retries scheduled before a
-//! restart, and deliveries whose lease expired because their outcome could
+//! subscription's next due delivery, and a claim would find nothing).
+//!
+//! With a database shared by several instances, the store's [`Wakeup`]s
+//! name the subscriptions another instance made work due for (an emit, a
+//! replay, a redelivery, a reactivation), or ask for a sweep when some may
+//! have been missed. A sweep asks the store every idle-poll interval (and on
+//! demand) which subscriptions have due work, which covers everything a hint
+//! cannot: hints dropped when their queue was full, retries scheduled before
+//! a restart, and deliveries whose lease expired because their outcome could
 //! not be recorded (or, with a database shared by several instances, because
 //! the instance holding them died).
 

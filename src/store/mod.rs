@@ -28,6 +28,7 @@ pub mod retention;
 mod secret_memo;
 pub mod sqlite;
 mod sqlx_error;
+pub mod work;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -41,6 +42,7 @@ use crate::domain::signing::RotationRefusal;
 pub use keys::*;
 pub use open::{Backend, StoreOptions, open, redacted_url};
 pub use records::*;
+pub use work::*;
 
 /// A driver's error, kept as the cause of a [`StoreError`] without naming
 /// the driver's types, so nothing above the store depends on one.

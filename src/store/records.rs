@@ -334,63 +334,6 @@ pub struct TestDeliveryRecord {
     pub report: AttemptReport,
 }
 
-/// Leases to take: who takes them, until when.
-#[derive(Clone, Copy, Debug)]
-pub struct Lease<'a> {
-    pub owner: &'a str,
-    pub now: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-}
-
-/// An engine that takes deliveries straight from the emit that creates
-/// them: the emit's own transaction leases what the engine has room for,
-/// so those go out without a claim transaction or a trip through the
-/// dispatcher's hints (see [`Store::emit_and_lease`]).
-pub trait Intake: Send + Sync {
-    /// Who leases them, and until when.
-    fn lease(&self, now: DateTime<Utc>) -> Lease<'_>;
-    /// How many of the given number of fresh deliveries of each subscription
-    /// the engine would start now, within its caps and rates, in order.
-    fn room(&self, fresh: &[(SubscriptionId, &OrganizationId, u32)]) -> Vec<u32>;
-    /// Starts the deliveries leased for it (what finds no room after all is
-    /// given back to the store).
-    fn take(&self, items: Vec<WorkItem>);
-}
-
-/// A leased delivery with everything needed to send it.
-#[derive(Clone, Debug)]
-pub struct WorkItem {
-    pub delivery_id: DeliveryId,
-    pub organization_id: OrganizationId,
-    pub event_id: EventId,
-    pub subscription_id: SubscriptionId,
-    pub event_type: EventType,
-    pub occurred_at: DateTime<Utc>,
-    pub data_json: String,
-    pub url: TargetUrl,
-    pub signing_secret: Option<SigningSecret>,
-    pub signature_scheme: SignatureScheme,
-    /// Only while a rotation's grace lasts.
-    pub previous_secret: Option<PreviousSecret>,
-    /// The subscription's own limits, as they were when leased.
-    pub limits: DeliveryLimits,
-    /// Failures since the delivery was created or last redelivered.
-    pub round_failures: u32,
-    /// Attempts recorded before this lease.
-    pub attempts_made: u32,
-}
-
-impl WorkItem {
-    /// How this delivery is signed.
-    pub fn signing(&self) -> Signing<'_> {
-        Signing {
-            scheme: self.signature_scheme,
-            secret: self.signing_secret.as_ref(),
-            previous: self.previous_secret.as_ref(),
-        }
-    }
-}
-
 /// What `rotate-secrets` did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecretRotation {

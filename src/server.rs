@@ -42,8 +42,10 @@ pub enum ServerError {
     Config(#[from] ConfigError),
     #[error("cannot open the database")]
     Store(#[from] StoreError),
-    #[error("cannot build the HTTP client")]
-    HttpClient(#[from] reqwest::Error),
+    #[error("cannot start the delivery engine")]
+    Engine(#[from] crate::delivery::StartError),
+    #[error("cannot start the emit committer's thread")]
+    Committer(#[source] std::io::Error),
     #[error(transparent)]
     Tls(#[from] TlsError),
     #[error("cannot build the reflection service")]
@@ -121,11 +123,18 @@ pub async fn run(
     let health_follows_store =
         tokio::spawn(follow_store(health.clone(), writable, shutdown.clone()));
 
-    let committer = GroupCommitter::start(
+    let committer = match GroupCommitter::start(
         store.clone(),
         config.emit_commit(),
         Some(Arc::new(engine.intake())),
-    );
+    ) {
+        Ok(committer) => committer,
+        Err(e) => {
+            engine.stop(Duration::ZERO).await;
+            store.close().await;
+            return Err(ServerError::Committer(e));
+        }
+    };
     let events = EventsApi::new(store.clone(), committer.clone(), engine.clone());
     let subscriptions = SubscriptionsApi::new(
         store.clone(),

@@ -145,6 +145,15 @@ struct Inner {
     watchers: Arc<Watchers>,
 }
 
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the HTTP client could not be built")]
+    Http(#[from] reqwest::Error),
+    #[error("the attempt recorder's thread could not start")]
+    Thread(#[source] std::io::Error),
+}
+
 impl Engine {
     /// Starts the dispatcher and the recorder. The dispatcher stops claiming
     /// work when `shutdown` fires or [`Engine::stop`] is called.
@@ -152,7 +161,7 @@ impl Engine {
         store: Arc<dyn Store>,
         config: EngineConfig,
         shutdown: &CancellationToken,
-    ) -> Result<Self, reqwest::Error> {
+    ) -> Result<Self, StartError> {
         let sender = Sender::new(
             config.attempt_timeout,
             config.allow_private_targets,
@@ -174,7 +183,8 @@ impl Engine {
                 config.max_in_flight,
                 config.health,
                 terms,
-            ),
+            )
+            .map_err(StartError::Thread)?,
             store,
             sender,
             owner,

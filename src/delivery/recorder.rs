@@ -16,7 +16,8 @@
 //! delivery to the next without a claim transaction or a trip through the
 //! dispatcher, and a group of attempts costs one commit for both.
 //!
-//! The recorder is one task; [`Recorder::close`] has it commit what is
+//! The recorder is one task, on a thread of its own ([`writer_thread`]);
+//! [`Recorder::close`] has it commit what is
 //! queued (leasing nothing more), then end, and waits for that.
 
 use std::collections::{HashMap, VecDeque};
@@ -31,7 +32,7 @@ use tracing::{error, warn};
 use crate::domain::health::{AfterAttempt, HealthPolicy};
 use crate::domain::ids::SubscriptionId;
 use crate::domain::time;
-use crate::store::{AttemptOutcome, Lease, Store, WorkItem};
+use crate::store::{AttemptOutcome, Lease, Store, WorkItem, writer_thread};
 use crate::telemetry::error_chain;
 
 /// Tries to commit a group this many times, on errors other than storage
@@ -82,17 +83,18 @@ impl Recorder {
         capacity: usize,
         policy: HealthPolicy,
         terms: LeaseTerms,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let stop = CancellationToken::new();
         let task = TaskTracker::new();
-        task.spawn(run(store, rx, policy, terms, stop.clone()));
+        let recording = run(store, rx, policy, terms, stop.clone());
+        writer_thread::spawn("attempt-recorder", &task, recording)?;
         task.close();
-        Self {
+        Ok(Self {
             queue: tx,
             stop,
             task,
-        }
+        })
     }
 
     /// Commits the outcome and, with `wants_next`, leases the next due

@@ -17,7 +17,8 @@
 //! request (a reused idempotency key, too large a fan-out) never fails
 //! another caller's events.
 //!
-//! The committer is one task; [`GroupCommitter::close`] has it commit what
+//! The committer is one task, on a thread of its own
+//! ([`writer_thread`](super::writer_thread)); [`GroupCommitter::close`] has it commit what
 //! is queued, then end, and waits for that; later emits are refused as
 //! [`EmitError::ShuttingDown`].
 
@@ -87,18 +88,19 @@ impl GroupCommitter {
         store: Arc<dyn Store>,
         config: CommitConfig,
         intake: Option<Arc<dyn Intake>>,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel(config.queue.max(1));
         let stop = CancellationToken::new();
         let task = TaskTracker::new();
-        task.spawn(run(store, rx, config, intake, stop.clone()));
+        let committing = run(store, rx, config, intake, stop.clone());
+        super::writer_thread::spawn("emit-committer", &task, committing)?;
         task.close();
-        Self {
+        Ok(Self {
             queue: tx,
             wait: config.wait,
             stop,
             task,
-        }
+        })
     }
 
     /// Commits what is queued, then ends the committer; returns when it has.

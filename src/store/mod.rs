@@ -29,6 +29,7 @@ mod secret_memo;
 pub mod sqlite;
 mod sqlx_error;
 pub mod work;
+pub mod writer_thread;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

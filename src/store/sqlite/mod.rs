@@ -144,12 +144,14 @@ impl SqliteStore {
         let checkpointer = connections::pool(&options, limits, 1).await?;
         let background = TaskTracker::new();
         let stop = CancellationToken::new();
-        background.spawn(checkpoint::run(
+        let checkpoints = checkpoint::run(
             checkpointer.clone(),
             writer.clone(),
             limits.wal_limit,
             stop.clone(),
-        ));
+        );
+        crate::store::writer_thread::spawn("wal-checkpointer", &background, checkpoints)
+            .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
         Ok(Self {
             writer,
             reader,

@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::{StoreError, StoreResult};
+
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::limits::DeliveryLimits;
@@ -64,5 +66,29 @@ impl WorkItem {
             secret: self.signing_secret.as_ref(),
             previous: self.previous_secret.as_ref(),
         }
+    }
+}
+
+/// A loaded work item, or `None` when its signing secret does not open:
+/// such a delivery is never sent unsigned. Logged once per subscription
+/// (`reported` keeps which).
+pub(crate) fn unless_unopened(
+    loaded: StoreResult<WorkItem>,
+    reported: &mut Vec<SubscriptionId>,
+) -> StoreResult<Option<WorkItem>> {
+    match loaded {
+        Ok(item) => Ok(Some(item)),
+        Err(e @ StoreError::SigningSecret { subscription, .. }) => {
+            if !reported.contains(&subscription) {
+                tracing::error!(
+                    %subscription,
+                    error = %crate::telemetry::error_chain(&e),
+                    "deliveries held back: the subscription's signing secret does not open"
+                );
+                reported.push(subscription);
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
 }

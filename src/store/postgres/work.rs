@@ -45,6 +45,7 @@ use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::TargetUrl;
 use crate::domain::time;
 use crate::store::secret_memo::SecretMemo;
+use crate::store::work::unless_unopened;
 use crate::store::{Lease, StoreError, StoreResult, WorkItem};
 
 pub async fn due_subscriptions(
@@ -221,20 +222,9 @@ pub(super) async fn load(
     let mut reported: Vec<SubscriptionId> = Vec::new();
     let mut opened = SecretMemo::default();
     for row in found {
-        match work_item(&row, keys, &mut opened) {
-            Ok(item) => items.push(item),
-            Err(e @ StoreError::SigningSecret { subscription, .. }) => {
-                if !reported.contains(&subscription) {
-                    tracing::error!(
-                        %subscription,
-                        error = %crate::telemetry::error_chain(&e),
-                        "deliveries held back: the subscription's signing secret does not open"
-                    );
-                    reported.push(subscription);
-                }
-                unopened.push(row.try_get("id")?);
-            }
-            Err(e) => return Err(e),
+        match unless_unopened(work_item(&row, keys, &mut opened), &mut reported)? {
+            Some(item) => items.push(item),
+            None => unopened.push(row.try_get("id")?),
         }
     }
     if !unopened.is_empty() {

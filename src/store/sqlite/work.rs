@@ -17,6 +17,7 @@ use crate::domain::secret_box::SecretKeys;
 use crate::domain::subscription::TargetUrl;
 use crate::domain::time::{from_micros, to_micros};
 use crate::store::secret_memo::SecretMemo;
+use crate::store::work::unless_unopened;
 use crate::store::{Lease, StoreError, StoreResult, WorkItem};
 
 pub async fn due_subscriptions(
@@ -72,7 +73,10 @@ pub async fn claim(
     Ok(items)
 }
 
-/// Leases inside the caller's write transaction.
+/// Leases inside the caller's write transaction: one statement reads every
+/// wanted subscription's due deliveries with all a send needs, one marks
+/// them leased. Each row read costs a hand-off from SQLite's worker thread,
+/// so the deliveries are not also returned by the marking `UPDATE`.
 pub async fn claim_in(
     tx: &mut SqliteConnection,
     keys: &SecretKeys,
@@ -80,28 +84,67 @@ pub async fn claim_in(
     wants: &[(SubscriptionId, u32)],
 ) -> StoreResult<Vec<WorkItem>> {
     let now = to_micros(lease.now);
-    let mut ids: Vec<Uuid> = Vec::new();
-    for (subscription, limit) in wants {
-        let claimed: Vec<Uuid> = sqlx::query_scalar(
-            "UPDATE deliveries SET status = 'in_flight', lease_owner = ?1, lease_expires_at = ?2, \
-             updated_at = ?3 WHERE id IN ( \
-               SELECT id FROM deliveries WHERE subscription_id = ?4 AND status = 'pending' \
-               AND next_attempt_at <= ?3 ORDER BY next_attempt_at LIMIT ?5) \
-             AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = ?4 \
-                         AND s.status = 'enabled' AND s.deleted_at IS NULL) \
-             RETURNING id",
-        )
-        .bind(lease.owner)
-        .bind(to_micros(lease.until))
-        .bind(now)
-        .bind(subscription.0)
-        .bind(i64::from(*limit))
-        .fetch_all(&mut *tx)
-        .await?;
-        ids.extend(claimed);
+    let mut items = Vec::new();
+    let mut opened = SecretMemo::default();
+    let mut reported: Vec<SubscriptionId> = Vec::new();
+    // SQLite allows at most 500 terms in one compound SELECT.
+    for chunk in wants.chunks(100) {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new("");
+        for (i, (subscription, limit)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            // The subscription's own condition names no delivery column, so
+            // it is checked once, not per row.
+            sql.push(format!(
+                "SELECT * FROM (SELECT {WORK_COLUMNS}, d.next_attempt_at "
+            ))
+            .push(FROM_WORK)
+            .push(" WHERE d.subscription_id = ")
+            .push_bind(subscription.0)
+            .push(" AND d.status = 'pending' AND d.next_attempt_at <= ")
+            .push_bind(now)
+            .push(" AND EXISTS (SELECT 1 FROM subscriptions x WHERE x.id = ")
+            .push_bind(subscription.0)
+            .push(" AND x.status = 'enabled' AND x.deleted_at IS NULL)")
+            .push(" ORDER BY d.next_attempt_at LIMIT ")
+            .push_bind(i64::from(*limit))
+            .push(")");
+        }
+        sql.push(" ORDER BY next_attempt_at");
+        for row in sql.build().fetch_all(&mut *tx).await? {
+            if let Some(item) = unless_unopened(work_item(&row, keys, &mut opened), &mut reported)?
+            {
+                items.push(item);
+            }
+        }
     }
-    load(tx, keys, &ids).await
+    for chunk in items.chunks(500) {
+        let mut mark: QueryBuilder<Sqlite> =
+            QueryBuilder::new("UPDATE deliveries SET status = 'in_flight', lease_owner = ");
+        mark.push_bind(lease.owner)
+            .push(", lease_expires_at = ")
+            .push_bind(to_micros(lease.until))
+            .push(", updated_at = ")
+            .push_bind(now)
+            .push(" WHERE id IN (");
+        let mut list = mark.separated(", ");
+        for item in chunk {
+            list.push_bind(item.delivery_id.0);
+        }
+        mark.push(")");
+        mark.build().execute(&mut *tx).await?;
+    }
+    Ok(items)
 }
+
+/// The columns [`work_item`] reads, and the tables they come from.
+const WORK_COLUMNS: &str = "d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
+    d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
+    s.signature_scheme, s.previous_signing_secret, s.previous_secret_until, \
+    s.max_in_flight, s.max_per_second";
+const FROM_WORK: &str = "FROM deliveries d JOIN events e ON e.id = d.event_id \
+    JOIN subscriptions s ON s.id = d.subscription_id";
 
 pub async fn claim_expired(
     pool: &SqlitePool,
@@ -148,34 +191,17 @@ pub(super) async fn load(
     let mut opened = SecretMemo::default();
     // Stay well below SQLite's limit on bound parameters.
     for chunk in ids.chunks(500) {
-        let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
-             d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
-             s.signature_scheme, s.previous_signing_secret, s.previous_secret_until, \
-             s.max_in_flight, s.max_per_second \
-             FROM deliveries d JOIN events e ON e.id = d.event_id \
-             JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id IN (",
-        );
+        let mut load: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {WORK_COLUMNS} {FROM_WORK} WHERE d.id IN ("));
         let mut list = load.separated(", ");
         for id in chunk {
             list.push_bind(*id);
         }
         load.push(") ORDER BY d.next_attempt_at");
         for row in load.build().fetch_all(&mut *conn).await? {
-            match work_item(&row, keys, &mut opened) {
-                Ok(item) => items.push(item),
-                Err(e @ StoreError::SigningSecret { subscription, .. }) => {
-                    if !reported.contains(&subscription) {
-                        tracing::error!(
-                            %subscription,
-                            error = %crate::telemetry::error_chain(&e),
-                            "deliveries held back: the subscription's signing secret does not open"
-                        );
-                        reported.push(subscription);
-                    }
-                    unopened.push(row.try_get("id")?);
-                }
-                Err(e) => return Err(e),
+            match unless_unopened(work_item(&row, keys, &mut opened), &mut reported)? {
+                Some(item) => items.push(item),
+                None => unopened.push(row.try_get("id")?),
             }
         }
     }

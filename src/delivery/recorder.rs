@@ -16,7 +16,8 @@
 //! delivery to the next without a claim transaction or a trip through the
 //! dispatcher, and a group of attempts costs one commit for both.
 //!
-//! The recorder is one task, on a thread of its own ([`writer_thread`]);
+//! The recorder is one task, on a thread of its own on SQLite
+//! ([`writer_thread`]);
 //! [`Recorder::close`] has it commit what is
 //! queued (leasing nothing more), then end, and waits for that.
 
@@ -87,8 +88,8 @@ impl Recorder {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let stop = CancellationToken::new();
         let task = TaskTracker::new();
-        let recording = run(store, rx, policy, terms, stop.clone());
-        writer_thread::spawn("attempt-recorder", &task, recording)?;
+        let recording = run(Arc::clone(&store), rx, policy, terms, stop.clone());
+        writer_thread::spawn_for(store.as_ref(), "attempt-recorder", &task, recording)?;
         task.close();
         Ok(Self {
             queue: tx,

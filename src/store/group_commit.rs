@@ -17,7 +17,7 @@
 //! request (a reused idempotency key, too large a fan-out) never fails
 //! another caller's events.
 //!
-//! The committer is one task, on a thread of its own
+//! The committer is one task, on a thread of its own on SQLite
 //! ([`writer_thread`](super::writer_thread)); [`GroupCommitter::close`] has it commit what
 //! is queued, then end, and waits for that; later emits are refused as
 //! [`EmitError::ShuttingDown`].
@@ -92,8 +92,8 @@ impl GroupCommitter {
         let (tx, rx) = mpsc::channel(config.queue.max(1));
         let stop = CancellationToken::new();
         let task = TaskTracker::new();
-        let committing = run(store, rx, config, intake, stop.clone());
-        super::writer_thread::spawn("emit-committer", &task, committing)?;
+        let committing = run(Arc::clone(&store), rx, config, intake, stop.clone());
+        super::writer_thread::spawn_for(store.as_ref(), "emit-committer", &task, committing)?;
         task.close();
         Ok(Self {
             queue: tx,

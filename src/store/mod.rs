@@ -310,6 +310,15 @@ pub trait Store: Send + Sync + 'static {
     /// URLs: it tells, on a shared database, whose session a temporary
     /// subscription is.
     fn listen_host(&self) -> &str;
+    /// Whether the loops that write (group commit, the attempt recorder)
+    /// may run on threads of their own ([`writer_thread`]): only when a
+    /// connection works from any runtime. SQLite's connections are threads
+    /// of their own; a PostgreSQL connection is a socket registered with
+    /// the runtime that opened it, and would stop working once that
+    /// thread's runtime ends at shutdown while other tasks still use it.
+    fn writes_from_any_thread(&self) -> bool {
+        false
+    }
     /// Deletes (as [`Store::delete_subscription`] does) the temporary
     /// `listen://` subscriptions created before `created_before` whose
     /// session cannot be alive: this instance's not in `live`, and, on a

@@ -350,6 +350,10 @@ impl Store for StoreMonitor {
         self.inner.listen_host()
     }
 
+    fn writes_from_any_thread(&self) -> bool {
+        self.inner.writes_from_any_thread()
+    }
+
     async fn purge_listen_subscriptions(
         &self,
         live: &[SubscriptionId],

@@ -1,6 +1,7 @@
 //! The loops that hold the store's one writer (the emit group committer, the
 //! attempt recorder, SQLite's WAL checkpointer) each run on a thread of their
-//! own, with a single-threaded runtime.
+//! own, with a single-threaded runtime, where the store allows it
+//! ([`Store::writes_from_any_thread`]: SQLite).
 //!
 //! A transaction is a chain of round trips: each statement's answer wakes
 //! the writing task again. On the shared runtime that wake-up waits in line
@@ -13,6 +14,27 @@
 use std::future::Future;
 
 use tokio_util::task::TaskTracker;
+
+use super::Store;
+
+/// Runs `task`, which writes to `store`, on a thread of its own when the
+/// store allows it, else on the current runtime; `tracker` sees it end.
+pub fn spawn_for<F>(
+    store: &dyn Store,
+    name: &str,
+    tracker: &TaskTracker,
+    task: F,
+) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    if store.writes_from_any_thread() {
+        spawn(name, tracker, task)
+    } else {
+        tracker.spawn(task);
+        Ok(())
+    }
+}
 
 /// Runs `task` on a new thread named `name`; `tracker` sees it end.
 pub fn spawn<F>(name: &str, tracker: &TaskTracker, task: F) -> std::io::Result<()>

@@ -336,6 +336,10 @@ impl Store for SqliteStore {
         listen::HOST
     }
 
+    fn writes_from_any_thread(&self) -> bool {
+        true
+    }
+
     async fn purge_listen_subscriptions(
         &self,
         live: &[SubscriptionId],

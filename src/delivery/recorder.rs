@@ -17,9 +17,8 @@
 //! dispatcher, and a group of attempts costs one commit for both.
 //!
 //! The recorder is one task, on a thread of its own on SQLite
-//! ([`writer_thread`]);
-//! [`Recorder::close`] has it commit what is
-//! queued (leasing nothing more), then end, and waits for that.
+//! ([`writer_thread`]); [`Recorder::close`] has it commit what is queued
+//! (leasing nothing more), then end, and waits for that.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

@@ -13,6 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::event::EventType;
@@ -104,18 +105,18 @@ impl<'t> Planner<'t> {
     }
 }
 
-/// Which of an emit's fresh deliveries (id, organization, subscription) to
-/// lease to `intake`: each subscription's first ones, as many as it has
-/// room for.
-pub fn to_lease<'a>(
-    intake: &dyn Intake,
-    rows: impl Iterator<Item = (DeliveryId, &'a OrganizationId, Uuid)> + Clone,
-) -> HashSet<DeliveryId> {
+/// A pending delivery to insert: its id, its event, its subscription, and
+/// when it is created (and due).
+pub type NewDelivery<'a> = (DeliveryId, &'a StoredEvent, Uuid, DateTime<Utc>);
+
+/// Which of an emit's fresh deliveries to lease to `intake`: each
+/// subscription's first ones, as many as it has room for.
+pub fn to_lease(intake: &dyn Intake, rows: &[NewDelivery<'_>]) -> HashSet<DeliveryId> {
     let mut fresh: Vec<(SubscriptionId, &OrganizationId, u32)> = Vec::new();
     let mut index: HashMap<Uuid, usize> = HashMap::new();
-    for (_, organization, subscription) in rows.clone() {
-        let i = *index.entry(subscription).or_insert_with(|| {
-            fresh.push((SubscriptionId(subscription), organization, 0));
+    for (_, event, subscription, _) in rows {
+        let i = *index.entry(*subscription).or_insert_with(|| {
+            fresh.push((SubscriptionId(*subscription), &event.organization_id, 0));
             fresh.len() - 1
         });
         fresh[i].2 += 1;
@@ -126,10 +127,10 @@ pub fn to_lease<'a>(
         .map(|((subscription, _, _), n)| (subscription.0, n))
         .collect();
     let mut leased = HashSet::new();
-    for (id, _, subscription) in rows {
-        if let Some(left) = room.get_mut(&subscription).filter(|n| **n > 0) {
+    for (id, _, subscription, _) in rows {
+        if let Some(left) = room.get_mut(subscription).filter(|n| **n > 0) {
             *left -= 1;
-            leased.insert(id);
+            leased.insert(*id);
         }
     }
     leased

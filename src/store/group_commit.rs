@@ -18,9 +18,9 @@
 //! another caller's events.
 //!
 //! The committer is one task, on a thread of its own on SQLite
-//! ([`writer_thread`](super::writer_thread)); [`GroupCommitter::close`] has it commit what
-//! is queued, then end, and waits for that; later emits are refused as
-//! [`EmitError::ShuttingDown`].
+//! ([`writer_thread`](super::writer_thread)); [`GroupCommitter::close`] has
+//! it commit what is queued, then end, and waits for that; later emits are
+//! refused as [`EmitError::ShuttingDown`].
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -18,7 +18,9 @@ use super::rows::{self, EVENT_COLUMNS, ts};
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId};
 use crate::domain::secret_box::SecretKeys;
-use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict, emitted, to_lease};
+use crate::store::emit_plan::{
+    Key, KeyedEvent, NewDelivery, Planner, Targets, Verdict, emitted, to_lease,
+};
 use crate::store::sqlite::minted_at;
 use crate::store::{
     EmitLimits, EmitOutcome, EmitResult, Intake, LISTED_DELIVERY_IDS, NewEvent, StoreError,
@@ -88,13 +90,7 @@ pub async fn emit(
         })
         .collect();
     insert_pending_deliveries(&mut tx, &rows).await?;
-    let chosen = intake.map_or_else(HashSet::new, |(intake, _)| {
-        to_lease(
-            intake,
-            rows.iter()
-                .map(|(id, event, s, _)| (*id, &event.organization_id, *s)),
-        )
-    });
+    let chosen = intake.map_or_else(HashSet::new, |(intake, _)| to_lease(intake, &rows));
     let (leased, items) = match intake {
         Some((intake, keys)) if !chosen.is_empty() => {
             let chosen: Vec<Uuid> = chosen.iter().map(|id| id.0).collect();
@@ -306,15 +302,6 @@ pub(super) fn stored(event: &NewEvent) -> StoredEvent {
         data_json: event.data_json.clone(),
     }
 }
-
-/// A pending delivery to insert: its id, its event, its subscription, and
-/// when it is created (and due).
-pub(super) type NewDelivery<'a> = (
-    DeliveryId,
-    &'a StoredEvent,
-    Uuid,
-    chrono::DateTime<chrono::Utc>,
-);
 
 /// Inserts pending deliveries, skipping any (event, subscription) pair that
 /// has one already; returns how many were inserted.

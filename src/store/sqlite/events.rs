@@ -21,7 +21,9 @@ use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId};
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::time::to_micros;
-use crate::store::emit_plan::{Key, KeyedEvent, Planner, Targets, Verdict, emitted, to_lease};
+use crate::store::emit_plan::{
+    Key, KeyedEvent, NewDelivery, Planner, Targets, Verdict, emitted, to_lease,
+};
 use crate::store::{
     EmitLimits, EmitOutcome, EmitResult, Intake, LISTED_DELIVERY_IDS, Lease, NewEvent, StoreError,
     StoreResult, StoredEvent, WorkItem,
@@ -82,14 +84,7 @@ pub async fn emit(
     let (leased, lease) = match intake {
         Some((intake, _)) => {
             let lease = intake.lease(Utc::now());
-            (
-                to_lease(
-                    intake,
-                    rows.iter()
-                        .map(|(id, event, s, _)| (*id, &event.organization_id, *s)),
-                ),
-                Some(lease),
-            )
+            (to_lease(intake, &rows), Some(lease))
         }
         None => (HashSet::new(), None),
     };
@@ -292,10 +287,6 @@ pub(super) fn stored(event: &NewEvent) -> StoredEvent {
         data_json: event.data_json.clone(),
     }
 }
-
-/// A pending delivery to insert: its id, its event, its subscription, and
-/// when it is created (and due).
-pub(super) type NewDelivery<'a> = (DeliveryId, &'a StoredEvent, Uuid, DateTime<Utc>);
 
 pub(super) async fn insert_pending_deliveries(
     conn: &mut SqliteConnection,

@@ -13,6 +13,7 @@ need node "install Node.js 20 or later"
 need npm "install npm"
 need go "install Go 1.26 or later"
 need python3 "install Python 3.10 or later"
+need make "apt-get install make: the service binary's allocator, jemalloc, builds with it"
 
 for component in rustfmt clippy; do
   if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then

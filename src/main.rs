@@ -14,6 +14,11 @@ use inboundflow_webhooks::config_file::{self, ParseError};
 use inboundflow_webhooks::store::{self, Store, redacted_url as redacted};
 use inboundflow_webhooks::{server, telemetry};
 
+// glibc's malloc spent about a seventh of the service's CPU under load
+// (BENCHMARKS.md, "Fourth pass").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     version,

@@ -90,17 +90,9 @@ impl Client {
         Ok(())
     }
 
-    pub async fn reactivate_and_replay(
-        &mut self,
-        org: &str,
-        subscription: &str,
-    ) -> anyhow::Result<u32> {
-        self.subscriptions
-            .reactivate_subscription(pb::ReactivateSubscriptionRequest {
-                organization_id: org.into(),
-                subscription_id: subscription.into(),
-            })
-            .await?;
+    /// Creates the subscription's deliveries of every event so far; they
+    /// wait while it is disabled.
+    pub async fn replay(&mut self, org: &str, subscription: &str) -> anyhow::Result<u32> {
         let replay = self
             .deliveries
             .replay_deliveries(pb::ReplayDeliveriesRequest {
@@ -114,6 +106,16 @@ impl Client {
             .await?
             .into_inner();
         Ok(replay.created_count)
+    }
+
+    pub async fn reactivate(&mut self, org: &str, subscription: &str) -> anyhow::Result<()> {
+        self.subscriptions
+            .reactivate_subscription(pb::ReactivateSubscriptionRequest {
+                organization_id: org.into(),
+                subscription_id: subscription.into(),
+            })
+            .await?;
+        Ok(())
     }
 }
 

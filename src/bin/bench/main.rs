@@ -97,8 +97,14 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
     let (receiver, address) = Receiver::start().await?;
     // Every workload here is one organization's: give it the whole attempt
     // pool, as before per-organization shares existed, so figures compare.
-    let mut flags = vec!["--max-in-flight-per-organization=512".to_owned()];
-    flags.extend(args.service_flags.iter().cloned());
+    // (unless --service-flag sets it).
+    let mut flags = args.service_flags.clone();
+    if !flags
+        .iter()
+        .any(|f| f.starts_with("--max-in-flight-per-organization"))
+    {
+        flags.push("--max-in-flight-per-organization=512".to_owned());
+    }
     let binary = service::sibling_binary()?;
     let key = service::operator_key(&binary, database).await?;
     let mut services = Vec::new();

@@ -29,6 +29,7 @@ pub(crate) mod faults;
 mod heartbeat;
 mod listen;
 mod notify;
+mod open;
 mod outcomes;
 mod retention;
 mod rows;
@@ -36,13 +37,10 @@ mod secrets;
 mod subscriptions;
 mod work;
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -52,18 +50,6 @@ use crate::domain::api_key::KeyHash;
 use crate::domain::health::{AfterAttempt, HealthPolicy};
 use crate::domain::ids::{ApiKeyId, DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
-
-/// Connections each instance keeps at most: the group committer, the
-/// attempt recorder and the dispatcher hold one each while they work, the
-/// listener for other instances' work one all the time; the rest serve RPCs.
-const POOL_SIZE: u32 = 16;
-
-/// How long a call waits for a connection before it is refused as
-/// unavailable. sqlx retries a refused connect until this runs out, so it
-/// is also how long a caller waits to hear that the server is down: long
-/// enough for a busy pool to free a connection, short enough that callers
-/// are told to retry well before their own deadlines.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How a write transaction's commit reaches the disk (see the module docs).
 #[derive(Clone, Copy, Debug)]
@@ -121,47 +107,6 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects to the database at `url` (`postgres://…`), migrates it, and
-    /// seals any plain-text signing secret in it with `keys`, which are
-    /// required.
-    pub async fn connect(url: &str, keys: Option<SecretKeys>) -> StoreResult<Self> {
-        let keys = keys.ok_or(StoreError::NoSecretKeys)?;
-        let instance: Arc<str> =
-            format!("inboundflow-webhooks-{}", uuid::Uuid::new_v4().simple()).into();
-        // Notices ("relation already exists, skipping" from migrations) are
-        // not worth a log line.
-        let options = PgConnectOptions::from_str(url)?
-            .application_name(&instance)
-            .options([("client_min_messages", "warning")]);
-        // Connections are kept open (no idle timeout, no maximum lifetime) so
-        // that a live instance is always seen connected by the others.
-        let pool = PgPoolOptions::new()
-            .max_connections(POOL_SIZE)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let sealed = secrets::seal_plaintext(&pool, &keys).await?;
-        if sealed > 0 {
-            tracing::info!(
-                subscriptions = sealed,
-                key_id = keys.sealing_key_id(),
-                "sealed signing secrets stored in plain text"
-            );
-        }
-        Ok(Self {
-            pool,
-            keys,
-            instance,
-            max_subscriptions_per_organization: u32::MAX,
-            tasks: TaskTracker::new(),
-            stop: CancellationToken::new(),
-        })
-    }
-
     /// Seals every stored signing secret again with the first key, so older
     /// keys can be dropped; returns how many there are.
     pub async fn rotate_secrets(&self) -> StoreResult<u64> {
@@ -171,12 +116,6 @@ impl PgStore {
     /// The id of the key that seals signing secrets.
     pub fn sealing_key_id(&self) -> &str {
         self.keys.sealing_key_id()
-    }
-
-    /// Caps the subscriptions one organization may have (none until set).
-    pub fn with_max_subscriptions_per_organization(mut self, max: u32) -> Self {
-        self.max_subscriptions_per_organization = max;
-        self
     }
 }
 

@@ -27,7 +27,10 @@ use inboundflow_webhooks::pb::delivery_service_client::DeliveryServiceClient;
 use inboundflow_webhooks::pb::event_service_client::EventServiceClient;
 use inboundflow_webhooks::pb::subscription_service_client::SubscriptionServiceClient;
 
+pub use super::emits::*;
 pub use super::receiver::{Behavior, TestReceiver};
+pub use super::service_binary::*;
+pub use super::test_database::*;
 
 #[derive(Parser)]
 struct Args {
@@ -89,127 +92,6 @@ impl Clients {
             subscriptions: SubscriptionServiceClient::new(with(&channel)),
             deliveries: DeliveryServiceClient::new(with(&channel)),
             api_keys: ApiKeyServiceClient::new(with(&channel)),
-        }
-    }
-}
-
-/// The PostgreSQL server the tests run against, if any (a URL whose database
-/// is one to connect to, such as `postgres`).
-const POSTGRES_SERVER: &str = "INBOUNDFLOW_TEST_POSTGRES_URL";
-
-/// Keys for signing secrets on PostgreSQL when a test gives none: there is
-/// no key file beside a server database.
-pub const POSTGRES_SECRET_KEYS: &str = "test:VGhlIHRlc3Qgc3VpdGUncyBzaWduaW5nIGtleS4uLi4=";
-
-fn postgres_server() -> Option<String> {
-    std::env::var(POSTGRES_SERVER)
-        .ok()
-        .filter(|u| !u.is_empty())
-}
-
-/// Whether the tests run on PostgreSQL.
-pub fn on_postgres() -> bool {
-    postgres_server().is_some()
-}
-
-/// True (after saying why) when the tests run on PostgreSQL and the calling
-/// test proves something only SQLite has: it then returns at once.
-pub fn sqlite_only(why: &str) -> bool {
-    let skip = on_postgres();
-    if skip {
-        eprintln!("skipped on PostgreSQL: SQLite only, as it {why}");
-    }
-    skip
-}
-
-/// The flags a service on `database_url` needs beside a test's own: keys for
-/// signing secrets on PostgreSQL, unless the test gives some.
-pub fn backend_flags<'a>(database_url: &str, flags: &[&'a str]) -> Vec<&'a str> {
-    let mut all = flags.to_vec();
-    if database_url.starts_with("postgres") && !flags.contains(&"--secret-keys") {
-        all.extend(["--secret-keys", POSTGRES_SECRET_KEYS]);
-    }
-    all
-}
-
-/// A fresh, empty database for one test, gone when this is dropped.
-pub struct TestDatabase {
-    url: String,
-    place: Place,
-}
-
-enum Place {
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { server: String, name: String },
-}
-
-impl TestDatabase {
-    pub async fn new() -> Self {
-        match postgres_server() {
-            None => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                Self {
-                    url: format!("sqlite://{}", dir.path().join("webhooks.db").display()),
-                    place: Place::Sqlite { _dir: dir },
-                }
-            }
-            Some(server) => {
-                let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = admin_connection(&server).await;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut admin)
-                    .await
-                    .expect("create a test database");
-                sqlx::Connection::close(admin).await.expect("disconnect");
-                let mut url = url::Url::parse(&server).expect("a PostgreSQL URL");
-                url.set_path(&name);
-                Self {
-                    url: url.to_string(),
-                    place: Place::Postgres { server, name },
-                }
-            }
-        }
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-}
-
-async fn admin_connection(server: &str) -> sqlx::PgConnection {
-    <sqlx::PgConnection as sqlx::Connection>::connect(server)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach {POSTGRES_SERVER} ({server}): {e}"))
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let Place::Postgres { server, name } = &self.place else {
-            return;
-        };
-        // Drop runs inside the test's runtime: the database goes on a thread
-        // of its own, waited for, so the next test never shares a cluster
-        // full of leftovers. FORCE ends the connections a server left open.
-        let (server, sql) = (
-            server.clone(),
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        );
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let mut admin = admin_connection(&server).await;
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut admin)
-                    .await
-                    .map(|_| ())
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop test database {name}: {dropped:?}");
         }
     }
 }
@@ -476,36 +358,6 @@ where
     }
 }
 
-/// A `call.completed` emit with every field set.
-pub fn call_completed(org: &str, summary: &str) -> pb::EmitEventRequest {
-    pb::EmitEventRequest {
-        organization_id: org.into(),
-        idempotency_key: String::new(),
-        occurred_at: None,
-        payload: Some(pb::emit_event_request::Payload::CallCompleted(
-            pb::CallCompleted {
-                call_id: "call-1".into(),
-                caller_phone: Some("+1234567890".into()),
-                caller_name: Some("Dave".into()),
-                caller_email: Some("dave@example.com".into()),
-                duration_seconds: Some(55),
-                summary: Some(summary.into()),
-                intent: Some("book appointment".into()),
-                urgency: pb::Urgency::Medium as i32,
-                recording_url: Some("https://example.com/r.mp3".into()),
-                started_at: Some(prost_types::Timestamp {
-                    seconds: 1_771_966_740,
-                    nanos: 0,
-                }),
-                ended_at: Some(prost_types::Timestamp {
-                    seconds: 1_771_966_800,
-                    nanos: 0,
-                }),
-            },
-        )),
-    }
-}
-
 /// Where test data files live.
 pub fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -535,82 +387,4 @@ pub async fn refused_address() -> SocketAddr {
     let address = listener.local_addr().expect("address");
     drop(listener);
     address
-}
-
-/// The real service binary on `database_url`, with loopback receivers allowed
-/// and these extra flags; killed when the returned child is dropped.
-pub async fn start_binary(database_url: &str, extra: &[&str]) -> (tokio::process::Child, TestApp) {
-    let log = if std::env::var_os("TEST_LOG").is_some() {
-        std::process::Stdio::inherit()
-    } else {
-        std::process::Stdio::null()
-    };
-    start_binary_logging(database_url, extra, log, &[]).await
-}
-
-/// [`start_binary`] with its log (standard error) going to `log`, and these
-/// extra environment variables.
-pub async fn start_binary_logging(
-    database_url: &str,
-    extra: &[&str],
-    log: std::process::Stdio,
-    env: &[(&str, &str)],
-) -> (tokio::process::Child, TestApp) {
-    let operator_key = create_key_for(database_url, extra, Role::Operator, None).await;
-    let address = refused_address().await;
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
-        .args([
-            "serve",
-            "--listen",
-            &address.to_string(),
-            "--database-url",
-            database_url,
-        ])
-        .arg("--allow-private-targets")
-        .args(backend_flags(database_url, extra))
-        .envs(env.iter().copied())
-        .stdout(std::process::Stdio::null())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the service binary");
-    (child, attach(address, &operator_key).await)
-}
-
-/// Emits `callers × rounds` batches of `per_batch` events at once, each
-/// event's summary padded with `padding` bytes; panics unless every batch is
-/// stored.
-pub async fn emit_batches_concurrently(
-    app: &TestApp,
-    org: &str,
-    callers: usize,
-    rounds: usize,
-    per_batch: usize,
-    padding: usize,
-) {
-    let mut tasks = tokio::task::JoinSet::new();
-    for caller in 0..callers {
-        let mut events = app.events.clone();
-        let org = org.to_owned();
-        tasks.spawn(async move {
-            for round in 0..rounds {
-                let requests = (0..per_batch)
-                    .map(|i| {
-                        call_completed(
-                            &org,
-                            &format!("{caller} {round} {i} {}", "x".repeat(padding)),
-                        )
-                    })
-                    .collect();
-                events
-                    .batch_emit_events(pb::BatchEmitEventsRequest { requests })
-                    .await
-                    .map_err(|status| format!("caller {caller}, round {round}: {status:?}"))?;
-            }
-            Ok::<(), String>(())
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("caller task").expect("every batch is stored");
-    }
 }

@@ -2,6 +2,7 @@
 //! own database and drives it over gRPC, with real HTTP receivers.
 
 mod admin_cli;
+mod api_keys;
 mod auth;
 mod backends;
 mod config_file;
@@ -12,6 +13,7 @@ mod copy_to_postgres;
 mod delivery_limits;
 mod edge;
 mod embed_tokens;
+mod emits;
 mod events_fixture;
 mod fanout;
 mod fast_path;
@@ -34,9 +36,11 @@ mod rules;
 mod script_receiver;
 mod secret_hygiene;
 mod secrets_at_rest;
+mod service_binary;
 mod shared_database;
 mod standard_webhooks;
 mod storage_faults;
+mod test_database;
 mod test_webhook;
 mod tls;
 mod traces;

@@ -21,6 +21,7 @@ mod helpers;
 mod instances;
 mod isolation;
 mod listen;
+mod listener;
 mod load;
 mod management;
 mod metrics;

@@ -96,6 +96,18 @@ pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store
     })
 }
 
+/// Logs how many plain-text signing secrets opening the database sealed
+/// (each backend seals them as it opens), if any.
+pub(super) fn log_sealed(sealed: u64, keys: &SecretKeys) {
+    if sealed > 0 {
+        tracing::info!(
+            subscriptions = sealed,
+            key_id = keys.sealing_key_id(),
+            "sealed signing secrets stored in plain text"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,13 +50,7 @@ impl PgStore {
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let sealed = secrets::seal_plaintext(&pool, &keys).await?;
-        if sealed > 0 {
-            tracing::info!(
-                subscriptions = sealed,
-                key_id = keys.sealing_key_id(),
-                "sealed signing secrets stored in plain text"
-            );
-        }
+        crate::store::open::log_sealed(sealed, &keys);
         Ok(Self {
             pool,
             keys,

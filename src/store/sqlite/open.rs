@@ -65,13 +65,7 @@ impl SqliteStore {
         .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let sealed = secrets::seal_plaintext(&writer, &keys).await?;
-        if sealed > 0 {
-            tracing::info!(
-                subscriptions = sealed,
-                key_id = keys.sealing_key_id(),
-                "sealed signing secrets stored in plain text"
-            );
-        }
+        crate::store::open::log_sealed(sealed, &keys);
         let reader = connections::pool(&options.clone().read_only(true), limits, 4).await?;
         let checkpointer = connections::pool(&options, limits, 1).await?;
         let background = TaskTracker::new();

@@ -95,9 +95,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
     let (receiver, address) = Receiver::start().await?;
-    // Every workload here is one organization's: give it the whole attempt
-    // pool, as before per-organization shares existed, so figures compare.
-    // (unless --service-flag sets it).
+    // Every workload here is one organization's: unless --service-flag sets
+    // it, give it the whole attempt pool, as before per-organization shares
+    // existed, so figures compare.
     let mut flags = args.service_flags.clone();
     if !flags
         .iter()

@@ -15,9 +15,15 @@ mod https;
 
 /// Runs the binary with `args` against the service at `address` as `key`.
 async fn admin(address: SocketAddr, key: &str, args: &[&str]) -> Output {
+    admin_at(&format!("http://{address}"), key, args).await
+}
+
+/// Runs the binary with `args` against the service at the URL `server` as
+/// `key`, with none of the admin commands' environment variables.
+async fn admin_at(server: &str, key: &str, args: &[&str]) -> Output {
     let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
         .args(args)
-        .args(["--server", &format!("http://{address}"), "--api-key", key])
+        .args(["--server", server, "--api-key", key])
         .env_remove("INBOUNDFLOW_SERVER")
         .env_remove("INBOUNDFLOW_API_KEY")
         .env_remove("INBOUNDFLOW_ORGANIZATION")

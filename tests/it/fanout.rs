@@ -56,6 +56,21 @@ fn create_request(org: &str, url: &str) -> pb::CreateSubscriptionRequest {
     }
 }
 
+/// The first subscription `org` lists.
+async fn first_subscription(app: &TestApp, org: &str) -> pb::Subscription {
+    app.subscriptions
+        .clone()
+        .list_subscriptions(pb::ListSubscriptionsRequest {
+            organization_id: org.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .subscriptions
+        .remove(0)
+}
+
 async fn refused_url() -> String {
     format!("http://{}/hook", refused_address().await)
 }
@@ -255,16 +270,7 @@ async fn one_event_past_the_cap_is_refused_and_stores_nothing() {
     assert!(status.get_details_precondition_failure().is_some());
 
     let mut subs = app.subscriptions.clone();
-    let one = subs
-        .list_subscriptions(pb::ListSubscriptionsRequest {
-            organization_id: "org_four".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("list")
-        .into_inner()
-        .subscriptions
-        .remove(0);
+    let one = first_subscription(&app, "org_four").await;
     subs.delete_subscription(pb::DeleteSubscriptionRequest {
         organization_id: "org_four".into(),
         subscription_id: one.id,

@@ -28,7 +28,7 @@ use inboundflow_webhooks::pb::event_service_client::EventServiceClient;
 use inboundflow_webhooks::pb::subscription_service_client::SubscriptionServiceClient;
 
 pub use super::emits::*;
-pub use super::receiver::{Behavior, TestReceiver};
+pub use super::receiver::{Behavior, TestReceiver, bodies_by_delivery};
 pub use super::service_binary::*;
 pub use super::test_database::*;
 

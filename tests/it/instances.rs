@@ -4,7 +4,6 @@
 //! restarted while events pour in. (SQLite runs one process per file: these
 //! tests are for PostgreSQL.)
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

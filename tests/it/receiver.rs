@@ -46,6 +46,21 @@ impl Received {
     }
 }
 
+/// Each delivery's body, by delivery id, having checked that every request
+/// sent again for a delivery carries the same bytes.
+pub fn bodies_by_delivery(received: &[Received]) -> std::collections::HashMap<&str, &[u8]> {
+    let mut per_id: std::collections::HashMap<&str, &[u8]> = std::collections::HashMap::new();
+    for request in received {
+        let first = per_id.entry(request.delivery_id()).or_insert(&request.body);
+        assert_eq!(
+            *first,
+            &request.body[..],
+            "a duplicate carries the same delivery id and the same bytes"
+        );
+    }
+    per_id
+}
+
 #[derive(Default)]
 struct Shared {
     received: Mutex<Vec<Received>>,

@@ -65,22 +65,9 @@ async fn an_https_server_is_reached_with_its_ca_and_refused_without_it() {
         let key = key.clone();
         let server = server.clone();
         async move {
-            let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_inboundflow-webhooks"))
-                .args([
-                    "subscriptions",
-                    "list",
-                    "--server",
-                    &server,
-                    "--api-key",
-                    &key,
-                ])
-                .args(extra)
-                .kill_on_drop(true)
-                .output();
-            tokio::time::timeout(Duration::from_secs(60), run)
-                .await
-                .expect("the command ends")
-                .expect("the binary runs")
+            let mut args = vec!["subscriptions", "list"];
+            args.extend(extra.iter().map(String::as_str));
+            admin_at(&server, &key, &args).await
         }
     };
     let listed = eventually(Duration::from_secs(20), || {

@@ -4,33 +4,23 @@
 
 use super::*;
 
+/// Emits one event of `org` (one subscription); returns its delivery's id
+/// and creation time.
+async fn emit_one(app: &mut TestApp, org: &str, summary: &str) -> (String, prost_types::Timestamp) {
+    let id = app.emit(call_completed(org, summary)).await.delivery_ids[0].clone();
+    let at = app.delivery(org, &id).await.create_time.expect("time");
+    (id, at)
+}
+
 #[tokio::test]
 async fn delivery_log_time_filters_split_at_a_deliverys_creation_time() {
     let mut app = spawn_app_with(QUIET).await;
     let url = refused_url().await;
     subscribe_many(&app, "org_time", &url, 1).await;
-    let earlier = app
-        .emit(call_completed("org_time", "earlier"))
-        .await
-        .delivery_ids[0]
-        .clone();
-    let earlier_at = app
-        .delivery("org_time", &earlier)
-        .await
-        .create_time
-        .expect("time");
+    let (earlier, earlier_at) = emit_one(&mut app, "org_time", "earlier").await;
     // The next delivery created in a later millisecond.
     let (later, later_at) = loop {
-        let id = app
-            .emit(call_completed("org_time", "later"))
-            .await
-            .delivery_ids[0]
-            .clone();
-        let at = app
-            .delivery("org_time", &id)
-            .await
-            .create_time
-            .expect("time");
+        let (id, at) = emit_one(&mut app, "org_time", "later").await;
         if (at.seconds, at.nanos / 1_000_000) > (earlier_at.seconds, earlier_at.nanos / 1_000_000) {
             break (id, at);
         }
@@ -188,18 +178,7 @@ async fn delivery_log_queries_of_a_big_organization_leave_others_fast() {
     subscribe_many(&app, "org_big", &url, 20).await;
     let receiver = TestReceiver::start().await;
     subscribe_many(&app, "org_tiny", &receiver.url(), 1).await;
-    let tiny = app
-        .subscriptions
-        .clone()
-        .list_subscriptions(pb::ListSubscriptionsRequest {
-            organization_id: "org_tiny".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("list")
-        .into_inner()
-        .subscriptions
-        .remove(0);
+    let tiny = first_subscription(&app, "org_tiny").await;
 
     // 100,000 deliveries: 10 batches of 500 events to 20 subscriptions.
     let started = Instant::now();

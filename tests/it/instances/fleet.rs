@@ -120,15 +120,7 @@ async fn all_arrive(receiver: &TestReceiver, ids: &[String]) -> usize {
     let deadline = Instant::now() + Duration::from_secs(45);
     loop {
         let received = receiver.received();
-        let mut per_id: HashMap<&str, &[u8]> = HashMap::new();
-        for request in &received {
-            let first = per_id.entry(request.delivery_id()).or_insert(&request.body);
-            assert_eq!(
-                *first,
-                &request.body[..],
-                "a duplicate carries the same delivery id and the same bytes"
-            );
-        }
+        let per_id = bodies_by_delivery(&received);
         let missing = ids
             .iter()
             .filter(|id| !per_id.contains_key(id.as_str()))

@@ -19,7 +19,8 @@ use uuid::Uuid;
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, OrganizationId, SubscriptionId};
 use crate::store::{
-    EmitLimits, EmitResult, Intake, LISTED_DELIVERY_IDS, NewEvent, StoreError, StoredEvent,
+    EmitLimits, EmitResult, Intake, LISTED_DELIVERY_IDS, NewEvent, SendTargets, StoreError,
+    StoredEvent, WorkItem,
 };
 
 /// An idempotency key: (organization, key).
@@ -134,6 +135,48 @@ pub fn to_lease(intake: &dyn Intake, rows: &[NewDelivery<'_>]) -> HashSet<Delive
         }
     }
     leased
+}
+
+/// The subscriptions of the deliveries chosen for leasing, each once, in
+/// id order.
+pub fn leased_subscriptions(
+    rows: &[NewDelivery<'_>],
+    leased: &HashSet<DeliveryId>,
+) -> Vec<SubscriptionId> {
+    let mut found: Vec<SubscriptionId> = rows
+        .iter()
+        .filter(|(id, ..)| leased.contains(id))
+        .map(|(_, _, subscription, _)| SubscriptionId(*subscription))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    found.sort();
+    found
+}
+
+/// The chosen deliveries ready to send, built from the emit's own events
+/// and each subscription's send target. A delivery whose subscription has
+/// no target (its secret does not open) leaves `leased`, so it is written
+/// as pending and never sent unsigned.
+pub fn fresh_work(
+    rows: &[NewDelivery<'_>],
+    leased: &mut HashSet<DeliveryId>,
+    targets: &SendTargets,
+) -> Vec<WorkItem> {
+    let mut items = Vec::with_capacity(leased.len());
+    for (id, event, subscription, _) in rows {
+        if !leased.contains(id) {
+            continue;
+        }
+        let subscription = SubscriptionId(*subscription);
+        match targets.found(subscription) {
+            Some(target) => items.push(WorkItem::fresh(*id, event, subscription, target)),
+            None => {
+                leased.remove(id);
+            }
+        }
+    }
+    items
 }
 
 /// The answer for a newly stored event, given its deliveries (id,

@@ -25,7 +25,6 @@ mod open;
 pub mod postgres;
 pub mod records;
 pub mod retention;
-mod secret_memo;
 pub mod sqlite;
 mod sqlx_error;
 pub mod work;

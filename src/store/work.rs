@@ -2,15 +2,19 @@
 //! leased deliveries ready to send, and the engine's side of the emit fast
 //! path.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use chrono::{DateTime, Utc};
 
-use super::{StoreError, StoreResult};
+use super::{StoreError, StoreResult, StoredEvent};
 
 use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::limits::DeliveryLimits;
 use crate::domain::signing::{PreviousSecret, SignatureScheme, Signing};
 use crate::domain::subscription::{SigningSecret, TargetUrl};
+use crate::domain::time;
 
 /// Leases to take: who takes them, until when.
 #[derive(Clone, Copy, Debug)]
@@ -59,6 +63,35 @@ pub struct WorkItem {
 }
 
 impl WorkItem {
+    /// A delivery of `event` just created and leased in the same
+    /// transaction: built from what the emit holds in memory rather than
+    /// read back.
+    pub fn fresh(
+        delivery_id: DeliveryId,
+        event: &StoredEvent,
+        subscription_id: SubscriptionId,
+        target: &SendTarget,
+    ) -> Self {
+        Self {
+            delivery_id,
+            organization_id: event.organization_id.clone(),
+            event_id: event.id,
+            subscription_id,
+            event_type: event.event_type,
+            // As precise as the store keeps it, so the first attempt and a
+            // retry read back from the store carry the same instant.
+            occurred_at: time::from_micros(time::to_micros(event.occurred_at)),
+            data_json: event.data_json.clone(),
+            url: target.url.clone(),
+            signing_secret: target.signing_secret.clone(),
+            signature_scheme: target.signature_scheme,
+            previous_secret: target.previous_secret.clone(),
+            limits: target.limits,
+            round_failures: 0,
+            attempts_made: 0,
+        }
+    }
+
     /// How this delivery is signed.
     pub fn signing(&self) -> Signing<'_> {
         Signing {
@@ -69,13 +102,59 @@ impl WorkItem {
     }
 }
 
-/// A loaded work item, or `None` when its signing secret does not open:
-/// such a delivery is never sent unsigned. Logged once per subscription
-/// (`reported` keeps which).
-pub(crate) fn unless_unopened(
-    loaded: StoreResult<WorkItem>,
+/// What sending to a subscription takes, its secrets opened: read and
+/// parsed once per subscription in a batch of work, not once per delivery.
+#[derive(Clone, Debug)]
+pub struct SendTarget {
+    pub url: TargetUrl,
+    pub signing_secret: Option<SigningSecret>,
+    pub signature_scheme: SignatureScheme,
+    pub previous_secret: Option<PreviousSecret>,
+    pub limits: DeliveryLimits,
+}
+
+/// The send targets of one batch of work, by subscription.
+#[derive(Default)]
+pub struct SendTargets(HashMap<SubscriptionId, SendTarget>);
+
+impl SendTargets {
+    /// The subscription's target, read by `read` the first time only.
+    pub fn get(
+        &mut self,
+        subscription: SubscriptionId,
+        read: impl FnOnce() -> StoreResult<SendTarget>,
+    ) -> StoreResult<&SendTarget> {
+        match self.0.entry(subscription) {
+            Entry::Occupied(found) => Ok(found.into_mut()),
+            Entry::Vacant(slot) => Ok(slot.insert(read()?)),
+        }
+    }
+
+    /// Reads the subscription's target unless it is known; one whose secret
+    /// does not open is left out, and logged once (`reported` keeps which).
+    pub fn add(
+        &mut self,
+        subscription: SubscriptionId,
+        read: impl FnOnce() -> StoreResult<SendTarget>,
+        reported: &mut Vec<SubscriptionId>,
+    ) -> StoreResult<()> {
+        unless_unopened(self.get(subscription, read).map(|_| ()), reported)?;
+        Ok(())
+    }
+
+    /// The subscription's target, when it was read.
+    pub fn found(&self, subscription: SubscriptionId) -> Option<&SendTarget> {
+        self.0.get(&subscription)
+    }
+}
+
+/// What was loaded (a work item, a send target), or `None` when its
+/// signing secret does not open: such a delivery is never sent unsigned.
+/// Logged once per subscription (`reported` keeps which).
+pub(crate) fn unless_unopened<T>(
+    loaded: StoreResult<T>,
     reported: &mut Vec<SubscriptionId>,
-) -> StoreResult<Option<WorkItem>> {
+) -> StoreResult<Option<T>> {
     match loaded {
         Ok(item) => Ok(Some(item)),
         Err(e @ StoreError::SigningSecret { subscription, .. }) => {

@@ -19,7 +19,8 @@ use crate::domain::event::EventType;
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId};
 use crate::domain::secret_box::SecretKeys;
 use crate::store::emit_plan::{
-    Key, KeyedEvent, NewDelivery, Planner, Targets, Verdict, emitted, to_lease,
+    Key, KeyedEvent, NewDelivery, Planner, Targets, Verdict, emitted, fresh_work,
+    leased_subscriptions, to_lease,
 };
 use crate::store::sqlite::minted_at;
 use crate::store::{
@@ -90,15 +91,22 @@ pub async fn emit(
         })
         .collect();
     insert_pending_deliveries(&mut tx, &rows).await?;
-    let chosen = intake.map_or_else(HashSet::new, |(intake, _)| to_lease(intake, &rows));
+    let mut chosen = intake.map_or_else(HashSet::new, |(intake, _)| to_lease(intake, &rows));
     let (leased, items) = match intake {
         Some((intake, keys)) if !chosen.is_empty() => {
+            let subscriptions = leased_subscriptions(&rows, &chosen);
+            let targets = super::work::send_targets(&mut tx, keys, &subscriptions).await?;
+            let items = fresh_work(&rows, &mut chosen, &targets);
             let chosen: Vec<Uuid> = chosen.iter().map(|id| id.0).collect();
             let ids =
                 super::work::lease_fresh(&mut tx, instance, intake.lease(Utc::now()), &chosen)
                     .await?;
-            let items = super::work::load(&mut tx, keys, &ids).await?;
-            (ids.into_iter().map(DeliveryId).collect(), items)
+            let leased: HashSet<DeliveryId> = ids.into_iter().map(DeliveryId).collect();
+            let items = items
+                .into_iter()
+                .filter(|item| leased.contains(&item.delivery_id))
+                .collect();
+            (leased, items)
         }
         _ => (HashSet::new(), Vec::new()),
     };

@@ -39,14 +39,12 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use super::rows::{self, ts};
+use super::rows::{self, SEND_COLUMNS, ts};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
-use crate::domain::subscription::TargetUrl;
 use crate::domain::time;
-use crate::store::secret_memo::SecretMemo;
 use crate::store::work::unless_unopened;
-use crate::store::{Lease, StoreError, StoreResult, WorkItem};
+use crate::store::{Lease, SendTargets, StoreResult, WorkItem};
 
 pub async fn due_subscriptions(
     pool: &PgPool,
@@ -205,24 +203,23 @@ pub(super) async fn load(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let found = sqlx::query(
+    let sql = format!(
         "SELECT d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
-         d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
-         s.signature_scheme, s.previous_signing_secret, s.previous_secret_until, \
-             s.max_in_flight, s.max_per_second \
+         d.round_failures, d.attempt_count, e.occurred_at, e.data, {SEND_COLUMNS} \
          FROM deliveries d JOIN events e ON e.id = d.event_id \
          JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id = ANY($1) \
-         ORDER BY d.next_attempt_at",
-    )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
+         ORDER BY d.next_attempt_at"
+    );
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
     let mut items = Vec::with_capacity(ids.len());
     let mut unopened: Vec<Uuid> = Vec::new();
     let mut reported: Vec<SubscriptionId> = Vec::new();
-    let mut opened = SecretMemo::default();
+    let mut targets = SendTargets::default();
     for row in found {
-        match unless_unopened(work_item(&row, keys, &mut opened), &mut reported)? {
+        match unless_unopened(work_item(&row, keys, &mut targets), &mut reported)? {
             Some(item) => items.push(item),
             None => unopened.push(row.try_get("id")?),
         }
@@ -239,15 +236,11 @@ pub(super) async fn load(
     Ok(items)
 }
 
-fn work_item(row: &PgRow, keys: &SecretKeys, opened: &mut SecretMemo) -> StoreResult<WorkItem> {
+fn work_item(row: &PgRow, keys: &SecretKeys, targets: &mut SendTargets) -> StoreResult<WorkItem> {
     let subscription_id = SubscriptionId(row.try_get("subscription_id")?);
-    let (signing_secret, previous_secret) = opened.get(subscription_id, || {
-        Ok((
-            rows::signing_secret(row, keys, subscription_id)?,
-            rows::previous_secret(row, keys, subscription_id)?,
-        ))
+    let target = targets.get(subscription_id, || {
+        rows::send_target(row, keys, subscription_id)
     })?;
-    let url: String = row.try_get("url")?;
     let round_failures: i32 = row.try_get("round_failures")?;
     let attempts_made: i32 = row.try_get("attempt_count")?;
     Ok(WorkItem {
@@ -258,15 +251,37 @@ fn work_item(row: &PgRow, keys: &SecretKeys, opened: &mut SecretMemo) -> StoreRe
         event_type: rows::event_type(row.try_get("event_type")?)?,
         occurred_at: row.try_get("occurred_at")?,
         data_json: row.try_get("data")?,
-        url: TargetUrl::from_stored(&url)
-            .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
-        signing_secret,
-        signature_scheme: rows::signature_scheme(row)?,
-        previous_secret,
-        limits: rows::limits(row)?,
+        url: target.url.clone(),
+        signing_secret: target.signing_secret.clone(),
+        signature_scheme: target.signature_scheme,
+        previous_secret: target.previous_secret.clone(),
+        limits: target.limits,
         round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
         attempts_made: u32::try_from(attempts_made).unwrap_or(0),
     })
+}
+
+/// What sending to each of these subscriptions takes, read inside the
+/// caller's transaction; a subscription whose secret does not open is left
+/// out (and logged), so its deliveries are not leased.
+pub(super) async fn send_targets(
+    conn: &mut PgConnection,
+    keys: &SecretKeys,
+    ids: &[SubscriptionId],
+) -> StoreResult<SendTargets> {
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+    let sql = format!("SELECT s.id, {SEND_COLUMNS} FROM subscriptions s WHERE s.id = ANY($1)");
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut targets = SendTargets::default();
+    let mut reported = Vec::new();
+    for row in found {
+        let id = SubscriptionId(row.try_get("id")?);
+        targets.add(id, || rows::send_target(&row, keys, id), &mut reported)?;
+    }
+    Ok(targets)
 }
 
 /// Gives leases back; other instances hear of the work at once, since this

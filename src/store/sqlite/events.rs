@@ -22,7 +22,8 @@ use crate::domain::ids::{DeliveryId, EventId, OrganizationId};
 use crate::domain::secret_box::SecretKeys;
 use crate::domain::time::to_micros;
 use crate::store::emit_plan::{
-    Key, KeyedEvent, NewDelivery, Planner, Targets, Verdict, emitted, to_lease,
+    Key, KeyedEvent, NewDelivery, Planner, Targets, Verdict, emitted, fresh_work,
+    leased_subscriptions, to_lease,
 };
 use crate::store::{
     EmitLimits, EmitOutcome, EmitResult, Intake, LISTED_DELIVERY_IDS, Lease, NewEvent, StoreError,
@@ -67,7 +68,7 @@ pub async fn emit(
         }
     }
     let inserted = insert_events(&mut tx, &new_events, false).await?;
-    if inserted.len() != new_events.len() {
+    if inserted != new_events.len() as u64 {
         return Err(StoreError::Corrupt(
             "an idempotency key was used while the emit was planned".into(),
         ));
@@ -81,25 +82,22 @@ pub async fn emit(
                 .map(move |(id, s)| (*id, event, *s, minted_at(*id)))
         })
         .collect();
-    let (leased, lease) = match intake {
+    let (mut leased, lease) = match intake {
         Some((intake, _)) => {
             let lease = intake.lease(Utc::now());
             (to_lease(intake, &rows), Some(lease))
         }
         None => (HashSet::new(), None),
     };
-    insert_deliveries(&mut tx, &rows, lease.map(|l| (l, &leased))).await?;
     let items = match intake {
         Some((_, keys)) if !leased.is_empty() => {
-            let ids: Vec<Uuid> = rows
-                .iter()
-                .filter(|row| leased.contains(&row.0))
-                .map(|row| row.0.0)
-                .collect();
-            super::work::load(&mut tx, keys, &ids).await?
+            let subscriptions = leased_subscriptions(&rows, &leased);
+            let targets = super::work::send_targets(&mut tx, keys, &subscriptions).await?;
+            fresh_work(&rows, &mut leased, &targets)
         }
         _ => Vec::new(),
     };
+    insert_deliveries(&mut tx, &rows, lease.map(|l| (l, &leased))).await?;
 
     // Repeated keys are answered after the deliveries are in, so a key
     // repeated inside this very group finds its first event's deliveries.
@@ -194,14 +192,15 @@ async fn used_keys(
     Ok(used)
 }
 
-/// Inserts events; returns the ids actually inserted (an event whose
-/// idempotency key was used before is skipped).
+/// Inserts events; returns how many were (an event whose idempotency key
+/// was used before is skipped). Counted, not returned row by row: each row
+/// read back is a hand-off from SQLite's worker thread.
 pub(super) async fn insert_events(
     conn: &mut SqliteConnection,
     events: &[StoredEvent],
     test: bool,
-) -> StoreResult<HashSet<Uuid>> {
-    let mut inserted = HashSet::with_capacity(events.len());
+) -> StoreResult<u64> {
+    let mut inserted = 0;
     for chunk in events.chunks(ROWS_PER_INSERT) {
         let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO events (id, organization_id, event_type, occurred_at, created_at, \
@@ -209,20 +208,19 @@ pub(super) async fn insert_events(
         );
         sql.push_values(chunk, |mut row, event| {
             row.push_bind(event.id.0)
-                .push_bind(event.organization_id.as_str().to_owned())
+                .push_bind(event.organization_id.as_str())
                 .push_bind(event.event_type.as_str())
                 .push_bind(to_micros(event.occurred_at))
                 .push_bind(to_micros(event.created_at))
-                .push_bind(event.idempotency_key.clone())
-                .push_bind(event.data_json.clone())
+                .push_bind(event.idempotency_key.as_deref())
+                .push_bind(event.data_json.as_str())
                 .push_bind(i64::from(test));
         });
         sql.push(
             " ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL \
-             DO NOTHING RETURNING id",
+             DO NOTHING",
         );
-        let ids: Vec<Uuid> = sql.build_query_scalar().fetch_all(&mut *conn).await?;
-        inserted.extend(ids);
+        inserted += sql.build().execute(&mut *conn).await?.rows_affected();
     }
     Ok(inserted)
 }
@@ -310,7 +308,7 @@ async fn insert_deliveries(
             let now = to_micros(*at);
             let leased = lease.filter(|(_, ids)| ids.contains(id)).map(|(l, _)| l);
             row.push_bind(id.0)
-                .push_bind(event.organization_id.as_str().to_owned())
+                .push_bind(event.organization_id.as_str())
                 .push_bind(event.id.0)
                 .push_bind(*subscription)
                 .push_bind(event.event_type.as_str())
@@ -322,7 +320,7 @@ async fn insert_deliveries(
                 .push_bind(now)
                 .push_bind(now)
                 .push_bind(now)
-                .push_bind(leased.map(|l| l.owner.to_owned()))
+                .push_bind(leased.map(|l| l.owner))
                 .push_bind(leased.map(|l| to_micros(l.until)));
         });
         sql.build().execute(&mut *conn).await?;

@@ -21,7 +21,9 @@ use crate::domain::subscription::{
     DisabledReason, EventTypes, Integration, SigningSecret, SubscriptionState, TargetUrl,
 };
 use crate::domain::time::{self, from_micros};
-use crate::store::{Attempt, Delivery, StoreError, StoreResult, StoredEvent, Subscription};
+use crate::store::{
+    Attempt, Delivery, SendTarget, StoreError, StoreResult, StoredEvent, Subscription,
+};
 
 pub const SUBSCRIPTION_COLUMNS: &str = "id, organization_id, url, integration, event_types, \
     description, signing_secret, signature_scheme, previous_signing_secret, \
@@ -86,6 +88,27 @@ pub fn signing_secret(
         })
         .transpose()
 }
+
+/// What sending to the row's subscription takes: its `url`, secrets,
+/// signature scheme and limits (the columns [`SEND_COLUMNS`] names).
+pub fn send_target(
+    row: &SqliteRow,
+    keys: &SecretKeys,
+    subscription: SubscriptionId,
+) -> StoreResult<SendTarget> {
+    let url: &str = row.try_get("url")?;
+    Ok(SendTarget {
+        url: TargetUrl::from_stored(url).ok_or_else(|| corrupt("url", url))?,
+        signing_secret: signing_secret(row, keys, subscription)?,
+        signature_scheme: signature_scheme(row)?,
+        previous_secret: previous_secret(row, keys, subscription)?,
+        limits: limits(row)?,
+    })
+}
+
+/// The subscription columns [`send_target`] reads, from a table aliased `s`.
+pub const SEND_COLUMNS: &str = "s.url, s.signing_secret, s.signature_scheme, \
+    s.previous_signing_secret, s.previous_secret_until, s.max_in_flight, s.max_per_second";
 
 /// The `max_in_flight` and `max_per_second` columns.
 pub fn limits(row: &SqliteRow) -> StoreResult<DeliveryLimits> {

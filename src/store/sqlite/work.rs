@@ -11,14 +11,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
-use super::rows;
+use super::rows::{self, SEND_COLUMNS};
 use crate::domain::ids::{DeliveryId, EventId, OrganizationId, SubscriptionId};
 use crate::domain::secret_box::SecretKeys;
-use crate::domain::subscription::TargetUrl;
 use crate::domain::time::{from_micros, to_micros};
-use crate::store::secret_memo::SecretMemo;
 use crate::store::work::unless_unopened;
-use crate::store::{Lease, StoreError, StoreResult, WorkItem};
+use crate::store::{Lease, SendTargets, StoreResult, WorkItem};
 
 pub async fn due_subscriptions(
     pool: &SqlitePool,
@@ -85,7 +83,7 @@ pub async fn claim_in(
 ) -> StoreResult<Vec<WorkItem>> {
     let now = to_micros(lease.now);
     let mut items = Vec::new();
-    let mut opened = SecretMemo::default();
+    let mut targets = SendTargets::default();
     let mut reported: Vec<SubscriptionId> = Vec::new();
     // SQLite allows at most 500 terms in one compound SELECT.
     for chunk in wants.chunks(100) {
@@ -97,7 +95,7 @@ pub async fn claim_in(
             // The subscription's own condition names no delivery column, so
             // it is checked once, not per row.
             sql.push(format!(
-                "SELECT * FROM (SELECT {WORK_COLUMNS}, d.next_attempt_at "
+                "SELECT * FROM (SELECT {WORK_COLUMNS}, {SEND_COLUMNS}, d.next_attempt_at "
             ))
             .push(FROM_WORK)
             .push(" WHERE d.subscription_id = ")
@@ -113,7 +111,7 @@ pub async fn claim_in(
         }
         sql.push(" ORDER BY next_attempt_at");
         for row in sql.build().fetch_all(&mut *tx).await? {
-            if let Some(item) = unless_unopened(work_item(&row, keys, &mut opened), &mut reported)?
+            if let Some(item) = unless_unopened(work_item(&row, keys, &mut targets), &mut reported)?
             {
                 items.push(item);
             }
@@ -138,11 +136,10 @@ pub async fn claim_in(
     Ok(items)
 }
 
-/// The columns [`work_item`] reads, and the tables they come from.
+/// The delivery and event columns [`work_item`] reads (with
+/// [`rows::SEND_COLUMNS`]), and the tables they come from.
 const WORK_COLUMNS: &str = "d.id, d.organization_id, d.event_id, d.subscription_id, d.event_type, \
-    d.round_failures, d.attempt_count, e.occurred_at, e.data, s.url, s.signing_secret, \
-    s.signature_scheme, s.previous_signing_secret, s.previous_secret_until, \
-    s.max_in_flight, s.max_per_second";
+    d.round_failures, d.attempt_count, e.occurred_at, e.data";
 const FROM_WORK: &str = "FROM deliveries d JOIN events e ON e.id = d.event_id \
     JOIN subscriptions s ON s.id = d.subscription_id";
 
@@ -188,18 +185,19 @@ pub(super) async fn load(
     let mut items = Vec::with_capacity(ids.len());
     let mut unopened: Vec<Uuid> = Vec::new();
     let mut reported: Vec<SubscriptionId> = Vec::new();
-    let mut opened = SecretMemo::default();
+    let mut targets = SendTargets::default();
     // Stay well below SQLite's limit on bound parameters.
     for chunk in ids.chunks(500) {
-        let mut load: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT {WORK_COLUMNS} {FROM_WORK} WHERE d.id IN ("));
+        let mut load: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {WORK_COLUMNS}, {SEND_COLUMNS} {FROM_WORK} WHERE d.id IN ("
+        ));
         let mut list = load.separated(", ");
         for id in chunk {
             list.push_bind(*id);
         }
         load.push(") ORDER BY d.next_attempt_at");
         for row in load.build().fetch_all(&mut *conn).await? {
-            match unless_unopened(work_item(&row, keys, &mut opened), &mut reported)? {
+            match unless_unopened(work_item(&row, keys, &mut targets), &mut reported)? {
                 Some(item) => items.push(item),
                 None => unopened.push(row.try_get("id")?),
             }
@@ -223,16 +221,12 @@ pub(super) async fn load(
 fn work_item(
     row: &sqlx::sqlite::SqliteRow,
     keys: &SecretKeys,
-    opened: &mut SecretMemo,
+    targets: &mut SendTargets,
 ) -> StoreResult<WorkItem> {
     let subscription_id = SubscriptionId(row.try_get("subscription_id")?);
-    let (signing_secret, previous_secret) = opened.get(subscription_id, || {
-        Ok((
-            rows::signing_secret(row, keys, subscription_id)?,
-            rows::previous_secret(row, keys, subscription_id)?,
-        ))
+    let target = targets.get(subscription_id, || {
+        rows::send_target(row, keys, subscription_id)
     })?;
-    let url: String = row.try_get("url")?;
     Ok(WorkItem {
         delivery_id: DeliveryId(row.try_get("id")?),
         organization_id: OrganizationId::from_stored(row.try_get("organization_id")?),
@@ -241,15 +235,41 @@ fn work_item(
         event_type: rows::event_type(row.try_get("event_type")?)?,
         occurred_at: from_micros(row.try_get("occurred_at")?),
         data_json: row.try_get("data")?,
-        url: TargetUrl::from_stored(&url)
-            .ok_or_else(|| StoreError::Corrupt(format!("url: {url}")))?,
-        signing_secret,
-        signature_scheme: rows::signature_scheme(row)?,
-        previous_secret,
-        limits: rows::limits(row)?,
+        url: target.url.clone(),
+        signing_secret: target.signing_secret.clone(),
+        signature_scheme: target.signature_scheme,
+        previous_secret: target.previous_secret.clone(),
+        limits: target.limits,
         round_failures: rows::count(row, "round_failures")?,
         attempts_made: rows::count(row, "attempt_count")?,
     })
+}
+
+/// What sending to each of these subscriptions takes, read inside the
+/// caller's transaction; a subscription whose secret does not open is left
+/// out (and logged), so its deliveries are not leased.
+pub(super) async fn send_targets(
+    conn: &mut SqliteConnection,
+    keys: &SecretKeys,
+    ids: &[SubscriptionId],
+) -> StoreResult<SendTargets> {
+    let mut targets = SendTargets::default();
+    let mut reported = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT s.id, {SEND_COLUMNS} FROM subscriptions s WHERE s.id IN ("
+        ));
+        let mut list = sql.separated(", ");
+        for id in chunk {
+            list.push_bind(id.0);
+        }
+        sql.push(")");
+        for row in sql.build().fetch_all(&mut *conn).await? {
+            let id = SubscriptionId(row.try_get("id")?);
+            targets.add(id, || rows::send_target(&row, keys, id), &mut reported)?;
+        }
+    }
+    Ok(targets)
 }
 
 pub async fn release(pool: &SqlitePool, owner: &str, ids: &[DeliveryId]) -> StoreResult<()> {

@@ -22,6 +22,7 @@ mod receiver;
 mod scenarios;
 mod service;
 mod stats;
+mod store_floor;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,12 +89,12 @@ async fn main() -> anyhow::Result<()> {
         args.instances == 1 || matches!(database, Database::Postgres { .. }),
         "--instances above 1 needs --database-url: a SQLite file serves one process"
     );
-    let result = run(&args, &database).await;
+    let result = run(&args, &database, dir.path()).await;
     database.remove().await?;
     result
 }
 
-async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
+async fn run(args: &Args, database: &Database, dir: &std::path::Path) -> anyhow::Result<()> {
     let (receiver, address) = Receiver::start().await?;
     // Every workload here is one organization's: unless --service-flag sets
     // it, give it the whole attempt pool, as before per-organization shares
@@ -145,6 +146,10 @@ async fn run(args: &Args, database: &Database) -> anyhow::Result<()> {
     }
     if wanted(Phase::Fanout) {
         run.fanout().await?;
+    }
+    if wanted(Phase::Store) && matches!(database, Database::Sqlite { .. }) {
+        run.store_floor(dir, args.deliveries, args.delivery_subscriptions)
+            .await?;
     }
     if wanted(Phase::Pending) {
         run.pending(args.pending).await?;

@@ -2,6 +2,7 @@
 //! its rows to the report.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,8 @@ pub enum Phase {
     Isolation,
     Fanout,
     Pending,
+    /// The store alone, in this process, no HTTP (SQLite runs only).
+    Store,
 }
 
 pub struct Run {
@@ -341,6 +344,37 @@ impl Run {
             delivered,
             took,
             cpu,
+        );
+        Ok(())
+    }
+
+    /// The end-to-end run's store work alone: see [`store_floor`](crate::store_floor).
+    pub async fn store_floor(
+        &mut self,
+        dir: &Path,
+        deliveries: u64,
+        subscriptions: u64,
+    ) -> anyhow::Result<()> {
+        self.progress
+            .phase("the store alone: leases and records, no HTTP");
+        let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        self.progress.watch(&done);
+        let floor = crate::store_floor::run(dir, deliveries, subscriptions, &done).await?;
+        let what = format!(
+            "the store alone ({} deliveries over {subscriptions} subscriptions, SQLite in the bench process, no HTTP)",
+            floor.delivered
+        );
+        let per_second = rate(floor.delivered, floor.took);
+        self.row(
+            format!("{what}: deliveries/s"),
+            format!(
+                "{per_second:.0} ({:.0}% of loopback HTTP)",
+                100.0 * per_second / self.limit
+            ),
+        );
+        self.row(
+            format!("{what}: CPU per delivery"),
+            format!("{:.0} µs", floor.cpu * 1e6 / floor.delivered.max(1) as f64),
         );
         Ok(())
     }

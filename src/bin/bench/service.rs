@@ -88,13 +88,7 @@ impl Service {
 
     /// CPU time used so far (user + system), in seconds.
     pub fn cpu_seconds(&self) -> Option<f64> {
-        let pid = self.child.id()?;
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // Fields after the command name, which is in parentheses and may hold spaces.
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-        let ticks: f64 =
-            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-        Some(ticks / clock_ticks_per_second())
+        cpu_seconds_of(&self.child.id()?.to_string())
     }
 
     pub async fn stop(mut self) {
@@ -103,6 +97,19 @@ impl Service {
         }
         let _exited = self.child.wait().await;
     }
+}
+
+/// This process's CPU time so far (user + system), in seconds.
+pub fn own_cpu_seconds() -> Option<f64> {
+    cpu_seconds_of("self")
+}
+
+fn cpu_seconds_of(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / clock_ticks_per_second())
 }
 
 /// The service binary built alongside this one.

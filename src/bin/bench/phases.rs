@@ -64,6 +64,11 @@ impl Run {
     /// Rows for a delivery phase: the rate, its share of the loopback limit,
     /// and the service's CPU time per delivery.
     fn delivery_rows(&mut self, what: &str, delivered: u64, took: Duration, cpu: f64) {
+        self.rate_rows(what, "service CPU", delivered, took, cpu);
+    }
+
+    /// [`Self::delivery_rows`], with `whose` CPU time it is.
+    fn rate_rows(&mut self, what: &str, whose: &str, delivered: u64, took: Duration, cpu: f64) {
         let per_second = rate(delivered, took);
         self.row(
             format!("{what}: deliveries/s"),
@@ -73,7 +78,7 @@ impl Run {
             ),
         );
         self.row(
-            format!("{what}: service CPU per delivery"),
+            format!("{what}: {whose} per delivery"),
             format!("{:.0} µs", cpu * 1e6 / delivered.max(1) as f64),
         );
     }
@@ -364,18 +369,7 @@ impl Run {
             "the store alone ({} deliveries over {subscriptions} subscriptions, SQLite in the bench process, no HTTP)",
             floor.delivered
         );
-        let per_second = rate(floor.delivered, floor.took);
-        self.row(
-            format!("{what}: deliveries/s"),
-            format!(
-                "{per_second:.0} ({:.0}% of loopback HTTP)",
-                100.0 * per_second / self.limit
-            ),
-        );
-        self.row(
-            format!("{what}: CPU per delivery"),
-            format!("{:.0} µs", floor.cpu * 1e6 / floor.delivered.max(1) as f64),
-        );
+        self.rate_rows(&what, "CPU", floor.delivered, floor.took, floor.cpu);
         Ok(())
     }
 

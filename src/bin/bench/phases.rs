@@ -2,7 +2,6 @@
 //! its rows to the report.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -68,7 +67,7 @@ impl Run {
     }
 
     /// [`Self::delivery_rows`], with `whose` CPU time it is.
-    fn rate_rows(&mut self, what: &str, whose: &str, delivered: u64, took: Duration, cpu: f64) {
+    pub fn rate_rows(&mut self, what: &str, whose: &str, delivered: u64, took: Duration, cpu: f64) {
         let per_second = rate(delivered, took);
         self.row(
             format!("{what}: deliveries/s"),
@@ -350,26 +349,6 @@ impl Run {
             took,
             cpu,
         );
-        Ok(())
-    }
-
-    /// The end-to-end run's store work alone: see [`store_floor`](crate::store_floor).
-    pub async fn store_floor(
-        &mut self,
-        dir: &Path,
-        deliveries: u64,
-        subscriptions: u64,
-    ) -> anyhow::Result<()> {
-        self.progress
-            .phase("the store alone: leases and records, no HTTP");
-        let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        self.progress.watch(&done);
-        let floor = crate::store_floor::run(dir, deliveries, subscriptions, &done).await?;
-        let what = format!(
-            "the store alone ({} deliveries over {subscriptions} subscriptions, SQLite in the bench process, no HTTP)",
-            floor.delivered
-        );
-        self.rate_rows(&what, "CPU", floor.delivered, floor.took, floor.cpu);
         Ok(())
     }
 

@@ -30,6 +30,8 @@ use inboundflow_webhooks::store::{
     self, EmitLimits, Lease, NewEvent, NewSubscription, Store, StoreOptions, WorkItem,
 };
 
+use crate::phases::Run;
+
 /// Deliveries leased at once, as the bench gives the service (512 per organization).
 const WINDOW: usize = 512;
 /// Outcomes per recording transaction: about what the engine's recorder
@@ -37,6 +39,28 @@ const WINDOW: usize = 512;
 const GROUP: usize = 256;
 /// Events per emit transaction while filling the store (not timed).
 const FILL_BATCH: usize = 1_000;
+
+impl Run {
+    /// The end-to-end run's store work alone, as the module says.
+    pub async fn store_floor(
+        &mut self,
+        dir: &Path,
+        deliveries: u64,
+        subscriptions: u64,
+    ) -> anyhow::Result<()> {
+        self.progress
+            .phase("the store alone: leases and records, no HTTP");
+        let done = Arc::new(AtomicU64::new(0));
+        self.progress.watch(&done);
+        let floor = run(dir, deliveries, subscriptions, &done).await?;
+        let what = format!(
+            "the store alone ({} deliveries over {subscriptions} subscriptions, SQLite in the bench process, no HTTP)",
+            floor.delivered
+        );
+        self.rate_rows(&what, "CPU", floor.delivered, floor.took, floor.cpu);
+        Ok(())
+    }
+}
 
 pub struct Floor {
     pub delivered: u64,

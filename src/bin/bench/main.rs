@@ -10,8 +10,9 @@
 //! a fresh database of a PostgreSQL server), a fast loopback receiver, and
 //! drives the service over gRPC: emit throughput, end-to-end deliveries/s
 //! beside the loopback HTTP limit, latency at a fixed rate, fan-out,
-//! isolation from a hanging endpoint, and peak memory while a million
-//! deliveries wait. Emits are spread over the instances; deliveries are
+//! isolation from a hanging endpoint, the store alone (no HTTP, in this
+//! process: `store_floor`), and peak memory while a million deliveries
+//! wait. Emits are spread over the instances; deliveries are
 //! counted at the one receiver, whichever instance sent them.
 
 mod client;

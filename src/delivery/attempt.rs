@@ -37,7 +37,7 @@ async fn attempt(engine: &Engine, item: WorkItem) -> After {
     let inner = &engine.inner;
     let report = engine
         .send(Outgoing {
-            url: &item.url,
+            url: &item.target.url,
             signing: item.signing(),
             envelope: Envelope {
                 event_type: item.event_type,

@@ -314,7 +314,7 @@ async fn start(engine: &Engine, schedule: &mut Schedule, items: Vec<WorkItem>) -
     let mut give_back: Vec<DeliveryId> = Vec::new();
     for item in items {
         schedule.learn(item.subscription_id, &item.organization_id);
-        inner.limits.learn(item.subscription_id, item.limits);
+        inner.limits.learn(item.subscription_id, item.target.limits);
         let cap = inner.limits.cap(&item.subscription_id);
         let Some(slot) = inner.slots.try_take_within(&item.subscription_id, cap) else {
             give_back.push(item.delivery_id);

@@ -49,13 +49,8 @@ pub struct WorkItem {
     pub event_type: EventType,
     pub occurred_at: DateTime<Utc>,
     pub data_json: String,
-    pub url: TargetUrl,
-    pub signing_secret: Option<SigningSecret>,
-    pub signature_scheme: SignatureScheme,
-    /// Only while a rotation's grace lasts.
-    pub previous_secret: Option<PreviousSecret>,
-    /// The subscription's own limits, as they were when leased.
-    pub limits: DeliveryLimits,
+    /// Where and how it is sent, as the subscription was when leased.
+    pub target: SendTarget,
     /// Failures since the delivery was created or last redelivered.
     pub round_failures: u32,
     /// Attempts recorded before this lease.
@@ -82,11 +77,7 @@ impl WorkItem {
             // retry read back from the store carry the same instant.
             occurred_at: time::from_micros(time::to_micros(event.occurred_at)),
             data_json: event.data_json.clone(),
-            url: target.url.clone(),
-            signing_secret: target.signing_secret.clone(),
-            signature_scheme: target.signature_scheme,
-            previous_secret: target.previous_secret.clone(),
-            limits: target.limits,
+            target: target.clone(),
             round_failures: 0,
             attempts_made: 0,
         }
@@ -95,9 +86,9 @@ impl WorkItem {
     /// How this delivery is signed.
     pub fn signing(&self) -> Signing<'_> {
         Signing {
-            scheme: self.signature_scheme,
-            secret: self.signing_secret.as_ref(),
-            previous: self.previous_secret.as_ref(),
+            scheme: self.target.signature_scheme,
+            secret: self.target.signing_secret.as_ref(),
+            previous: self.target.previous_secret.as_ref(),
         }
     }
 }
@@ -109,7 +100,9 @@ pub struct SendTarget {
     pub url: TargetUrl,
     pub signing_secret: Option<SigningSecret>,
     pub signature_scheme: SignatureScheme,
+    /// Only while a rotation's grace lasts.
     pub previous_secret: Option<PreviousSecret>,
+    /// The subscription's own limits.
     pub limits: DeliveryLimits,
 }
 

@@ -163,10 +163,13 @@ fn fresh_work_comes_from_the_event_and_skips_subscriptions_without_a_target() {
         (rows[0].0, SubscriptionId(sent), event.id)
     );
     assert_eq!(item.data_json, event.data_json);
-    assert_eq!(item.url, target.url);
-    assert_eq!(item.signing_secret, target.signing_secret);
-    assert_eq!(item.signature_scheme, SignatureScheme::StandardWebhooks);
-    assert_eq!(item.limits, target.limits);
+    assert_eq!(item.target.url, target.url);
+    assert_eq!(item.target.signing_secret, target.signing_secret);
+    assert_eq!(
+        item.target.signature_scheme,
+        SignatureScheme::StandardWebhooks
+    );
+    assert_eq!(item.target.limits, target.limits);
     assert_eq!((item.round_failures, item.attempts_made), (0, 0));
     assert_eq!(
         item.occurred_at.timestamp_subsec_nanos(),

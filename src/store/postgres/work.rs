@@ -251,11 +251,7 @@ fn work_item(row: &PgRow, keys: &SecretKeys, targets: &mut SendTargets) -> Store
         event_type: rows::event_type(row.try_get("event_type")?)?,
         occurred_at: row.try_get("occurred_at")?,
         data_json: row.try_get("data")?,
-        url: target.url.clone(),
-        signing_secret: target.signing_secret.clone(),
-        signature_scheme: target.signature_scheme,
-        previous_secret: target.previous_secret.clone(),
-        limits: target.limits,
+        target: target.clone(),
         round_failures: u32::try_from(round_failures).unwrap_or(u32::MAX),
         attempts_made: u32::try_from(attempts_made).unwrap_or(0),
     })

@@ -235,11 +235,7 @@ fn work_item(
         event_type: rows::event_type(row.try_get("event_type")?)?,
         occurred_at: from_micros(row.try_get("occurred_at")?),
         data_json: row.try_get("data")?,
-        url: target.url.clone(),
-        signing_secret: target.signing_secret.clone(),
-        signature_scheme: target.signature_scheme,
-        previous_secret: target.previous_secret.clone(),
-        limits: target.limits,
+        target: target.clone(),
         round_failures: rows::count(row, "round_failures")?,
         attempts_made: rows::count(row, "attempt_count")?,
     })
